@@ -1,0 +1,10 @@
+import type { LiveFeed } from '../live/index.js';
+import type { ReadModelStore } from '../store/index.js';
+
+/** What every resolver may use; built once per process (no per-request state yet). */
+export interface ApiContext {
+  readonly store: ReadModelStore;
+  readonly live: LiveFeed;
+  /** The current time in epoch ms (a function so tests can fix it). */
+  readonly now: () => number;
+}

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { ErrorCode, ReadoutError } from '../errors/index.js';
+
+const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port');
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveMs = z.coerce.number().int().min(1000).max(600_000);
+const identifier = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
+
+/**
+ * Every environment variable Readout reads, its default, and what it must look like.
+ * The defaults match the local stack's ports (stack/env.sh).
+ */
+const schema = z.object({
+  READOUT_KAFKA_BROKERS: z
+    .string()
+    .default('127.0.0.1:19092')
+    .transform((value) => value.split(',').map((broker) => broker.trim()))
+    .pipe(z.array(hostPort).min(1)),
+  READOUT_KAFKA_CLIENT_ID: identifier.default('readout'),
+  READOUT_CONSUMER_GROUP: identifier.default('readout-projector'),
+  READOUT_KAFKA_SESSION_TIMEOUT_MS: positiveMs.default(10_000),
+  READOUT_TOPIC_PREFIX: identifier.default('readout'),
+  READOUT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:63790'),
+  READOUT_KEY_PREFIX: identifier.default('readout'),
+  READOUT_API_HOST: z.string().min(1).default('127.0.0.1'),
+  READOUT_API_PORT: port.default(4000),
+  READOUT_PG_URL: z
+    .url({ protocol: /^postgres(ql)?$/ })
+    .default('postgres://postgres:postgres@127.0.0.1:54329/readout'),
+  READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface ReadoutConfig {
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly consumerGroup: string;
+    readonly sessionTimeoutMs: number;
+    readonly topicPrefix: string;
+  };
+  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly api: { readonly host: string; readonly port: number };
+  readonly postgres: { readonly url: string };
+  readonly logLevel: z.infer<typeof schema>['READOUT_LOG_LEVEL'];
+}
+
+/**
+ * Validates the environment once, reporting every problem at once with the variable's name
+ * and what was expected. Pure: reads only the object it is given.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): ReadoutConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = issue.path.filter((part) => typeof part === 'string')[0] ?? '(environment)';
+      return `${variable}: ${issue.message} (got ${JSON.stringify(env[variable])})`;
+    });
+    throw new ReadoutError(ErrorCode.ConfigInvalid, `Invalid configuration:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  const v = parsed.data;
+  return {
+    kafka: {
+      brokers: v.READOUT_KAFKA_BROKERS,
+      clientId: v.READOUT_KAFKA_CLIENT_ID,
+      consumerGroup: v.READOUT_CONSUMER_GROUP,
+      sessionTimeoutMs: v.READOUT_KAFKA_SESSION_TIMEOUT_MS,
+      topicPrefix: v.READOUT_TOPIC_PREFIX,
+    },
+    redis: { url: v.READOUT_REDIS_URL, keyPrefix: v.READOUT_KEY_PREFIX },
+    api: { host: v.READOUT_API_HOST, port: v.READOUT_API_PORT },
+    postgres: { url: v.READOUT_PG_URL },
+    logLevel: v.READOUT_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * Every error code Readout reports, in one place. A code is stable: logs, dead letters and
+ * GraphQL errors carry it, and scripts may branch on it.
+ */
+export const ErrorCode = {
+  /** Configuration from the environment is missing or malformed. */
+  ConfigInvalid: 'CONFIG_INVALID',
+  /** A Kafka record that can never be decoded (bad JSON, unknown envelope, undecodable value). */
+  EventMalformed: 'EVENT_MALFORMED',
+  /** A decoded event Readout deliberately does not apply yet (it is dead-lettered, not dropped). */
+  EventUnsupported: 'EVENT_UNSUPPORTED',
+  /** Another writer changed a row's stored position between our read and our write. */
+  StoreConflict: 'STORE_CONFLICT',
+  /** Redis or Kafka was unreachable or failed a command; retrying may succeed. */
+  DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

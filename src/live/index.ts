@@ -1,0 +1,8 @@
+/**
+ * live: Redis pub/sub → in-process subscribers. Guarantee: a subscriber first gets the current
+ * state, then newer versions in order, never an older one; memory per subscriber is bounded
+ * (the newest state wins).
+ */
+export { createLiveFeed } from './live-feed.js';
+export type { LiveFeed, LiveFeedDeps } from './live-feed.js';
+export { LatestQueue } from './latest-queue.js';

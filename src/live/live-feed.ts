@@ -1,0 +1,118 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
+import { snapshotFromNotification, type ModelSnapshot } from '../store/index.js';
+import { LatestQueue } from './latest-queue.js';
+
+/** A resync asks the subscriber to read the snapshot again (pub/sub may have lost messages). */
+type FeedItem = { readonly kind: 'snapshot'; readonly snapshot: ModelSnapshot } | { readonly kind: 'resync' };
+
+export interface LiveFeedDeps {
+  /** A dedicated connection: it is put into subscriber mode. */
+  readonly subscriber: Redis;
+  readonly channelOf: (model: string) => string;
+  readonly readSnapshot: (model: string) => Promise<ModelSnapshot>;
+  readonly logger: Logger;
+  /** Waiting states per subscriber before only the newest is kept. */
+  readonly queueLimit?: number;
+}
+
+export interface LiveFeed {
+  /** The model's current state first, then every newer version in order; never an older one. */
+  watch(model: string): AsyncIterableIterator<ModelSnapshot>;
+  close(): Promise<void>;
+}
+
+/**
+ * Redis pub/sub → subscribers, with one Redis subscription per channel per process shared by
+ * every subscriber of that model. Pub/sub is at-most-once, so after the connection comes back
+ * every subscriber re-reads the snapshot; versions keep the order.
+ */
+export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
+  const { subscriber, channelOf, readSnapshot, logger } = deps;
+  const queueLimit = deps.queueLimit ?? 256;
+  const listeners = new Map<string, Set<LatestQueue<FeedItem>>>();
+  const modelOfChannel = new Map<string, string>();
+  let everReady = false;
+
+  subscriber.on('message', (channel: string, message: string) => {
+    const model = modelOfChannel.get(channel);
+    const snapshot = snapshotFromNotification(message);
+    if (!model || !snapshot) return;
+    for (const queue of listeners.get(model) ?? []) queue.push({ kind: 'snapshot', snapshot });
+  });
+  subscriber.on('ready', () => {
+    if (everReady) {
+      logger.warn('Redis subscriber reconnected: subscribers resync from snapshots');
+      for (const queues of listeners.values()) for (const queue of queues) queue.push({ kind: 'resync' });
+    }
+    everReady = true;
+  });
+
+  async function addListener(model: string, queue: LatestQueue<FeedItem>): Promise<void> {
+    let set = listeners.get(model);
+    if (!set) {
+      set = new Set();
+      listeners.set(model, set);
+      const channel = channelOf(model);
+      modelOfChannel.set(channel, model);
+      await subscriber.subscribe(channel);
+    }
+    set.add(queue);
+  }
+
+  function removeListener(model: string, queue: LatestQueue<FeedItem>): void {
+    const set = listeners.get(model);
+    if (!set) return;
+    set.delete(queue);
+    if (set.size === 0) {
+      listeners.delete(model);
+      const channel = channelOf(model);
+      modelOfChannel.delete(channel);
+      subscriber
+        .unsubscribe(channel)
+        .catch((error: unknown) => logger.warn({ err: error }, 'unsubscribe failed'));
+    }
+  }
+
+  return {
+    watch(model) {
+      const queue = new LatestQueue<FeedItem>(queueLimit);
+      let lastVersion = -1n;
+      let started: Promise<void> | undefined;
+
+      async function nextSnapshot(): Promise<IteratorResult<ModelSnapshot>> {
+        // Subscribe before reading the snapshot, so no version published in between is missed.
+        started ??= addListener(model, queue).then(() => queue.push({ kind: 'resync' }));
+        await started;
+        for (;;) {
+          const item = await queue.next();
+          if (item === undefined) return { done: true, value: undefined };
+          const snapshot = item.kind === 'snapshot' ? item.snapshot : await readSnapshot(model);
+          if (snapshot.version > lastVersion) {
+            lastVersion = snapshot.version;
+            return { done: false, value: snapshot };
+          }
+        }
+      }
+
+      const iterator: AsyncIterableIterator<ModelSnapshot> = {
+        next: nextSnapshot,
+        return() {
+          queue.close();
+          removeListener(model, queue);
+          return Promise.resolve({ done: true, value: undefined });
+        },
+        [Symbol.asyncIterator]() {
+          return iterator;
+        },
+      };
+      return iterator;
+    },
+
+    async close() {
+      for (const queues of listeners.values()) for (const queue of queues) queue.close();
+      listeners.clear();
+      await subscriber.quit();
+    },
+  };
+}

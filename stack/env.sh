@@ -1,0 +1,33 @@
+# Readout local stack: every port and path, each overridable by an environment variable.
+# Sourced by the stack scripts and by the test runner; the defaults keep clear of the machine's
+# own services (PostgreSQL 5432, Redis 6379, Kafka 9092).
+READOUT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export READOUT_ROOT
+export READOUT_STACK_DIR="${READOUT_STACK_DIR:-$READOUT_ROOT/.stack}"
+export READOUT_STACK_CACHE="${READOUT_STACK_CACHE:-$READOUT_ROOT/stack/.cache}"
+
+export READOUT_PG_HOST="${READOUT_PG_HOST:-127.0.0.1}"
+export READOUT_PG_PORT="${READOUT_PG_PORT:-54329}"
+export READOUT_PG_DATABASE="${READOUT_PG_DATABASE:-readout}"
+export READOUT_PG_USER="${READOUT_PG_USER:-postgres}"
+export READOUT_PG_PASSWORD="${READOUT_PG_PASSWORD:-postgres}"
+export READOUT_DEBEZIUM_PASSWORD="${READOUT_DEBEZIUM_PASSWORD:-debezium}"
+# PostgreSQL refuses to run as root: the cluster runs as this OS user (created when missing).
+export READOUT_PG_OS_USER="${READOUT_PG_OS_USER:-readout}"
+
+export READOUT_REDIS_PORT="${READOUT_REDIS_PORT:-63790}"
+export READOUT_KAFKA_PORT="${READOUT_KAFKA_PORT:-19092}"
+export READOUT_KAFKA_CONTROLLER_PORT="${READOUT_KAFKA_CONTROLLER_PORT:-19093}"
+export READOUT_CONNECT_PORT="${READOUT_CONNECT_PORT:-18083}"
+export READOUT_API_PORT="${READOUT_API_PORT:-4000}"
+
+export READOUT_TOPIC_PREFIX="${READOUT_TOPIC_PREFIX:-readout}"
+export READOUT_CONNECTOR_FILE="${READOUT_CONNECTOR_FILE:-$READOUT_ROOT/stack/connector/orders-connector.json}"
+
+export READOUT_KAFKA_HEAP="${READOUT_KAFKA_HEAP:--Xms256m -Xmx768m}"
+export READOUT_CONNECT_HEAP="${READOUT_CONNECT_HEAP:--Xms256m -Xmx1g}"
+
+# What the projector and the API read (see src/config): derived from the ports above.
+export READOUT_KAFKA_BROKERS="${READOUT_KAFKA_BROKERS:-127.0.0.1:$READOUT_KAFKA_PORT}"
+export READOUT_REDIS_URL="${READOUT_REDIS_URL:-redis://127.0.0.1:$READOUT_REDIS_PORT}"
+export READOUT_PG_URL="${READOUT_PG_URL:-postgres://$READOUT_PG_USER:$READOUT_PG_PASSWORD@$READOUT_PG_HOST:$READOUT_PG_PORT/$READOUT_PG_DATABASE}"

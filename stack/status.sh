@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Says which parts of the local stack run, on which port, and the connector's state.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+line() { printf '  %-10s %-8s %s\n' "$1" "$2" "$3"; }
+process_line() {
+  local name="$1" where="$2"
+  if is_running "$name"; then line "$name" running "pid $(cat "$(pid_file "$name")"), $where"; else line "$name" stopped "$where"; fi
+}
+
+echo "Readout stack ($READOUT_STACK_DIR)"
+if pg_isready -q -h "$READOUT_PG_HOST" -p "$READOUT_PG_PORT"; then
+  line postgres running "pid $(head -1 "$PG_DATA/postmaster.pid" 2>/dev/null), $READOUT_PG_HOST:$READOUT_PG_PORT"
+else line postgres stopped "$READOUT_PG_HOST:$READOUT_PG_PORT"; fi
+process_line redis "127.0.0.1:$READOUT_REDIS_PORT"
+process_line kafka "127.0.0.1:$READOUT_KAFKA_PORT"
+process_line connect "http://127.0.0.1:$READOUT_CONNECT_PORT"
+name="$(jq -r .name "$READOUT_CONNECTOR_FILE")"
+state="$(curl -fsS --max-time 3 "http://127.0.0.1:$READOUT_CONNECT_PORT/connectors/$name/status" 2>/dev/null |
+  jq -r '"connector " + .connector.state + ", tasks " + ([.tasks[].state] | join(","))' 2>/dev/null)"
+line connector "${state:+up}" "${state:-not registered or Connect down}"
+process_line projector "consumer of $READOUT_TOPIC_PREFIX.public.orders"
+process_line api "http://127.0.0.1:$READOUT_API_PORT/graphql"
+process_line workload "writes to orders"
