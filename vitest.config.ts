@@ -1,12 +1,13 @@
 import { defineConfig } from 'vitest/config';
 
-// Two tiers run separately: unit tests are pure and fast; e2e tests need the local stack
-// (test/run-all.sh starts one on its own ports) and run one file at a time.
+// Three tiers: unit (pure), component (a real redis-server started by the test), e2e (the local
+// stack, which test/run-all.sh starts on its own ports). Files run one at a time.
 export default defineConfig({
   test: {
     fileParallelism: false,
     projects: [
       { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { test: { name: 'component', include: ['test/component/**/*.test.ts'], testTimeout: 30_000 } },
       {
         test: {
           name: 'e2e',

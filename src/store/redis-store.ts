@@ -103,7 +103,8 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
           .hmget(keys.rowLsn, ...rowKeys)
           .hmget(keys.rowContribution, ...rowKeys)
           .exec()) as [[Error | null, Array<string | null>], [Error | null, Array<string | null>]];
-        if (lsnReply[0] || contributionReply[0]) throw lsnReply[0] ?? contributionReply[0];
+        const failed = lsnReply[0] ?? contributionReply[0];
+        if (failed) throw failed;
         rowKeys.forEach((rowKey, index) => {
           const lsn = lsnReply[1][index];
           if (lsn === null || lsn === undefined) return;
@@ -157,7 +158,8 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
           [Error | null, Record<string, string>],
         ];
         const [aggregate, meta] = replies;
-        if (aggregate[0] || meta[0]) throw aggregate[0] ?? meta[0];
+        const failed = aggregate[0] ?? meta[0];
+        if (failed) throw failed;
         return snapshotFromHashes(model, aggregate[1], meta[1]);
       } catch (error) {
         throw unavailable('snapshot read', error);

@@ -1,0 +1,145 @@
+/**
+ * End to end on the real stack (started by test/run-all.sh): SQL in PostgreSQL → Debezium →
+ * Kafka → projector process → Redis → API process → GraphQL over HTTP and graphql-ws.
+ * The oracle is SQL itself: the API must equal a GROUP BY over the orders table, exactly.
+ */
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRandom, runOperation } from '../../src/demo/workload.js';
+import { freePort } from '../support/free-port.js';
+import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
+import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
+
+interface Group {
+  status: string;
+  count: string;
+  revenue: string;
+}
+interface OrdersByStatus {
+  ordersByStatus: { groups: Group[]; freshness: { version: string; sourceTxId: string | null } };
+}
+
+const SELECTION = '{ ordersByStatus { groups { status count revenue } freshness { version sourceTxId } } }';
+const MIX = { inserts: 5, updates: 4, deletes: 2 };
+const pgUrl = process.env.READOUT_PG_URL ?? '';
+let db: pg.Client;
+const running: ReadoutProcess[] = [];
+
+async function sqlGroups(): Promise<Group[]> {
+  const { rows } = await db.query<Group>(
+    'SELECT status, count(*)::text AS count, sum(amount)::text AS revenue FROM orders GROUP BY status ORDER BY status',
+  );
+  return rows;
+}
+
+/** Runs `count` workload operations, each its own transaction, as the application would. */
+async function writeWorkload(count: number, seed: number): Promise<void> {
+  const random = createRandom(seed);
+  for (let i = 0; i < count; i += 1) await runOperation(db, random, MIX);
+}
+
+/** A last change whose transaction id tells us when the projector has applied everything. */
+async function markerTxId(): Promise<bigint> {
+  const { rows } = await db.query<{ txid: string }>(
+    "INSERT INTO orders (customer, status, amount) VALUES ('marker', 'pending', 1.00) RETURNING txid_current()::text AS txid",
+  );
+  return BigInt(rows[0]?.txid ?? '0');
+}
+
+/** Waits until the API reports the marker's transaction applied: caught up by position. */
+async function waitCaughtUp(apiUrl: string, txId: bigint, timeoutMs = 120_000): Promise<OrdersByStatus> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const answer = await queryHttp<OrdersByStatus>(apiUrl, SELECTION).catch(() => undefined);
+    const applied = answer?.ordersByStatus.freshness.sourceTxId;
+    if (answer && applied && BigInt(applied) >= txId) return answer;
+    if (Date.now() > deadline)
+      throw new Error(`projector did not reach txId ${txId} (at ${applied ?? 'nothing'})`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A projector and an API with their own consumer group and Redis key prefix. */
+async function startPipeline(label: string) {
+  const id = `${label}-${randomUUID().slice(0, 8)}`;
+  const port = await freePort();
+  const env = { READOUT_CONSUMER_GROUP: id, READOUT_KEY_PREFIX: id, READOUT_API_PORT: String(port) };
+  const startProjector = (name: string) => {
+    const projector = startReadout(`${id}-${name}`, 'projector', env);
+    running.push(projector);
+    return projector;
+  };
+  const projector = startProjector('projector');
+  const api = startReadout(`${id}-api`, 'api', env);
+  running.push(api);
+  const apiUrl = `http://127.0.0.1:${port}/graphql`;
+  for (let attempt = 0; ; attempt += 1) {
+    const healthy = await fetch(apiUrl.replace('/graphql', '/healthz')).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (healthy) break;
+    if (attempt > 150) throw new Error('API did not start');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return { apiUrl, projector, startProjector };
+}
+
+function expectVersionsIncreasing(received: OrdersByStatus[]): void {
+  const versions = received.map((value) => BigInt(value.ordersByStatus.freshness.version));
+  for (let i = 1; i < versions.length; i += 1) expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? -1n);
+}
+
+beforeAll(async () => {
+  if (!pgUrl)
+    throw new Error('READOUT_PG_URL is not set: run the e2e tests with `npm test` (it starts the stack)');
+  db = new pg.Client({ connectionString: pgUrl });
+  await db.connect();
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((process) => process.stop()));
+  await db?.end();
+});
+
+describe('orders by status, end to end', () => {
+  it('equals SQL exactly after a mixed workload, and a subscriber saw every version in order', async () => {
+    const { apiUrl } = await startPipeline('mixed');
+    const subscription = subscribeWs<OrdersByStatus>(apiUrl, `subscription ${SELECTION}`);
+    await subscription.until(() => true, 30_000); // the current value comes first
+
+    await writeWorkload(300, 42);
+    const answer = await waitCaughtUp(apiUrl, await markerTxId());
+
+    expect(answer.ordersByStatus.groups).toEqual(await sqlGroups());
+    const finalVersion = answer.ordersByStatus.freshness.version;
+    const last = await subscription.until(
+      (value) => value.ordersByStatus.freshness.version === finalVersion,
+      30_000,
+    );
+    expect(last.ordersByStatus.groups).toEqual(answer.ordersByStatus.groups);
+    expect(subscription.received.length).toBeGreaterThan(2);
+    expectVersionsIncreasing(subscription.received);
+    await subscription.close();
+  });
+
+  it('still equals SQL exactly when the projector is killed mid-workload and restarted', async () => {
+    const { apiUrl, projector, startProjector } = await startPipeline('killed');
+    await writeWorkload(150, 7);
+    // Kill it once it has applied part of the stream, not before it started.
+    const deadline = Date.now() + 60_000;
+    while (
+      BigInt((await queryHttp<OrdersByStatus>(apiUrl, SELECTION)).ordersByStatus.freshness.version) < 1n
+    ) {
+      if (Date.now() > deadline) throw new Error('projector applied nothing');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await projector.stop('SIGKILL');
+    await writeWorkload(150, 8);
+    startProjector('projector-restarted');
+    await writeWorkload(100, 9);
+    const answer = await waitCaughtUp(apiUrl, await markerTxId());
+    expect(answer.ordersByStatus.groups).toEqual(await sqlGroups());
+  });
+});

@@ -1,0 +1,35 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+
+const root = new URL('../../', import.meta.url);
+const artifacts = new URL('test-artifacts/', root);
+
+export interface ReadoutProcess {
+  readonly name: string;
+  /** Sends a signal and waits for the process to exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/**
+ * Runs `src/main.ts <command>` as a real child process (the way operators run it), with the
+ * test's environment plus `env`. Its output goes to test-artifacts/<name>.log.
+ */
+export function startReadout(name: string, command: string, env: Record<string, string>): ReadoutProcess {
+  mkdirSync(artifacts, { recursive: true });
+  const log = createWriteStream(new URL(`${name}.log`, artifacts), { flags: 'a' });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', command], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    name,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      await exited;
+    },
+  };
+}
