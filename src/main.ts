@@ -1,11 +1,12 @@
 /**
  * Readout's composition root and command line: the only place that wires several stages.
- * Usage: tsx src/main.ts <projector|api|seed|workload> [options]
+ * Usage: tsx src/main.ts <projector|api|seed|workload|watch> [options]
  */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { createApi } from './api/index.js';
 import { loadConfig, type ReadoutConfig } from './config/index.js';
+import { watchOrdersByStatus } from './demo/watch.js';
 import { runWorkload, seedOrders } from './demo/workload.js';
 import { describeError, isReadoutError } from './errors/index.js';
 import { createKafkaSource } from './ingest/index.js';
@@ -122,6 +123,13 @@ async function runWorkloadCommand(config: ReadoutConfig, args: string[]): Promis
   logger.info(counts, 'workload done');
 }
 
+async function runWatch(config: ReadoutConfig): Promise<void> {
+  const controller = new AbortController();
+  void untilSignal().then(() => controller.abort());
+  const url = `http://${config.api.host}:${config.api.port}/graphql`;
+  await watchOrdersByStatus(url, (line) => process.stdout.write(`${line}\n`), controller.signal);
+}
+
 function positiveInteger(text: string, option: string, allowZero = false): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
@@ -135,6 +143,7 @@ const commands: Record<string, (config: ReadoutConfig, args: string[]) => Promis
   api: runApi,
   seed: runSeed,
   workload: runWorkloadCommand,
+  watch: runWatch,
 };
 
 async function main(argv: string[]): Promise<void> {

@@ -15,6 +15,6 @@ if [ -f "$PG_DATA/postmaster.pid" ]; then
 fi
 say "stopped"
 if [ "${1:-}" = "--purge" ]; then
-  rm -rf "$READOUT_STACK_DIR"
+  rm -rf "$READOUT_STACK_DIR" "$PG_DATA" "$PG_DATA.run" "$PG_DATA.log"
   say "removed $READOUT_STACK_DIR"
 fi

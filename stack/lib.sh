@@ -4,7 +4,18 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 RUN_DIR="$READOUT_STACK_DIR/run"
 LOG_DIR="$READOUT_STACK_DIR/logs"
-PG_DATA="$READOUT_STACK_DIR/postgres"
+PG_DATA=""
+
+# PostgreSQL runs as an unprivileged user, who may not be able to reach a clone under /root: then
+# its data folder lives under /var/tmp instead, named after the stack folder (still ours alone).
+resolve_pg_data() {
+  PG_DATA="$READOUT_STACK_DIR/postgres"
+  if [ "$(id -u)" = 0 ] && id "$READOUT_PG_OS_USER" >/dev/null 2>&1 &&
+    ! runuser -u "$READOUT_PG_OS_USER" -- test -x "$(dirname "$READOUT_STACK_DIR")" 2>/dev/null; then
+    PG_DATA="/var/tmp/readout-postgres-$(printf '%s' "$READOUT_STACK_DIR" | sha1sum | cut -c1-12)"
+  fi
+}
+resolve_pg_data
 PG_BIN_DIR=""
 
 say() { printf '[stack] %s\n' "$*"; }

@@ -19,17 +19,19 @@ start_postgres() {
   if [ "$(id -u)" = 0 ] && ! id "$READOUT_PG_OS_USER" >/dev/null 2>&1; then
     say "creating the unprivileged OS user '$READOUT_PG_OS_USER' to run PostgreSQL"
     useradd --system --no-create-home --shell /usr/sbin/nologin "$READOUT_PG_OS_USER"
+    resolve_pg_data
   fi
-  mkdir -p "$PG_DATA" "$RUN_DIR/pg-socket" "$LOG_DIR/postgres"
+  # The socket and log folders must be reachable by that user too: keep them beside the data.
+  mkdir -p "$PG_DATA" "$PG_DATA.run" "$PG_DATA.log"
   if [ "$(id -u)" = 0 ]; then
-    chown "$READOUT_PG_OS_USER" "$PG_DATA" "$RUN_DIR/pg-socket" "$LOG_DIR/postgres"
+    chown "$READOUT_PG_OS_USER" "$PG_DATA" "$PG_DATA.run" "$PG_DATA.log"
     chmod 700 "$PG_DATA"
     as_pg_user test -x "$PG_DATA" ||
       die "the OS user '$READOUT_PG_OS_USER' cannot reach $PG_DATA: set READOUT_STACK_DIR to a folder every user can traverse"
   fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     say "initialising PostgreSQL in $PG_DATA"
-    local pwfile="$RUN_DIR/pg-pwfile"
+    local pwfile="$PG_DATA.run/pwfile"
     printf '%s\n' "$READOUT_PG_PASSWORD" >"$pwfile"
     [ "$(id -u)" = 0 ] && chown "$READOUT_PG_OS_USER" "$pwfile"
     as_pg_user "$PG_BIN_DIR/initdb" -D "$PG_DATA" -U "$READOUT_PG_USER" --pwfile="$pwfile" \
@@ -42,12 +44,12 @@ start_postgres() {
   if as_pg_user "$PG_BIN_DIR/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     say "postgres already running"
   else
-    as_pg_user "$PG_BIN_DIR/pg_ctl" -D "$PG_DATA" -l "$LOG_DIR/postgres/postgres.log" -w -t 60 start -o \
-      "-p $READOUT_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$RUN_DIR/pg-socket \
+    as_pg_user "$PG_BIN_DIR/pg_ctl" -D "$PG_DATA" -l "$PG_DATA.log/postgres.log" -w -t 60 start -o \
+      "-p $READOUT_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DATA.run \
        -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c max_connections=100" >/dev/null ||
-      { tail "$LOG_DIR/postgres/postgres.log" >&2; die "PostgreSQL did not start"; }
+      { tail "$PG_DATA.log/postgres.log" >&2; die "PostgreSQL did not start"; }
   fi
-  wait_for "PostgreSQL" 60 "pg_isready -q -h $READOUT_PG_HOST -p $READOUT_PG_PORT" "$LOG_DIR/postgres/postgres.log"
+  wait_for "PostgreSQL" 60 "pg_isready -q -h $READOUT_PG_HOST -p $READOUT_PG_PORT" "$PG_DATA.log/postgres.log"
   if [ "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$READOUT_PG_DATABASE'")" != 1 ]; then
     psql_admin -d postgres -c "CREATE DATABASE $READOUT_PG_DATABASE"
   fi
