@@ -55,7 +55,7 @@ client.subscribe<{ ordersByStatus: { freshness: { sourceTxId: string | null } } 
         pushArrival.set(newestPushedTxId, performance.now());
       }
     },
-    error: (error) => console.error(error),
+    error: (error: unknown) => process.stderr.write(`subscription error: ${JSON.stringify(error)}\n`),
     complete: () => undefined,
   },
 );
@@ -78,7 +78,8 @@ for (let i = 0; i < inserts; i += 1) {
   while ((!kafkaArrival.has(txId) || newestPushedTxId < txId) && performance.now() < deadline) await sleep(2);
   const kafkaAt = kafkaArrival.get(txId);
   const pushedAt = [...pushArrival].find(([pushed]) => pushed >= txId)?.[1];
-  if (kafkaAt === undefined || pushedAt === undefined) throw new Error(`insert ${i} (txId ${txId}) not seen within 10 s`);
+  if (kafkaAt === undefined || pushedAt === undefined)
+    throw new Error(`insert ${i} (txId ${txId}) not seen within 10 s`);
   toKafka.push(kafkaAt - committed);
   toSubscriber.push(pushedAt - committed);
   await sleep(200);
@@ -107,7 +108,11 @@ const report = [
   '',
 ].join('\n');
 process.stdout.write(`${report}\n`);
-if (!existsSync('BENCHMARKS.md')) writeFileSync('BENCHMARKS.md', '# Benchmarks\n\nEach section was measured by the script named in it, on the machine it names.\n\n');
+if (!existsSync('BENCHMARKS.md'))
+  writeFileSync(
+    'BENCHMARKS.md',
+    '# Benchmarks\n\nEach section was measured by the script named in it, on the machine it names.\n\n',
+  );
 appendFileSync('BENCHMARKS.md', `${report}\nScript: \`bench/commit-to-subscriber.ts\`.\n\n`);
 
 await client.dispose();
