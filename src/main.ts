@@ -37,11 +37,16 @@ async function runProjector(config: ReadoutConfig): Promise<void> {
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     logger,
   });
-  await source.start(async (batch) => {
-    await projector.handleBatch(batch);
-  });
+  const stopRequested = untilSignal();
+  // Starting waits for Debezium to create the topic; a signal meanwhile still stops cleanly.
+  await Promise.race([
+    source.start(async (batch) => {
+      await projector.handleBatch(batch);
+    }),
+    stopRequested,
+  ]);
   logger.info({ topic, group: config.kafka.consumerGroup }, 'projector consuming');
-  const signal = await untilSignal();
+  const signal = await stopRequested;
   logger.info({ signal }, 'projector stopping');
   await source.stop();
   await store.quit();

@@ -49,9 +49,34 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     logCreator: kafkaLogCreator(options.logger),
   });
   let consumer: Consumer | undefined;
+  let stopped = false;
+
+  /**
+   * Debezium creates a table's topic with the first change it captures, so on a fresh database
+   * the topic may not exist yet: wait for it rather than create it (its settings are Debezium's).
+   */
+  async function waitForTopics(): Promise<void> {
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      let warned = false;
+      for (;;) {
+        const existing = new Set(await admin.listTopics());
+        const missing = options.topics.filter((topic) => !existing.has(topic));
+        if (missing.length === 0 || stopped) return;
+        if (!warned) options.logger.info({ missing }, 'waiting for Debezium to create the source topics');
+        warned = true;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    } finally {
+      await admin.disconnect();
+    }
+  }
 
   return {
     async start(handle) {
+      await waitForTopics();
+      if (stopped) return;
       consumer = kafka.consumer({
         groupId: options.groupId,
         sessionTimeout: options.sessionTimeoutMs,
@@ -78,6 +103,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       });
     },
     async stop() {
+      stopped = true;
       await consumer?.disconnect();
     },
   };
