@@ -4,7 +4,8 @@
  * subscriber of Readout, measured in the same run on the same inserts.
  *
  * Needs the demo pipeline running (`npm run demo`; stop its workload with the pid in
- * .stack/run/workload.pid for an idle measurement). Writes a section to BENCHMARKS.md.
+ * .stack/run/workload.pid for an idle measurement; BENCH_LOAD describes any other load in the
+ * report). Appends a section to BENCHMARKS.md.
  *   node --import tsx bench/commit-to-subscriber.ts [--inserts 50]
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
@@ -97,7 +98,7 @@ const report = [
   `## Commit → subscriber latency (${new Date().toISOString().slice(0, 10)})`,
   '',
   `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}.`,
-  'Single-row INSERTs, one every ~200 ms after the previous one arrived, on the local stack',
+  `Single-row INSERTs, one every ~200 ms after the previous one arrived, ${process.env.BENCH_LOAD ?? 'with no other writes'}, on the local stack`,
   '(PostgreSQL 15, Debezium 3.5.0.Final with poll.interval.ms=100, Kafka 4.1.2, Redis 7).',
   'Times in ms from COMMIT returning to the client.',
   '',
