@@ -13,7 +13,8 @@ import { createKafkaSource } from './ingest/index.js';
 import { createLiveFeed } from './live/index.js';
 import { createLogger } from './log/logger.js';
 import { createProjector } from './pipeline/index.js';
-import { ordersByStatus } from './projection/index.js';
+import { compileModel, type CompiledModel } from './projection/index.js';
+import { loadDefinitions } from './definitions/index.js';
 import { createRedisStore, modelKeys } from './store/index.js';
 
 /** Resolves on the first SIGTERM or SIGINT. */
@@ -24,16 +25,22 @@ function untilSignal(): Promise<NodeJS.Signals> {
   });
 }
 
+/** The read models, compiled from their definition files (every problem reported at once). */
+function loadModels(config: ReadoutConfig): CompiledModel[] {
+  return loadDefinitions(config.readModelsDir).map(({ definition }) => compileModel(definition));
+}
+
 async function runProjector(config: ReadoutConfig): Promise<void> {
   const logger = createLogger(config.logLevel, 'projector');
+  const models = loadModels(config);
   const store = createRedisStore(config.redis);
-  const projector = createProjector({ model: ordersByStatus, store, logger });
-  const topic = `${config.kafka.topicPrefix}.${ordersByStatus.table}`;
+  const projector = createProjector({ models, store, logger });
+  const topics = [...new Set(models.map((model) => `${config.kafka.topicPrefix}.${model.table}`))];
   const source = createKafkaSource({
     brokers: config.kafka.brokers,
     clientId: config.kafka.clientId,
     groupId: config.kafka.consumerGroup,
-    topics: [topic],
+    topics,
     sessionTimeoutMs: config.kafka.sessionTimeoutMs,
     logger,
   });
@@ -45,7 +52,10 @@ async function runProjector(config: ReadoutConfig): Promise<void> {
     }),
     stopRequested,
   ]);
-  logger.info({ topic, group: config.kafka.consumerGroup }, 'projector consuming');
+  logger.info(
+    { topics, models: models.map((m) => m.name), group: config.kafka.consumerGroup },
+    'projector consuming',
+  );
   const signal = await stopRequested;
   logger.info({ signal }, 'projector stopping');
   await source.stop();
@@ -54,14 +64,19 @@ async function runProjector(config: ReadoutConfig): Promise<void> {
 
 async function runApi(config: ReadoutConfig): Promise<void> {
   const logger = createLogger(config.logLevel, 'api');
+  const models = new Map(loadModels(config).map((model) => [model.name, model]));
   const store = createRedisStore(config.redis);
   const live = createLiveFeed({
     subscriber: store.duplicateConnection(),
     channelOf: (model) => modelKeys(config.redis.keyPrefix, model).channel,
-    readSnapshot: (model) => store.readSnapshot(model),
+    readSnapshot: (name) => {
+      const model = models.get(name);
+      if (!model) throw new Error(`unknown read model ${name}`);
+      return store.readSnapshot(model);
+    },
     logger,
   });
-  const api = createApi({ context: { store, live, now: () => Date.now() }, ...config.api, logger });
+  const api = createApi({ context: { store, live, models, now: () => Date.now() }, ...config.api, logger });
   await api.start();
   const signal = await untilSignal();
   logger.info({ signal }, 'api stopping');

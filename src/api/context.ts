@@ -1,10 +1,13 @@
 import type { LiveFeed } from '../live/index.js';
+import type { CompiledModel } from '../projection/index.js';
 import type { ReadModelStore } from '../store/index.js';
 
 /** What every resolver may use; built once per process (no per-request state yet). */
 export interface ApiContext {
   readonly store: ReadModelStore;
   readonly live: LiveFeed;
+  /** The read models, by name, as loaded from their definitions. */
+  readonly models: ReadonlyMap<string, CompiledModel>;
   /** The current time in epoch ms (a function so tests can fix it). */
   readonly now: () => number;
 }

@@ -1,26 +1,47 @@
-import { formatUnscaled } from '../decode/index.js';
-import { ordersByStatus } from '../projection/index.js';
+import { GraphQLError } from 'graphql';
+import type { CompiledModel } from '../projection/index.js';
 import type { ModelSnapshot } from '../store/index.js';
+import type { ApiContext } from './context.js';
 import type { Resolvers, StatusTotal } from './generated/resolvers-types.js';
+import { measureText } from './measure-values.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
+
+const ORDERS_BY_STATUS = 'orders_by_status';
 
 function isoFromMs(ms: string | null): string | null {
   return ms === null ? null : new Date(Number(ms)).toISOString();
 }
 
-/** Turns the model's "measure:group" fields into one entry per status, sorted by status. */
-export function statusTotals(snapshot: ModelSnapshot): StatusTotal[] {
-  const revenueScale = ordersByStatus.measures.revenue?.scale ?? 0;
-  const statuses = new Set<string>();
-  for (const field of Object.keys(snapshot.aggregate)) {
-    const separator = field.indexOf(':');
-    if (separator > 0) statuses.add(field.slice(separator + 1));
+function requireModel(context: ApiContext, name: string): CompiledModel {
+  const model = context.models.get(name);
+  if (!model) {
+    throw new GraphQLError(`read model "${name}" is not defined (no readmodels/*.yaml names it)`, {
+      extensions: { code: 'READ_MODEL_UNDEFINED' },
+    });
   }
-  return [...statuses].sort().map((status) => ({
-    status,
-    count: snapshot.aggregate[`count:${status}`] ?? '0',
-    revenue: formatUnscaled(BigInt(snapshot.aggregate[`revenue:${status}`] ?? '0'), revenueScale),
-  }));
+  return model;
+}
+
+function measureOf(model: CompiledModel, name: string) {
+  const measure = model.definition.measures.find((m) => m.name === name);
+  if (!measure) throw new GraphQLError(`read model "${model.name}" has no measure "${name}"`);
+  return measure;
+}
+
+/** One entry per status of the orders_by_status model, sorted by status. */
+function statusTotals(model: CompiledModel, snapshot: ModelSnapshot): StatusTotal[] {
+  const groups = snapshot.buckets[0]?.groups ?? [];
+  const [orders, revenue, average] = ['orders', 'revenue', 'average_amount'].map((name) =>
+    measureOf(model, name),
+  );
+  return groups
+    .map((group) => ({
+      status: group.group[0] ?? '',
+      count: (orders && measureText(orders, group)) ?? '0',
+      revenue: (revenue && measureText(revenue, group)) ?? '0',
+      averageAmount: (average && measureText(average, group)) ?? '0',
+    }))
+    .sort((a, b) => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
 }
 
 export const resolvers: Resolvers = {
@@ -28,16 +49,20 @@ export const resolvers: Resolvers = {
   BigInt: BigIntScalar,
   DateTime: DateTimeScalar,
   Query: {
-    ordersByStatus: (_parent, _args, context) => context.store.readSnapshot(ordersByStatus.name),
+    ordersByStatus: (_parent, _args, context) =>
+      context.store.readSnapshot(requireModel(context, ORDERS_BY_STATUS)),
   },
   Subscription: {
     ordersByStatus: {
-      subscribe: (_parent, _args, context) => context.live.watch(ordersByStatus.name),
+      subscribe: (_parent, _args, context) => {
+        requireModel(context, ORDERS_BY_STATUS);
+        return context.live.watch(ORDERS_BY_STATUS);
+      },
       resolve: (snapshot: ModelSnapshot) => snapshot,
     },
   },
   OrdersByStatus: {
-    groups: (snapshot) => statusTotals(snapshot),
+    groups: (snapshot, _args, context) => statusTotals(requireModel(context, ORDERS_BY_STATUS), snapshot),
     freshness: (snapshot) => snapshot,
   },
   Freshness: {

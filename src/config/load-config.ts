@@ -27,6 +27,7 @@ const schema = z.object({
   READOUT_PG_URL: z
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgres://postgres:postgres@127.0.0.1:54329/readout'),
+  READOUT_READMODELS_DIR: z.string().min(1).default('readmodels'),
   READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -41,6 +42,8 @@ export interface ReadoutConfig {
   readonly redis: { readonly url: string; readonly keyPrefix: string };
   readonly api: { readonly host: string; readonly port: number };
   readonly postgres: { readonly url: string };
+  /** Folder of read-model definitions (*.yaml), relative to the working directory. */
+  readonly readModelsDir: string;
   readonly logLevel: z.infer<typeof schema>['READOUT_LOG_LEVEL'];
 }
 
@@ -71,6 +74,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     redis: { url: v.READOUT_REDIS_URL, keyPrefix: v.READOUT_KEY_PREFIX },
     api: { host: v.READOUT_API_HOST, port: v.READOUT_API_PORT },
     postgres: { url: v.READOUT_PG_URL },
+    readModelsDir: v.READOUT_READMODELS_DIR,
     logLevel: v.READOUT_LOG_LEVEL,
   };
 }

@@ -9,6 +9,8 @@ export interface KafkaSourceOptions {
   readonly topics: readonly string[];
   readonly sessionTimeoutMs: number;
   readonly logger: Logger;
+  /** How often to look for source topics that did not exist yet. */
+  readonly topicCheckIntervalMs?: number;
 }
 
 /** kafkajs's log lines, forwarded to ours at their level (it is chatty at INFO). */
@@ -37,9 +39,16 @@ function toSourceBatch(payload: EachBatchPayload): SourceBatch {
   };
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Kafka consumer-group source (the only place kafkajs is used). New groups start from the
  * earliest offset, so a fresh projector rebuilds from everything the topics retain.
+ *
+ * Debezium creates a table's topic with the first change it captures, so some source topics may
+ * not exist yet. Creating them here would bypass Debezium's topic settings (partitions), so the
+ * source consumes the topics that exist and, when a missing one appears, restarts its consumer
+ * with the longer list (committed offsets make the restart lossless).
  */
 export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
   const kafka = new Kafka({
@@ -48,63 +57,91 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     logLevel: logLevel.INFO,
     logCreator: kafkaLogCreator(options.logger),
   });
+  const admin = kafka.admin();
+  const checkEveryMs = options.topicCheckIntervalMs ?? 2000;
   let consumer: Consumer | undefined;
   let stopped = false;
+  let watcher: Promise<void> | undefined;
 
-  /**
-   * Debezium creates a table's topic with the first change it captures, so on a fresh database
-   * the topic may not exist yet: wait for it rather than create it (its settings are Debezium's).
-   */
-  async function waitForTopics(): Promise<void> {
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      let warned = false;
-      for (;;) {
-        const existing = new Set(await admin.listTopics());
-        const missing = options.topics.filter((topic) => !existing.has(topic));
-        if (missing.length === 0 || stopped) return;
-        if (!warned) options.logger.info({ missing }, 'waiting for Debezium to create the source topics');
-        warned = true;
-        await new Promise((resolve) => setTimeout(resolve, 1000));
-      }
-    } finally {
-      await admin.disconnect();
+  async function existingTopics(): Promise<string[]> {
+    const existing = new Set(await admin.listTopics());
+    return options.topics.filter((topic) => existing.has(topic));
+  }
+
+  async function run(topics: string[], handle: (batch: SourceBatch) => Promise<void>): Promise<void> {
+    const active = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: options.sessionTimeoutMs,
+      heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
+    });
+    consumer = active;
+    await active.connect();
+    await active.subscribe({ topics, fromBeginning: true });
+    await active.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        if (batch.isEmpty() || !payload.isRunning() || payload.isStale()) return;
+        await handle(toSourceBatch(payload));
+        const lastOffset = batch.lastOffset();
+        payload.resolveOffset(lastOffset);
+        // Committed only now: Redis has acknowledged everything up to lastOffset.
+        await active.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+        ]);
+        await payload.heartbeat();
+      },
+    });
+  }
+
+  async function watchForNewTopics(
+    consuming: string[],
+    handle: (batch: SourceBatch) => Promise<void>,
+  ): Promise<void> {
+    let current = consuming;
+    while (!stopped && current.length < options.topics.length) {
+      await sleep(checkEveryMs);
+      if (stopped) return;
+      const now = await existingTopics().catch(() => current);
+      if (now.length === current.length) continue;
+      options.logger.info({ topics: now }, 'new source topics appeared: restarting the consumer with them');
+      await consumer?.disconnect();
+      if (stopped) return;
+      current = now;
+      await run(current, handle);
     }
   }
 
   return {
     async start(handle) {
-      await waitForTopics();
+      await admin.connect();
+      let topics = await existingTopics();
+      let warned = false;
+      while (topics.length === 0 && !stopped) {
+        if (!warned)
+          options.logger.info({ topics: options.topics }, 'waiting for Debezium to create a source topic');
+        warned = true;
+        await sleep(checkEveryMs);
+        topics = await existingTopics();
+      }
       if (stopped) return;
-      consumer = kafka.consumer({
-        groupId: options.groupId,
-        sessionTimeout: options.sessionTimeoutMs,
-        heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
-      });
-      const active = consumer;
-      await active.connect();
-      await active.subscribe({ topics: [...options.topics], fromBeginning: true });
-      await active.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        eachBatch: async (payload) => {
-          const { batch } = payload;
-          if (batch.isEmpty() || !payload.isRunning() || payload.isStale()) return;
-          await handle(toSourceBatch(payload));
-          const lastOffset = batch.lastOffset();
-          payload.resolveOffset(lastOffset);
-          // Committed only now: Redis has acknowledged everything up to lastOffset.
-          await active.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
-          ]);
-          await payload.heartbeat();
-        },
+      const missing = options.topics.filter((topic) => !topics.includes(topic));
+      if (missing.length > 0)
+        options.logger.info(
+          { missing },
+          'consuming the existing topics; the others join when Debezium creates them',
+        );
+      await run(topics, handle);
+      watcher = watchForNewTopics(topics, handle).catch((error: unknown) => {
+        options.logger.error({ err: error }, 'watching for new source topics failed');
       });
     },
     async stop() {
       stopped = true;
+      await watcher;
       await consumer?.disconnect();
+      await admin.disconnect();
     },
   };
 }

@@ -1,10 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-import { snapshotFromNotification, type ModelSnapshot } from '../store/index.js';
+import { parseVersionNotice, type ModelSnapshot } from '../store/index.js';
 import { LatestQueue } from './latest-queue.js';
 
-/** A resync asks the subscriber to read the snapshot again (pub/sub may have lost messages). */
-type FeedItem = { readonly kind: 'snapshot'; readonly snapshot: ModelSnapshot } | { readonly kind: 'resync' };
+/**
+ * A notice says a newer version exists; a resync asks for the snapshot whatever its version
+ * (pub/sub may have lost messages while the connection was down).
+ */
+type FeedItem = { readonly kind: 'notice'; readonly version: bigint } | { readonly kind: 'resync' };
 
 export interface LiveFeedDeps {
   /** A dedicated connection: it is put into subscriber mode. */
@@ -24,8 +27,9 @@ export interface LiveFeed {
 
 /**
  * Redis pub/sub → subscribers, with one Redis subscription per channel per process shared by
- * every subscriber of that model. Pub/sub is at-most-once, so after the connection comes back
- * every subscriber re-reads the snapshot; versions keep the order.
+ * every subscriber of that model. A notice carries only the new version; the subscriber reads the
+ * model's snapshot, so a burst of versions costs one read. Pub/sub is at-most-once, so after the
+ * connection comes back every subscriber re-reads; versions keep the order.
  */
 export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
   const { subscriber, channelOf, readSnapshot, logger } = deps;
@@ -36,9 +40,9 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
 
   subscriber.on('message', (channel: string, message: string) => {
     const model = modelOfChannel.get(channel);
-    const snapshot = snapshotFromNotification(message);
-    if (!model || !snapshot) return;
-    for (const queue of listeners.get(model) ?? []) queue.push({ kind: 'snapshot', snapshot });
+    const notice = parseVersionNotice(message);
+    if (!model || !notice) return;
+    for (const queue of listeners.get(model) ?? []) queue.push({ kind: 'notice', version: notice.version });
   });
   subscriber.on('ready', () => {
     if (everReady) {
@@ -87,7 +91,9 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
         for (;;) {
           const item = await queue.next();
           if (item === undefined) return { done: true, value: undefined };
-          const snapshot = item.kind === 'snapshot' ? item.snapshot : await readSnapshot(model);
+          if (item.kind === 'notice' && item.version <= lastVersion) continue;
+          // Reading now gives the newest version: notices queued meanwhile are skipped (coalescing).
+          const snapshot = await readSnapshot(model);
           if (snapshot.version > lastVersion) {
             lastVersion = snapshot.version;
             return { done: false, value: snapshot };

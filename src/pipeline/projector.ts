@@ -1,18 +1,12 @@
-import {
-  decodeRecord,
-  isRowEvent,
-  type ChangeEvent,
-  type RawRecord,
-  type RowEvent,
-} from '../decode/index.js';
+import { decodeRecord, isRowEvent, type RawRecord, type RowEvent } from '../decode/index.js';
 import { ErrorCode, ReadoutError, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
-import { foldBatch, type ReadModel } from '../projection/index.js';
+import { foldBatch, type CompiledModel } from '../projection/index.js';
 import type { DeadLetter, ReadModelStore } from '../store/index.js';
 
 export interface ProjectorDeps {
-  readonly model: ReadModel;
+  readonly models: readonly CompiledModel[];
   readonly store: ReadModelStore;
   readonly logger: Logger;
 }
@@ -24,7 +18,7 @@ export interface BatchStats {
 }
 
 export interface Projector {
-  /** Folds and applies one partition batch; resolves once Redis has acknowledged it. */
+  /** Folds and applies one partition batch to every model of its table; resolves once Redis acknowledged. */
   handleBatch(batch: SourceBatch): Promise<BatchStats>;
 }
 
@@ -43,96 +37,101 @@ function deadLetter(record: RawRecord, code: string, reason: string): DeadLetter
 }
 
 /**
- * The projector: decode → fold → apply, per partition batch. Poison records are dead-lettered
- * with their reason and position and the partition keeps flowing; transient failures reject the
- * batch so it is delivered again (the fold makes redelivery harmless).
+ * The projector: decode → fold → apply, per partition batch and read model. Poison records are
+ * dead-lettered with their reason and position and the partition keeps flowing; transient
+ * failures reject the batch so it is delivered again (the fold makes redelivery harmless).
  */
-export function createProjector({ model, store, logger }: ProjectorDeps): Projector {
+export function createProjector({ models, store, logger }: ProjectorDeps): Projector {
+  async function applyModel(
+    model: CompiledModel,
+    events: readonly RowEvent[],
+    batch: SourceBatch,
+    letters: DeadLetter[],
+    byOffset: ReadonlyMap<string, RawRecord>,
+  ): Promise<{ applied: number; duplicates: number }> {
+    const rowKeys = [...new Set(events.map((event) => event.rowKey))];
+    const last = batch.records[batch.records.length - 1];
+    const next = (BigInt(last?.offset ?? '0') + 1n).toString();
+    for (let attempt = 1; ; attempt += 1) {
+      const state = await store.readModelState(model, rowKeys);
+      const fold = foldBatch(model, events, state);
+      const rejected = fold.rejected.flatMap(({ event, reason }) => {
+        const record = byOffset.get(event.record.offset);
+        return record ? [deadLetter(record, ErrorCode.EventMalformed, `${model.name}: ${reason}`)] : [];
+      });
+      if (fold.rows.size === 0) {
+        letters.push(...rejected);
+        return { applied: 0, duplicates: fold.duplicates };
+      }
+      const outcome = await store.applyBatch(model, {
+        fold,
+        offset: { topic: batch.topic, partition: batch.partition, next },
+      });
+      if (outcome.kind === 'applied') {
+        letters.push(...rejected);
+        return { applied: fold.applied, duplicates: fold.duplicates };
+      }
+      logger.warn(
+        { topic: batch.topic, partition: batch.partition, model: model.name, rowKey: outcome.rowKey },
+        'row moved under us; folding again',
+      );
+      if (attempt >= MAX_CONFLICT_RETRIES) {
+        throw new ReadoutError(
+          ErrorCode.StoreConflict,
+          `row ${outcome.rowKey} of ${model.name} kept moving: another writer owns it`,
+          {
+            retriable: true,
+            details: { topic: batch.topic, partition: batch.partition, attempt },
+          },
+        );
+      }
+    }
+  }
+
   return {
     async handleBatch(batch) {
       const letters: DeadLetter[] = [];
       const rowEvents: RowEvent[] = [];
       const byOffset = new Map(batch.records.map((record) => [record.offset, record]));
-
       for (const record of batch.records) {
-        let event: ChangeEvent;
         try {
-          event = decodeRecord(record);
+          const event = decodeRecord(record);
+          if (isRowEvent(event)) rowEvents.push(event);
+          else if (event.kind === 'truncate') {
+            letters.push(
+              deadLetter(
+                record,
+                ErrorCode.EventUnsupported,
+                `TRUNCATE of ${event.table} is held for an operator (not applied)`,
+              ),
+            );
+          }
         } catch (error) {
           if (!isReadoutError(error) || error.retriable) throw error;
           letters.push(deadLetter(record, error.code, error.message));
-          continue;
-        }
-        if (isRowEvent(event) && event.table === model.table) rowEvents.push(event);
-        else if (event.kind === 'truncate' && event.table === model.table) {
-          letters.push(
-            deadLetter(
-              record,
-              ErrorCode.EventUnsupported,
-              'TRUNCATE is held for an operator (not applied yet)',
-            ),
-          );
         }
       }
-
-      let attempt = 0;
-      for (;;) {
-        const rowKeys = [...new Set(rowEvents.map((event) => event.rowKey))];
-        const stored = await store.readRows(model.name, rowKeys);
-        const fold = foldBatch(model, rowEvents, stored);
-        for (const { event, reason } of fold.rejected) {
-          const record = byOffset.get(event.record.offset);
-          if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reason));
-        }
-        // Dead letters first: once the offset is committed they must already be kept.
-        await store.recordDeadLetters(letters);
-        if (fold.rows.size === 0) {
-          return { applied: 0, duplicates: fold.duplicates, deadLettered: letters.length };
-        }
-        const last = batch.records[batch.records.length - 1];
-        const outcome = await store.applyBatch(model.name, {
-          fold,
-          offset: {
-            topic: batch.topic,
-            partition: batch.partition,
-            next: (BigInt(last?.offset ?? '0') + 1n).toString(),
-          },
-        });
-        if (outcome.kind === 'applied') {
-          logger.debug(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              offset: last?.offset,
-              version: outcome.version.toString(),
-            },
-            `applied ${fold.applied} changes (${fold.duplicates} duplicates)`,
-          );
-          for (const letter of letters) {
-            logger.warn(
-              { topic: letter.topic, partition: letter.partition, offset: letter.offset },
-              `dead-lettered: ${letter.reason}`,
-            );
-          }
-          return { applied: fold.applied, duplicates: fold.duplicates, deadLettered: letters.length };
-        }
-        attempt += 1;
+      const results = await Promise.all(
+        models.map((model) => {
+          const events = rowEvents.filter((event) => event.table === model.table);
+          return events.length === 0
+            ? Promise.resolve({ applied: 0, duplicates: 0 })
+            : applyModel(model, events, batch, letters, byOffset);
+        }),
+      );
+      // Kept before the offset is committed (the caller commits after this resolves).
+      await store.recordDeadLetters(letters);
+      for (const letter of letters) {
         logger.warn(
-          { topic: batch.topic, partition: batch.partition, rowKey: outcome.rowKey },
-          'row moved under us; folding again',
+          { topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.code },
+          `dead-lettered: ${letter.reason}`,
         );
-        if (attempt >= MAX_CONFLICT_RETRIES) {
-          throw new ReadoutError(
-            ErrorCode.StoreConflict,
-            `row ${outcome.rowKey} kept moving: another writer owns it`,
-            {
-              retriable: true,
-              details: { topic: batch.topic, partition: batch.partition, attempt },
-            },
-          );
-        }
-        letters.length = letters.length - fold.rejected.length;
       }
+      return {
+        applied: results.reduce((sum, r) => sum + r.applied, 0),
+        duplicates: results.reduce((sum, r) => sum + r.duplicates, 0),
+        deadLettered: letters.length,
+      };
     },
   };
 }

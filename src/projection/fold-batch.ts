@@ -1,12 +1,14 @@
 import type { RowEvent, SourcePosition } from '../decode/index.js';
-import { RowRejected, type Contribution, type ReadModel } from './read-model.js';
+import type { CompiledModel, Contribution } from './compile-model.js';
+import { DeltaSet } from './delta-set.js';
+import { RowRejected, type MemoryRow } from './memory-row.js';
 
-/** What Readout remembers per source row and read model: how far it got, and what it added. */
+/** What Readout remembers per source row and read model: how far it got, and the row's used columns. */
 export interface StoredRow {
   /** The source LSN of the last change applied to this row (kept after a delete too). */
   readonly lsn: bigint;
-  /** Null once the row is deleted (or never counted). */
-  readonly contribution: Contribution | null;
+  /** Null once the row is deleted. */
+  readonly memory: MemoryRow | null;
 }
 
 export interface RowWrite {
@@ -17,73 +19,91 @@ export interface RowWrite {
 
 export interface FoldResult {
   readonly rows: ReadonlyMap<string, RowWrite>;
-  /** Aggregate field ("measure:group") → signed change, zeros left out. */
-  readonly deltas: ReadonlyMap<string, bigint>;
+  readonly deltas: DeltaSet;
   readonly applied: number;
   /** Changes at or before the row's stored position: duplicates and replays. */
   readonly duplicates: number;
   readonly rejected: ReadonlyArray<{ readonly event: RowEvent; readonly reason: string }>;
   /** The newest source position among applied changes. */
   readonly lastSource: SourcePosition | null;
+  /** The newest commit time seen by the model so far (drives retention). */
+  readonly maxCommitTimeMs: bigint | null;
+  /** Buckets starting before this instant are dropped (null: the model keeps no time buckets). */
+  readonly retainFromMs: number | null;
 }
 
-export function fieldName(measure: string, group: string): string {
-  return `${measure}:${group}`;
+export interface ModelState {
+  readonly rows: ReadonlyMap<string, StoredRow>;
+  readonly maxCommitTimeMs: bigint | null;
 }
 
-function addContribution(
-  deltas: Map<string, bigint>,
-  contribution: Contribution | null,
-  sign: 1n | -1n,
-): void {
-  if (contribution === null) return;
-  for (const [measure, value] of Object.entries(contribution.measures)) {
-    const field = fieldName(measure, contribution.group);
-    const sum = (deltas.get(field) ?? 0n) + sign * value;
-    if (sum === 0n) deltas.delete(field);
-    else deltas.set(field, sum);
-  }
+function sameContribution(a: Contribution | null, b: Contribution | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.group !== b.group || a.bucket?.label !== b.bucket?.label) return false;
+  const keys = Object.keys(a.values);
+  return keys.length === Object.keys(b.values).length && keys.every((key) => a.values[key] === b.values[key]);
 }
 
 /**
- * Folds one partition's row events, in order, into row writes and aggregate deltas, starting
- * from what is stored. Pure. A change whose LSN is not after the row's stored LSN is a
- * duplicate (a replay or a redelivery) and changes nothing; so applying any event twice, or an
- * old one after a newer, leaves the result as it was.
+ * Folds one partition's row events, in order, into row writes and aggregate deltas, starting from
+ * what is stored. Pure. A change whose LSN is not after the row's stored LSN is a duplicate (a
+ * replay or a redelivery) and changes nothing, so applying any event twice, or an old one after a
+ * newer one, leaves the aggregates as they were. Old values come from the row's memory, never from
+ * the event's before image (REPLICA IDENTITY DEFAULT sends none).
  */
-export function foldBatch(
-  model: ReadModel,
-  events: readonly RowEvent[],
-  stored: ReadonlyMap<string, StoredRow>,
-): FoldResult {
+export function foldBatch(model: CompiledModel, events: readonly RowEvent[], state: ModelState): FoldResult {
   const rows = new Map<string, RowWrite>();
-  const deltas = new Map<string, bigint>();
+  const deltas = new DeltaSet(model);
   const rejected: Array<{ event: RowEvent; reason: string }> = [];
   let applied = 0;
   let duplicates = 0;
   let lastSource: SourcePosition | null = null;
+  let maxCommitTimeMs = state.maxCommitTimeMs;
 
   for (const event of events) {
+    if (event.table !== model.table) continue;
     const pending = rows.get(event.rowKey);
-    const current = pending ? pending.next : stored.get(event.rowKey);
+    const current = pending ? pending.next : state.rows.get(event.rowKey);
     if (current && event.source.lsn <= current.lsn) {
       duplicates += 1;
       continue;
     }
-    let next: Contribution | null;
+    const commitTimeMs = event.source.commitTimeMs;
+    const newestCommit =
+      maxCommitTimeMs === null || commitTimeMs > maxCommitTimeMs ? commitTimeMs : maxCommitTimeMs;
+    // Buckets older than the retention are gone: contributions to them are neither added nor removed.
+    const retainFrom = model.retentionMs === null ? null : Number(newestCommit) - model.retentionMs;
+    const retained = (c: Contribution | null) =>
+      c !== null && (retainFrom === null || c.bucket === null || c.bucket.startMs >= retainFrom);
+    const previous = current?.memory ?? null;
+    let next: MemoryRow | null;
     try {
-      next = event.kind === 'delete' ? null : model.contributionOf(event.after);
+      next = event.kind === 'delete' ? null : model.remember(event.after, previous);
+      if (model.kind === 'state') {
+        const before = previous === null ? null : model.contributionOf(previous);
+        const after = next === null ? null : model.contributionOf(next);
+        if (!sameContribution(before, after)) {
+          if (retained(before) && before) deltas.add(before, -1n, event.rowKey);
+          if (retained(after) && after) deltas.add(after, 1n, event.rowKey);
+        }
+      } else {
+        const flow = model.flowOf({ kind: event.kind, previous, next, commitTimeMs });
+        if (retained(flow) && flow) deltas.add(flow, 1n, event.rowKey);
+      }
     } catch (error) {
       if (!(error instanceof RowRejected)) throw error;
       rejected.push({ event, reason: error.message });
       continue;
     }
-    addContribution(deltas, current?.contribution ?? null, -1n);
-    addContribution(deltas, next, 1n);
+    maxCommitTimeMs = newestCommit;
     const expectedLsn = pending ? pending.expectedLsn : (current?.lsn ?? null);
-    rows.set(event.rowKey, { expectedLsn, next: { lsn: event.source.lsn, contribution: next } });
+    rows.set(event.rowKey, { expectedLsn, next: { lsn: event.source.lsn, memory: next } });
     applied += 1;
     if (lastSource === null || event.source.lsn > lastSource.lsn) lastSource = event.source;
   }
-  return { rows, deltas, applied, duplicates, rejected, lastSource };
+  const retainFromMs =
+    model.retentionMs === null || maxCommitTimeMs === null
+      ? null
+      : Number(maxCommitTimeMs) - model.retentionMs;
+  return { rows, deltas, applied, duplicates, rejected, lastSource, maxCommitTimeMs, retainFromMs };
 }

@@ -1,11 +1,16 @@
 /**
- * projection: change events + each row's remembered contribution → aggregate deltas. Pure.
+ * projection: change events + each row's remembered columns → aggregate deltas. Pure.
  * Guarantee: folding is idempotent per row (a change at or before the row's stored LSN changes
- * nothing) and works under REPLICA IDENTITY DEFAULT (old values come from what Readout stored,
- * never from the event's before image).
+ * nothing) and works under REPLICA IDENTITY DEFAULT (old values come from what Readout remembered,
+ * never from the event's before image). Read models are compiled from declarative definitions.
  */
-export { foldBatch, fieldName } from './fold-batch.js';
-export type { FoldResult, RowWrite, StoredRow } from './fold-batch.js';
-export { ordersByStatus } from './orders-by-status.js';
-export { RowRejected } from './read-model.js';
-export type { Contribution, ReadModel } from './read-model.js';
+export { compileModel } from './compile-model.js';
+export type { ChangeKind, CompiledModel, Contribution, MeasureValue } from './compile-model.js';
+export { DeltaSet, ROWS_FIELD, counterField } from './delta-set.js';
+export type { CounterDelta, DistinctDelta, ExtremeDelta } from './delta-set.js';
+export { foldBatch } from './fold-batch.js';
+export type { FoldResult, ModelState, RowWrite, StoredRow } from './fold-batch.js';
+export { RowRejected } from './memory-row.js';
+export type { MemoryRow } from './memory-row.js';
+export { bucketOf, durationMs } from './time-bucket.js';
+export type { Bucket, BucketUnit } from './time-bucket.js';

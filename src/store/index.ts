@@ -1,10 +1,12 @@
 /**
- * store: read models in Redis. Guarantee: one Lua script per batch applies row positions,
- * aggregate deltas, the source position, the Kafka offset and a new version, and publishes the
- * new state, atomically; it refuses the whole batch if any row moved since it was read.
+ * store: read models in Redis. Guarantee: one Lua script per batch and model applies row
+ * positions and memories, aggregate deltas, the source position, the Kafka offset and a new
+ * version, and announces the version, atomically; it refuses the whole batch if any row moved
+ * since it was read. Reads see one model at one instant (a read script).
  */
 export { createRedisStore } from './redis-store.js';
-export type { ApplyOutcome, BatchWrite, DeadLetter, ReadModelStore } from './redis-store.js';
-export { modelKeys, deadLetterKey } from './keys.js';
-export { snapshotFromHashes, snapshotFromNotification } from './model-snapshot.js';
-export type { ModelSnapshot } from './model-snapshot.js';
+export type { ApplyOutcome, BatchWrite, BucketRange, DeadLetter, ReadModelStore } from './redis-store.js';
+export { deadLetterKey, modelKeys } from './keys.js';
+export type { ModelKeys } from './keys.js';
+export { parseVersionNotice } from './model-snapshot.js';
+export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.js';

@@ -3,33 +3,52 @@
  * hash tag `{prefix:model}`, so one script can touch all of them on one Redis Cluster slot.
  */
 export interface ModelKeys {
-  /** Hash: "measure:group" → integer (counts, minor units). */
-  readonly aggregate: string;
+  readonly tag: string;
   /** Hash: row key → LSN of the last change applied to that row (kept after deletes). */
   readonly rowLsn: string;
-  /** Hash: row key → JSON of what the row currently contributes. */
-  readonly rowContribution: string;
+  /** Hash: row key → JSON of the row's remembered columns (absent once deleted). */
+  readonly rowMemory: string;
   /** Hash: version, and the source position and time of the newest applied change. */
   readonly meta: string;
   /** Hash: "topic/partition" → the next Kafka offset after the last applied batch. */
   readonly offsets: string;
-  /** Channel on which each applied batch publishes the model's new state. */
+  /** Sorted set: time bucket label → bucket start (epoch ms), for retention. */
+  readonly buckets: string;
+  /** Hash per bucket: "measure|group" → exact integer (counts, sums in minor units). */
+  counters(bucket: string | null): string;
+  /** Sorted set per measure, bucket and group: "value|row key" scored by value (min/max). */
+  extremes(measure: string, bucket: string | null, group: string): string;
+  /** Hash per measure, bucket and group: distinct value → number of rows with it. */
+  distinct(measure: string, bucket: string | null, group: string): string;
+  /** Sorted set per ranked measure and bucket: group → total (top-N). */
+  ranking(measure: string, bucket: string | null): string;
+  /** Set per bucket: every key written for that bucket, deleted together when it expires. */
+  bucketKeys(bucket: string): string;
+  /** Channel on which each applied batch announces the model's new version. */
   readonly channel: string;
 }
+
+const NO_BUCKET = '-';
 
 export function modelKeys(prefix: string, model: string): ModelKeys {
   const tag = `{${prefix}:${model}}`;
   return {
-    aggregate: `${tag}:aggregate`,
+    tag,
     rowLsn: `${tag}:row-lsn`,
-    rowContribution: `${tag}:row-contribution`,
+    rowMemory: `${tag}:row-memory`,
     meta: `${tag}:meta`,
     offsets: `${tag}:offsets`,
+    buckets: `${tag}:buckets`,
+    counters: (bucket) => `${tag}:agg:${bucket ?? NO_BUCKET}`,
+    extremes: (measure, bucket, group) => `${tag}:ext:${measure}:${bucket ?? NO_BUCKET}:${group}`,
+    distinct: (measure, bucket, group) => `${tag}:dst:${measure}:${bucket ?? NO_BUCKET}:${group}`,
+    ranking: (measure, bucket) => `${tag}:rank:${measure}:${bucket ?? NO_BUCKET}`,
+    bucketKeys: (bucket) => `${tag}:bucket-keys:${bucket}`,
     channel: `${prefix}:changes:${model}`,
   };
 }
 
-/** Hash: "topic/partition/offset" → JSON {reason, code, key, value}. */
+/** Hash: "topic/partition/offset" → JSON {code, reason, key, value}. */
 export function deadLetterKey(prefix: string): string {
   return `${prefix}:dead-letters`;
 }

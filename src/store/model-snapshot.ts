@@ -1,10 +1,32 @@
-/** A read model's state at one version, as stored and as published after each applied batch. */
+/** One group of a read model in one time bucket, as stored: exact integers as bigints. */
+export interface GroupState {
+  /** The group's dimension values (without the time bucket), in definition order. */
+  readonly group: ReadonlyArray<string | null>;
+  /** Rows (state) or changes (flow) counted in this group. */
+  readonly rows: bigint;
+  /** "measure" or "measure.sum" / "measure.n" (avg) → exact integer. */
+  readonly counters: Readonly<Record<string, bigint>>;
+  /** min/max measure → the exact extreme value as text (null when no row has a value). */
+  readonly extremes: Readonly<Record<string, string | null>>;
+  /** distinct measure → number of distinct values. */
+  readonly distincts: Readonly<Record<string, bigint>>;
+}
+
+export interface BucketState {
+  /** The bucket's start as local time with offset, or null for models without time buckets. */
+  readonly label: string | null;
+  readonly startMs: number | null;
+  readonly groups: readonly GroupState[];
+  /** Groups of the ranked measure, best first (top-N models only). */
+  readonly ranking: ReadonlyArray<ReadonlyArray<string | null>> | null;
+}
+
+/** A read model's state at one version. */
 export interface ModelSnapshot {
   readonly model: string;
   /** 0 before the first applied batch; +1 per applied batch. */
   readonly version: bigint;
-  /** "measure:group" → exact integer as a decimal string. */
-  readonly aggregate: Readonly<Record<string, string>>;
+  readonly buckets: readonly BucketState[];
   readonly source: {
     readonly lsn: string | null;
     readonly txId: string | null;
@@ -14,42 +36,17 @@ export interface ModelSnapshot {
   readonly appliedAtMs: string | null;
 }
 
-/** Redis returns hashes as flat [k, v, k, v] (from Lua, or `{}` when empty) or as objects. */
-function toRecord(raw: unknown): Record<string, string> {
-  const record: Record<string, string> = {};
-  if (Array.isArray(raw)) {
-    for (let i = 0; i + 1 < raw.length; i += 2) record[String(raw[i])] = String(raw[i + 1]);
-  } else if (typeof raw === 'object' && raw !== null) {
-    for (const [key, value] of Object.entries(raw)) record[key] = String(value);
-  }
-  return record;
+/** What a subscriber is told after each applied batch: read the model again at this version. */
+export interface VersionNotice {
+  readonly model: string;
+  readonly version: bigint;
 }
 
-function nonEmpty(value: string | undefined): string | null {
-  return value === undefined || value === '' ? null : value;
-}
-
-export function snapshotFromHashes(model: string, aggregate: unknown, meta: unknown): ModelSnapshot {
-  const metaRecord = toRecord(meta);
-  return {
-    model,
-    version: BigInt(metaRecord.version ?? '0'),
-    aggregate: toRecord(aggregate),
-    source: {
-      lsn: nonEmpty(metaRecord.lsn),
-      txId: nonEmpty(metaRecord.txId),
-      commitTimeMs: nonEmpty(metaRecord.commitTimeMs),
-    },
-    appliedAtMs: nonEmpty(metaRecord.appliedAtMs),
-  };
-}
-
-/** Parses a notification published by the apply script; undefined when it is not one. */
-export function snapshotFromNotification(message: string): ModelSnapshot | undefined {
+export function parseVersionNotice(message: string): VersionNotice | undefined {
   try {
-    const parsed = JSON.parse(message) as { model?: unknown; aggregate?: unknown; meta?: unknown };
-    if (typeof parsed.model !== 'string') return undefined;
-    return snapshotFromHashes(parsed.model, parsed.aggregate, parsed.meta);
+    const parsed = JSON.parse(message) as { model?: unknown; version?: unknown };
+    if (typeof parsed.model !== 'string' || typeof parsed.version !== 'string') return undefined;
+    return { model: parsed.model, version: BigInt(parsed.version) };
   } catch {
     return undefined;
   }

@@ -1,14 +1,25 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import type { SourcePosition } from '../decode/index.js';
 import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
-import type { Contribution, FoldResult, StoredRow } from '../projection/index.js';
+import type { CompiledModel, FoldResult, MemoryRow, ModelState, StoredRow } from '../projection/index.js';
+import { buildApplyRequest } from './batch-request.js';
 import { deadLetterKey, modelKeys } from './keys.js';
-import { snapshotFromHashes, type ModelSnapshot } from './model-snapshot.js';
+import type { ModelSnapshot } from './model-snapshot.js';
+import { snapshotFromRead } from './read-snapshot.js';
 
-const applyScript = readFileSync(new URL('./apply-batch.lua', import.meta.url), 'utf8');
-const applyScriptSha = createHash('sha1').update(applyScript).digest('hex');
+interface Script {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function loadScript(file: string): Script {
+  const source = readFileSync(new URL(file, import.meta.url), 'utf8');
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+const applyScript = loadScript('./apply-batch.lua');
+const readScript = loadScript('./read-model.lua');
 
 export interface DeadLetter {
   readonly topic: string;
@@ -16,6 +27,7 @@ export interface DeadLetter {
   readonly offset: string;
   readonly code: string;
   readonly reason: string;
+  /** The record's raw bytes, as UTF-8 text (JSON from the JsonConverter), or null. */
   readonly key: string | null;
   readonly value: string | null;
 }
@@ -30,41 +42,21 @@ export type ApplyOutcome =
   | { readonly kind: 'applied'; readonly version: bigint }
   | { readonly kind: 'conflict'; readonly rowKey: string };
 
+/** A time range of buckets to read, epoch ms, inclusive. */
+export interface BucketRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
 export interface ReadModelStore {
-  readRows(model: string, rowKeys: readonly string[]): Promise<Map<string, StoredRow>>;
-  applyBatch(model: string, write: BatchWrite): Promise<ApplyOutcome>;
-  readSnapshot(model: string): Promise<ModelSnapshot>;
+  readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
+  applyBatch(model: CompiledModel, write: BatchWrite): Promise<ApplyOutcome>;
+  readSnapshot(model: CompiledModel, range?: BucketRange): Promise<ModelSnapshot>;
   recordDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   countDeadLetters(): Promise<number>;
   /** A second connection in subscriber mode, for the live stage. */
   duplicateConnection(): Redis;
   quit(): Promise<void>;
-}
-
-interface StoredContribution {
-  readonly g: string;
-  readonly m: Record<string, string>;
-}
-
-function encodeContribution(contribution: Contribution): string {
-  const measures: Record<string, string> = {};
-  for (const [measure, value] of Object.entries(contribution.measures)) measures[measure] = value.toString();
-  return JSON.stringify({ g: contribution.group, m: measures } satisfies StoredContribution);
-}
-
-function decodeContribution(text: string): Contribution {
-  const stored = JSON.parse(text) as StoredContribution;
-  const measures: Record<string, bigint> = {};
-  for (const [measure, value] of Object.entries(stored.m)) measures[measure] = BigInt(value);
-  return { group: stored.g, measures };
-}
-
-function sourceFields(source: SourcePosition | null): Record<string, string> {
-  return {
-    lsn: source?.lsn.toString() ?? '',
-    txId: source?.txId?.toString() ?? '',
-    commitTimeMs: source?.commitTimeMs.toString() ?? '',
-  };
 }
 
 function unavailable(operation: string, error: unknown): ReadoutError {
@@ -80,66 +72,49 @@ function unavailable(operation: string, error: unknown): ReadoutError {
 
 /** The read-model store on Redis (ioredis stays inside this folder and src/live). */
 export function createRedisStore(options: { url: string; keyPrefix: string }): ReadModelStore {
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 3, lazyConnect: false });
+  const redis = new Redis(options.url, { maxRetriesPerRequest: 3 });
   const { keyPrefix } = options;
 
-  async function runApplyScript(keys: string[], args: string[]): Promise<unknown> {
+  async function run(script: Script, keys: string[], args: string[]): Promise<unknown> {
     try {
-      return await redis.evalsha(applyScriptSha, keys.length, ...keys, ...args);
+      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
     } catch (error) {
       if (!describeError(error).includes('NOSCRIPT')) throw error;
-      return await redis.eval(applyScript, keys.length, ...keys, ...args);
+      return await redis.eval(script.source, keys.length, ...keys, ...args);
     }
   }
 
   return {
-    async readRows(model, rowKeys) {
-      const rows = new Map<string, StoredRow>();
-      if (rowKeys.length === 0) return rows;
-      const keys = modelKeys(keyPrefix, model);
+    async readModelState(model, rowKeys) {
+      const keys = modelKeys(keyPrefix, model.name);
       try {
-        const [lsnReply, contributionReply] = (await redis
-          .multi()
-          .hmget(keys.rowLsn, ...rowKeys)
-          .hmget(keys.rowContribution, ...rowKeys)
-          .exec()) as [[Error | null, Array<string | null>], [Error | null, Array<string | null>]];
-        const failed = lsnReply[0] ?? contributionReply[0];
+        const pipeline = redis.multi().hget(keys.meta, 'maxCommitTimeMs');
+        if (rowKeys.length > 0) pipeline.hmget(keys.rowLsn, ...rowKeys).hmget(keys.rowMemory, ...rowKeys);
+        const replies = (await pipeline.exec()) ?? [];
+        const failed = replies.find(([error]) => error)?.[0];
         if (failed) throw failed;
+        const maxCommit = replies[0]?.[1] as string | null;
+        const lsns = (replies[1]?.[1] ?? []) as Array<string | null>;
+        const memories = (replies[2]?.[1] ?? []) as Array<string | null>;
+        const rows = new Map<string, StoredRow>();
         rowKeys.forEach((rowKey, index) => {
-          const lsn = lsnReply[1][index];
+          const lsn = lsns[index];
           if (lsn === null || lsn === undefined) return;
-          const contribution = contributionReply[1][index];
-          rows.set(rowKey, {
-            lsn: BigInt(lsn),
-            contribution: contribution ? decodeContribution(contribution) : null,
-          });
+          const memory = memories[index];
+          rows.set(rowKey, { lsn: BigInt(lsn), memory: memory ? (JSON.parse(memory) as MemoryRow) : null });
         });
-        return rows;
+        return { rows, maxCommitTimeMs: maxCommit ? BigInt(maxCommit) : null };
       } catch (error) {
-        throw unavailable('read of row positions', error);
+        throw unavailable('read of row memory', error);
       }
     },
 
     async applyBatch(model, { fold, offset }) {
-      const keys = modelKeys(keyPrefix, model);
-      const request = {
-        model,
-        rows: [...fold.rows].map(([rowKey, write]) => ({
-          k: rowKey,
-          ...(write.expectedLsn === null ? {} : { e: write.expectedLsn.toString() }),
-          l: write.next.lsn.toString(),
-          ...(write.next.contribution === null ? {} : { c: encodeContribution(write.next.contribution) }),
-        })),
-        deltas: [...fold.deltas].map(([field, delta]) => [field, delta.toString()]),
-        source: sourceFields(fold.lastSource),
-        offset: { partition: `${offset.topic}/${offset.partition}`, next: offset.next },
-      };
+      const keys = modelKeys(keyPrefix, model.name);
+      const { keys: scriptKeys, request } = buildApplyRequest(model, keys, fold, offset);
       let reply: unknown;
       try {
-        reply = await runApplyScript(
-          [keys.aggregate, keys.rowLsn, keys.rowContribution, keys.meta, keys.offsets],
-          [keys.channel, JSON.stringify(request)],
-        );
+        reply = await run(applyScript, scriptKeys, [keys.channel, keys.tag, JSON.stringify(request)]);
       } catch (error) {
         throw unavailable('apply script', error);
       }
@@ -149,18 +124,25 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
         : { kind: 'conflict', rowKey: detail };
     },
 
-    async readSnapshot(model) {
-      const keys = modelKeys(keyPrefix, model);
+    async readSnapshot(model, range) {
+      const keys = modelKeys(keyPrefix, model.name);
+      const measures = model.definition.measures;
+      const request = {
+        bucketed: model.retentionMs !== null,
+        from: range ? String(range.fromMs) : '-inf',
+        to: range ? String(range.toMs) : '+inf',
+        extremes: measures.flatMap((m) => (m.type === 'min' || m.type === 'max' ? [[m.name, m.type]] : [])),
+        distincts: measures.flatMap((m) => (m.type === 'distinct' ? [m.name] : [])),
+        ranking: model.top?.measure ?? '',
+        limit: model.top?.limit ?? 0,
+      };
       try {
-        // One MULTI: the aggregate and its version are read at the same instant.
-        const replies = (await redis.multi().hgetall(keys.aggregate).hgetall(keys.meta).exec()) as [
-          [Error | null, Record<string, string>],
-          [Error | null, Record<string, string>],
-        ];
-        const [aggregate, meta] = replies;
-        const failed = aggregate[0] ?? meta[0];
-        if (failed) throw failed;
-        return snapshotFromHashes(model, aggregate[1], meta[1]);
+        const json = (await run(
+          readScript,
+          [keys.meta, keys.buckets],
+          [keys.tag, JSON.stringify(request)],
+        )) as string;
+        return snapshotFromRead(model.name, json);
       } catch (error) {
         throw unavailable('snapshot read', error);
       }

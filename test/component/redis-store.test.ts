@@ -1,91 +1,169 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import type { RowEvent } from '../../src/decode/index.js';
-import { decimalFromString } from '../../src/decode/index.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readModelDefinition } from '../../src/definitions/index.js';
 import { createLiveFeed } from '../../src/live/index.js';
-import { foldBatch, ordersByStatus } from '../../src/projection/index.js';
+import { compileModel, foldBatch, type CompiledModel } from '../../src/projection/index.js';
 import {
   createRedisStore,
   modelKeys,
   type ModelSnapshot,
   type ReadModelStore,
 } from '../../src/store/index.js';
+import { buildHistory, deliver, delivery } from '../support/order-history.js';
+import { referenceAggregate } from '../support/reference-aggregate.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
 const silent = pino({ level: 'silent' });
 let redis: TestRedis;
-let store: ReadModelStore;
-let prefix = 'p';
+let run = 0;
 
-function order(offset: number, lsn: number, id: number, status: string, amount: string): RowEvent {
-  const parsed = decimalFromString(amount);
-  if (!parsed) throw new Error('amount');
-  return {
-    kind: 'create',
-    record: { topic: 'orders', partition: 0, offset: String(offset) },
-    table: 'public.orders',
-    rowKey: `id=${id}`,
-    source: { lsn: BigInt(lsn), txId: 9n, commitTimeMs: 1_700_000_000_000n, snapshot: null, origin: null },
-    after: { id: BigInt(id), status, amount: parsed },
-  };
+function model(name: string, overrides: Record<string, unknown> = {}): CompiledModel {
+  return compileModel(
+    readModelDefinition.parse({
+      name,
+      source: 'public.orders',
+      filter: [{ column: 'status', notIn: ['cancelled'] }],
+      dimensions: [{ column: 'status' }],
+      measures: [
+        { name: 'orders', type: 'count' },
+        { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
+        { name: 'average', type: 'avg', column: 'amount', scale: 2 },
+        { name: 'largest', type: 'max', column: 'amount', scale: 2 },
+        { name: 'smallest', type: 'min', column: 'amount', scale: 2 },
+        { name: 'customers', type: 'distinct', column: 'customer' },
+      ],
+      top: { by: 'revenue', limit: 2 },
+      ...overrides,
+    }),
+  );
 }
 
-async function apply(events: RowEvent[]) {
-  const stored = await store.readRows(ordersByStatus.name, [...new Set(events.map((e) => e.rowKey))]);
-  const fold = foldBatch(ordersByStatus, events, stored);
-  if (fold.rows.size === 0) return { kind: 'nothing' as const, fold };
-  const outcome = await store.applyBatch(ordersByStatus.name, {
-    fold,
-    offset: { topic: 'orders', partition: 0, next: '99' },
-  });
-  return { ...outcome, fold };
+const bucketed = model('bucketed', {
+  filter: [],
+  dimensions: [
+    { name: 'hour', bucket: { column: 'created_at', unit: 'hour', timeZone: 'Europe/Berlin' } },
+    { name: 'band', bands: { column: 'amount', edges: ['10', '100'] } },
+  ],
+  measures: [
+    { name: 'orders', type: 'count' },
+    { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
+    { name: 'largest', type: 'max', column: 'amount', scale: 2 },
+  ],
+  top: undefined,
+  retention: '48h',
+});
+
+/** The snapshot in the shape of MemoryStore.view() / referenceAggregate(). */
+function view(snapshot: ModelSnapshot): Record<string, Record<string, string>> {
+  const result: Record<string, Record<string, string>> = {};
+  for (const bucket of snapshot.buckets) {
+    const label = bucket.label ?? '-';
+    for (const group of bucket.groups) {
+      const entry: Record<string, string> = { _rows: group.rows.toString() };
+      for (const [name, value] of Object.entries(group.counters)) entry[name] = value.toString();
+      for (const [name, value] of Object.entries(group.extremes)) if (value !== null) entry[name] = value;
+      for (const [name, value] of Object.entries(group.distincts))
+        if (value > 0n) entry[name] = value.toString();
+      result[`${label} / ${JSON.stringify(group.group)}`] = entry;
+    }
+    if (bucket.ranking && bucket.ranking.length > 0) {
+      result[`${label} / top`] = {
+        revenue: JSON.stringify(bucket.ranking.map((group) => JSON.stringify(group))),
+      };
+    }
+  }
+  return result;
+}
+
+async function applyAll(
+  store: ReadModelStore,
+  target: CompiledModel,
+  events: Parameters<typeof foldBatch>[1],
+  sizes: number[],
+) {
+  let position = 0;
+  for (let i = 0; position < events.length; i += 1) {
+    const batch = events.slice(position, position + (sizes[i % sizes.length] ?? 1));
+    position += batch.length;
+    const state = await store.readModelState(target, [...new Set(batch.map((e) => e.rowKey))]);
+    const fold = foldBatch(target, batch, state);
+    if (fold.rows.size === 0) continue;
+    const outcome = await store.applyBatch(target, {
+      fold,
+      offset: { topic: 't', partition: 0, next: String(position) },
+    });
+    expect(outcome.kind).toBe('applied');
+  }
 }
 
 beforeAll(async () => {
   redis = await startRedis();
-  prefix = `t${Date.now()}`;
-  store = createRedisStore({ url: redis.url, keyPrefix: prefix });
 });
 afterAll(async () => {
-  await store.quit();
   await redis.stop();
 });
 
-describe('Redis store', () => {
-  it('applies a batch atomically and reads it back exactly, beyond 2^53 minor units', async () => {
-    const outcome = await apply([
-      order(0, 100, 1, 'paid', '90071992547409.93'),
-      order(1, 101, 2, 'paid', '0.01'),
-    ]);
-    expect(outcome.kind).toBe('applied');
-    const snapshot = await store.readSnapshot(ordersByStatus.name);
-    expect(snapshot.version).toBe(1n);
-    expect(snapshot.aggregate).toEqual({ 'count:paid': '2', 'revenue:paid': '9007199254740994' });
-    expect(snapshot.source.lsn).toBe('101');
+describe('Redis store scripts against a fresh computation', () => {
+  it('state model with every measure and top-N, under replays and any batching', async () => {
+    await fc.assert(
+      fc.asyncProperty(delivery, async ([changes, replays, sizes]) => {
+        const store = createRedisStore({ url: redis.url, keyPrefix: `p${(run += 1)}` });
+        const target = model('by_status');
+        const history = buildHistory(changes);
+        await applyAll(store, target, deliver(history.events, replays), sizes);
+        expect(view(await store.readSnapshot(target))).toEqual(
+          referenceAggregate(target.definition, history.finalRows.values()),
+        );
+        await store.quit();
+      }),
+      { numRuns: 40 },
+    );
   });
 
-  it('changes nothing when the same events are applied again', async () => {
-    const again = await apply([
-      order(0, 100, 1, 'paid', '90071992547409.93'),
-      order(1, 101, 2, 'paid', '0.01'),
-    ]);
-    expect(again.kind).toBe('nothing');
-    expect(again.fold.duplicates).toBe(2);
-    expect((await store.readSnapshot(ordersByStatus.name)).version).toBe(1n);
+  it('time buckets with retention: expired buckets and all their keys are gone', async () => {
+    await fc.assert(
+      fc.asyncProperty(delivery, async ([changes, replays, sizes]) => {
+        const prefix = `b${(run += 1)}`;
+        const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
+        const history = buildHistory(changes);
+        await applyAll(store, bucketed, deliver(history.events, replays), sizes);
+        const snapshot = await store.readSnapshot(bucketed);
+        const max = snapshot.source.commitTimeMs === null ? null : await maxCommit(prefix);
+        const retainFrom = max === null ? null : max - 48 * 3_600_000;
+        expect(view(snapshot)).toEqual(
+          referenceAggregate(bucketed.definition, history.finalRows.values(), retainFrom),
+        );
+        expect(await keysOfMissingBuckets(prefix)).toEqual([]);
+        await store.quit();
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it('refuses a batch folded from positions that have moved since (a second writer)', async () => {
-    const stale = foldBatch(ordersByStatus, [order(2, 102, 1, 'shipped', '1.00')], new Map());
-    const outcome = await store.applyBatch(ordersByStatus.name, {
+    const store = createRedisStore({ url: redis.url, keyPrefix: 'fence' });
+    const target = model('fenced');
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [first, second] = history.events;
+    if (!first || !second) throw new Error('fixture');
+    const stale = foldBatch(target, [second], { rows: new Map(), maxCommitTimeMs: null });
+    await applyAll(store, target, [first], [1]);
+    const outcome = await store.applyBatch(target, {
       fold: stale,
-      offset: { topic: 'orders', partition: 0, next: '3' },
+      offset: { topic: 't', partition: 0, next: '2' },
     });
     expect(outcome).toEqual({ kind: 'conflict', rowKey: 'id=1' });
-    expect((await store.readSnapshot(ordersByStatus.name)).aggregate['count:paid']).toBe('2');
+    expect(view(await store.readSnapshot(target))['- / ["paid"]']).toMatchObject({ orders: '1' });
+    await store.quit();
   });
 
   it('keeps dead letters once per position', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: 'dlq' });
     const letter = {
       topic: 'orders',
       partition: 0,
@@ -98,28 +176,63 @@ describe('Redis store', () => {
     await store.recordDeadLetters([letter]);
     await store.recordDeadLetters([letter]);
     expect(await store.countDeadLetters()).toBe(1);
+    await store.quit();
   });
 });
 
+/** Aggregate keys whose time bucket is no longer registered (an expired bucket left behind). */
+async function keysOfMissingBuckets(prefix: string): Promise<string[]> {
+  const client = new Redis(redis.url);
+  const keys = modelKeys(prefix, bucketed.name);
+  const live = new Set(await client.zrange(keys.buckets, 0, -1));
+  const all = await client.keys(`${keys.tag}:*`);
+  client.disconnect();
+  const fixed = new Set([keys.rowLsn, keys.rowMemory, keys.meta, keys.offsets, keys.buckets]);
+  return all.filter((key) => {
+    if (fixed.has(key)) return false;
+    const label = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00[+-]\d{2}:\d{2})/.exec(key)?.[1];
+    return label === undefined || !live.has(label);
+  });
+}
+
+async function maxCommit(prefix: string): Promise<number> {
+  const client = new Redis(redis.url);
+  const value = await client.hget(modelKeys(prefix, bucketed.name).meta, 'maxCommitTimeMs');
+  client.disconnect();
+  return Number(value);
+}
+
 describe('live feed', () => {
-  it('gives the current state first, then each newer version in order', async () => {
+  it('gives the current state first, then newer versions in order', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: 'live' });
+    const target = model('live_model');
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 2, status: 'paid', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
+      { key: 3, status: 'pending', cents: 500, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [a, b, c] = history.events;
+    if (!a || !b || !c) throw new Error('fixture');
+    await applyAll(store, target, [a], [1]);
     const live = createLiveFeed({
       subscriber: new Redis(redis.url),
-      channelOf: (model) => modelKeys(prefix, model).channel,
-      readSnapshot: (model) => store.readSnapshot(model),
+      channelOf: (name) => modelKeys('live', name).channel,
+      readSnapshot: () => store.readSnapshot(target),
       logger: silent,
     });
-    const feed = live.watch(ordersByStatus.name);
-    const first = await feed.next();
-    expect((first.value as ModelSnapshot).version).toBe(1n);
+    const feed = live.watch(target.name);
+    const first = (await feed.next()).value as ModelSnapshot;
+    expect(first.version).toBe(1n);
     const pending = feed.next();
-    await apply([order(3, 200, 3, 'pending', '5.00')]);
-    await apply([order(4, 201, 4, 'pending', '6.00')]);
+    await applyAll(store, target, [b], [1]);
     const second = (await pending).value as ModelSnapshot;
+    expect(second.version).toBe(2n);
+    await applyAll(store, target, [c], [1]);
     const third = (await feed.next()).value as ModelSnapshot;
-    expect([second.version, third.version]).toEqual([2n, 3n]);
-    expect(third.aggregate['revenue:pending']).toBe('1100');
+    expect(third.version).toBe(3n);
+    expect(view(third)['- / ["pending"]']).toMatchObject({ orders: '1', revenue: '500' });
     await feed.return?.();
     await live.close();
+    await store.quit();
   });
 });

@@ -1,156 +1,187 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RowEvent } from '../../src/decode/index.js';
-import { decimalFromString } from '../../src/decode/index.js';
-import { fieldName, foldBatch, ordersByStatus, type StoredRow } from '../../src/projection/index.js';
+import { readModelDefinition, type ReadModelDefinition } from '../../src/definitions/index.js';
+import { bucketOf, compileModel, foldBatch, type CompiledModel } from '../../src/projection/index.js';
+import { MemoryStore } from '../support/memory-store.js';
+import { buildHistory, deliver, delivery, type History } from '../support/order-history.js';
+import { referenceAggregate } from '../support/reference-aggregate.js';
 
-const statuses = ['pending', 'paid', 'shipped'] as const;
-
-/** One true change in the source's history for a row: an upsert of (status, amount) or a delete. */
-type Change =
-  { key: number; status: (typeof statuses)[number]; cents: number } | { key: number; deleted: true };
-
-function toEvents(history: readonly Change[]): RowEvent[] {
-  const exists = new Set<number>();
-  return history.map((change, index) => {
-    const base = {
-      record: { topic: 't', partition: 0, offset: String(index) },
-      table: 'public.orders',
-      rowKey: `id=${change.key}`,
-      source: {
-        lsn: BigInt(1000 + index * 8),
-        txId: BigInt(index),
-        commitTimeMs: 0n,
-        snapshot: null,
-        origin: null,
-      },
-    };
-    if ('deleted' in change) {
-      exists.delete(change.key);
-      return { kind: 'delete', ...base, before: null };
-    }
-    const amount = decimalFromString((change.cents / 100).toFixed(2));
-    if (!amount) throw new Error('bad amount');
-    const after = { id: BigInt(change.key), status: change.status, amount };
-    const kind = exists.has(change.key) ? 'update' : 'create';
-    exists.add(change.key);
-    return kind === 'update' ? { kind, ...base, before: null, after } : { kind, ...base, after };
-  });
-}
-
-/** The aggregate a fresh GROUP BY over the final rows would give. */
-function expectedAggregate(history: readonly Change[]): Map<string, bigint> {
-  const finalRows = new Map<number, Change>();
-  for (const change of history) finalRows.set(change.key, change);
-  const aggregate = new Map<string, bigint>();
-  const add = (field: string, value: bigint) => aggregate.set(field, (aggregate.get(field) ?? 0n) + value);
-  for (const change of finalRows.values()) {
-    if ('deleted' in change) continue;
-    add(fieldName('count', change.status), 1n);
-    add(fieldName('revenue', change.status), BigInt(change.cents));
-  }
-  // The store keeps no zero fields (a zero revenue reads back as "0").
-  for (const [field, value] of aggregate) if (value === 0n) aggregate.delete(field);
-  return aggregate;
-}
-
-/** What the Redis store does with a fold: remember rows, add deltas, drop fields back at zero. */
-function applyToStore(
-  stored: Map<string, StoredRow>,
-  aggregate: Map<string, bigint>,
-  events: RowEvent[],
-): void {
-  const fold = foldBatch(ordersByStatus, events, stored);
-  for (const [key, write] of fold.rows) {
-    expect(write.expectedLsn).toBe(stored.get(key)?.lsn ?? null);
-    stored.set(key, write.next);
-  }
-  for (const [field, delta] of fold.deltas) {
-    const value = (aggregate.get(field) ?? 0n) + delta;
-    if (value === 0n) aggregate.delete(field);
-    else aggregate.set(field, value);
-  }
-}
-
-const change = fc.oneof(
-  fc.record({
-    key: fc.integer({ min: 0, max: 4 }),
-    status: fc.constantFrom(...statuses),
-    cents: fc.integer({ min: 0, max: 10_000_000 }),
+const byStatus = compileModel(
+  readModelDefinition.parse({
+    name: 'by_status',
+    source: 'public.orders',
+    filter: [{ column: 'status', notIn: ['cancelled'] }],
+    dimensions: [{ column: 'status' }],
+    measures: [
+      { name: 'orders', type: 'count' },
+      { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
+      { name: 'average', type: 'avg', column: 'amount', scale: 2 },
+      { name: 'largest', type: 'max', column: 'amount', scale: 2 },
+      { name: 'smallest', type: 'min', column: 'amount', scale: 2 },
+      { name: 'customers', type: 'distinct', column: 'customer' },
+    ],
+    top: { by: 'revenue', limit: 2 },
   }),
-  fc.record({ key: fc.integer({ min: 0, max: 4 }), deleted: fc.constant(true as const) }),
+);
+const byHourAndBand = compileModel(
+  readModelDefinition.parse({
+    name: 'by_hour_and_band',
+    source: 'public.orders',
+    dimensions: [
+      { name: 'hour', bucket: { column: 'created_at', unit: 'hour', timeZone: 'Europe/Berlin' } },
+      { name: 'band', bands: { column: 'amount', edges: ['10', '100'] } },
+    ],
+    measures: [
+      { name: 'orders', type: 'count' },
+      { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
+    ],
+    retention: '48h',
+  }),
+);
+const shippedPerMinute = compileModel(
+  readModelDefinition.parse({
+    name: 'shipped',
+    source: 'public.orders',
+    kind: 'flow',
+    when: { becomes: { column: 'status', in: ['shipped'] } },
+    dimensions: [{ name: 'minute', bucket: { time: 'commit', unit: 'minute', timeZone: 'UTC' } }],
+    measures: [
+      { name: 'shipped', type: 'count' },
+      { name: 'amount', type: 'sum', column: 'amount', scale: 2 },
+    ],
+    retention: '24h',
+  }),
 );
 
-/** At-least-once delivery: the history in order, with earlier stretches delivered again later. */
-const delivery = fc.array(change, { minLength: 1, maxLength: 40 }).chain((history) =>
-  fc.tuple(
-    fc.constant(history),
-    fc.array(fc.tuple(fc.nat(history.length - 1), fc.nat(history.length - 1), fc.nat(history.length)), {
-      maxLength: 6,
-    }),
-    fc.array(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 10 }),
-  ),
-);
+function project(model: CompiledModel, delivered: RowEvent[], batchSizes: number[]): MemoryStore {
+  const store = new MemoryStore(model);
+  let position = 0;
+  for (let i = 0; position < delivered.length; i += 1) {
+    const size = batchSizes[i % batchSizes.length] ?? 1;
+    store.apply(foldBatch(model, delivered.slice(position, position + size), store.state()));
+    position += size;
+  }
+  return store;
+}
+
+function flowReference(
+  history: History,
+  definition: ReadModelDefinition,
+  retainFromMs: number,
+): Record<string, Record<string, string>> {
+  const result: Record<string, Record<string, string>> = {};
+  for (const { before, after, commitMs } of history.steps) {
+    if (!after || after.status !== 'shipped' || before?.status === 'shipped') continue;
+    const bucket = bucketOf(commitMs, 'minute', 'UTC');
+    if (bucket.startMs < retainFromMs) continue;
+    const entry = (result[`${bucket.label} / []`] ??= { _rows: '0', shipped: '0', amount: '0' });
+    entry._rows = String(Number(entry._rows) + 1);
+    entry.shipped = entry._rows;
+    const [whole = '0', fraction = '00'] = (after.amount ?? '0').split('.');
+    entry.amount = (BigInt(entry.amount ?? '0') + BigInt(whole + fraction)).toString();
+  }
+  for (const entry of Object.values(result)) if (entry.amount === '0') delete entry.amount;
+  void definition;
+  return result;
+}
+
+describe('foldBatch against a fresh computation over the final rows', () => {
+  it('state model: count, sum, avg, min/max after deletes, distinct, top-N, under replays and any batching', () => {
+    fc.assert(
+      fc.property(delivery, ([changes, replays, sizes]) => {
+        const history = buildHistory(changes);
+        const store = project(byStatus, deliver(history.events, replays), sizes);
+        expect(store.view()).toEqual(referenceAggregate(byStatus.definition, history.finalRows.values()));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('time buckets in a DST zone, derived bands and retention', () => {
+    fc.assert(
+      fc.property(delivery, ([changes, replays, sizes]) => {
+        const history = buildHistory(changes);
+        const store = project(byHourAndBand, deliver(history.events, replays), sizes);
+        const retainFrom =
+          store.maxCommitTimeMs === null ? null : Number(store.maxCommitTimeMs) - 48 * 3_600_000;
+        expect(store.view()).toEqual(
+          referenceAggregate(byHourAndBand.definition, history.finalRows.values(), retainFrom),
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('flow model: each move into "shipped" counts once, in its commit minute, whatever is replayed', () => {
+    fc.assert(
+      fc.property(delivery, ([changes, replays, sizes]) => {
+        const history = buildHistory(changes);
+        const store = project(shippedPerMinute, deliver(history.events, replays), sizes);
+        const retainFrom =
+          store.maxCommitTimeMs === null ? 0 : Number(store.maxCommitTimeMs) - 24 * 3_600_000;
+        expect(store.view()).toEqual(flowReference(history, shippedPerMinute.definition, retainFrom));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
 
 describe('foldBatch', () => {
-  it('converges to a fresh GROUP BY under duplicates, replays and any batching', () => {
-    fc.assert(
-      fc.property(delivery, ([history, replays, batchSizes]) => {
-        const events = toEvents(history);
-        let delivered: RowEvent[] = [...events];
-        for (const [a, b, at] of replays) {
-          // Replay events[from..to) after the point where the original `to` was delivered.
-          const from = Math.min(a, b);
-          const to = Math.max(a, b) + 1;
-          const insertAt = Math.max(at, to);
-          delivered = [
-            ...delivered.slice(0, insertAt),
-            ...events.slice(from, to),
-            ...delivered.slice(insertAt),
-          ];
-        }
-        const stored = new Map<string, StoredRow>();
-        const aggregate = new Map<string, bigint>();
-        let position = 0;
-        for (let i = 0; position < delivered.length; i += 1) {
-          const size = batchSizes[i % batchSizes.length] ?? 1;
-          applyToStore(stored, aggregate, delivered.slice(position, position + size));
-          position += size;
-        }
-        expect(aggregate).toEqual(expectedAggregate(history));
-      }),
-      { numRuns: 500 },
-    );
+  it('ignores a whole batch applied twice', () => {
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 1050, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 1, status: 'shipped', cents: 1050, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 2, status: 'paid', cents: 1, customer: 'globex', createdHours: 2, gapMinutes: 1 },
+    ]);
+    const store = project(byStatus, history.events, [10]);
+    const again = foldBatch(byStatus, history.events, store.state());
+    expect(again.rows.size).toBe(0);
+    expect(again.deltas.isEmpty).toBe(true);
+    expect(again.duplicates).toBe(3);
   });
 
-  it('ignores a whole batch applied twice', () => {
-    const events = toEvents([
-      { key: 1, status: 'paid', cents: 1050 },
-      { key: 1, status: 'shipped', cents: 1050 },
-      { key: 2, status: 'paid', cents: 1 },
+  it('keeps the largest correct when the largest row is deleted', () => {
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 500, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 2, status: 'paid', cents: 900, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 2, deleted: true, gapMinutes: 1 },
     ]);
-    const stored = new Map<string, StoredRow>();
-    const aggregate = new Map<string, bigint>();
-    applyToStore(stored, aggregate, events);
-    const again = foldBatch(ordersByStatus, events, stored);
-    expect(again.rows.size).toBe(0);
-    expect(again.deltas.size).toBe(0);
-    expect(again.duplicates).toBe(3);
-    expect(aggregate).toEqual(
-      new Map([
-        ['count:shipped', 1n],
-        ['revenue:shipped', 1050n],
-        ['count:paid', 1n],
-        ['revenue:paid', 1n],
-      ]),
-    );
+    const view = project(byStatus, history.events, [1]).view();
+    expect(view['- / ["paid"]']).toMatchObject({
+      largest: '500',
+      smallest: '500',
+      customers: '1',
+      orders: '1',
+    });
+  });
+
+  it('uses the remembered value for an unchanged (TOASTed) column', () => {
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 700, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [create] = history.events;
+    if (!create || create.kind !== 'create') throw new Error('fixture');
+    const toasted: RowEvent = {
+      ...create,
+      kind: 'update',
+      before: null,
+      source: { ...create.source, lsn: create.source.lsn + 1n },
+      after: { ...create.after, status: 'shipped', customer: { kind: 'unavailable' } },
+    };
+    const view = project(byStatus, [create, toasted], [2]).view();
+    expect(view['- / ["shipped"]']).toMatchObject({ orders: '1', customers: '1', revenue: '700' });
+    expect(view['- / ["paid"]']).toBeUndefined();
   });
 
   it('rejects a row whose amount is a float, naming the reason, and applies the rest', () => {
-    const [good] = toEvents([{ key: 1, status: 'paid', cents: 100 }]);
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [good] = history.events;
     if (!good || good.kind !== 'create') throw new Error('fixture');
     const bad: RowEvent = { ...good, rowKey: 'id=2', after: { ...good.after, amount: 1.5 } };
-    const fold = foldBatch(ordersByStatus, [good, bad], new Map());
+    const fold = foldBatch(byStatus, [good, bad], { rows: new Map(), maxCommitTimeMs: null });
     expect(fold.applied).toBe(1);
     expect(fold.rejected.map((r) => r.reason)).toEqual([
       'amount arrived as a float (decimal.handling.mode=double is inexact): use precise or string',

@@ -57,6 +57,8 @@ export type Query = {
 /** Orders currently in one status: how many, and their total amount. */
 export type StatusTotal = {
   __typename?: 'StatusTotal';
+  /** Mean order amount, rounded half away from zero to cents. */
+  averageAmount: Scalars['Decimal']['output'];
   count: Scalars['BigInt']['output'];
   revenue: Scalars['Decimal']['output'];
   status: Scalars['String']['output'];
@@ -198,6 +200,7 @@ export type QueryResolvers<ContextType = ApiContext, ParentType extends Resolver
 };
 
 export type StatusTotalResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['StatusTotal'] = ResolversParentTypes['StatusTotal']> = {
+  averageAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

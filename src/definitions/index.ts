@@ -1,0 +1,14 @@
+/**
+ * definitions: read-model definition files (readmodels/*.yaml) → validated definitions. The only
+ * place that reads them; every problem names the file, the field and what was expected.
+ */
+export { loadDefinitions, parseDefinition } from './load-definitions.js';
+export type { LoadedDefinition } from './load-definitions.js';
+export { DEFAULT_RETENTION, readModelDefinition } from './definition-schema.js';
+export type {
+  ConditionDefinition,
+  DimensionDefinition,
+  MeasureDefinition,
+  ReadModelDefinition,
+  WhenDefinition,
+} from './definition-schema.js';

@@ -1,0 +1,213 @@
+import { decimalFromString, unscaledAt, type Row } from '../decode/index.js';
+import {
+  DEFAULT_RETENTION,
+  type ConditionDefinition,
+  type DimensionDefinition,
+  type MeasureDefinition,
+  type ReadModelDefinition,
+} from '../definitions/index.js';
+import { RowRejected, columnText, type MemoryRow } from './memory-row.js';
+import { bucketOf, durationMs } from './time-bucket.js';
+
+/** A measure's value from one row: an exact integer (count, sums at scale), text (distinct), or null. */
+export type MeasureValue = bigint | string | null;
+
+/**
+ * What one row (state model) or one change (flow model) adds to a read model: the time bucket
+ * (null when the model has none), the group (the other dimensions' values, as a JSON array) and a
+ * value per measure.
+ */
+export interface Contribution {
+  readonly bucket: { readonly label: string; readonly startMs: number } | null;
+  readonly group: string;
+  readonly values: Readonly<Record<string, MeasureValue>>;
+}
+
+export type ChangeKind = 'create' | 'update' | 'delete' | 'read';
+
+export interface CompiledModel {
+  readonly definition: ReadModelDefinition;
+  readonly name: string;
+  readonly table: string;
+  readonly kind: 'state' | 'flow';
+  /** The columns remembered per row. */
+  readonly columns: readonly string[];
+  /** How long time buckets are kept, or null for models without a time bucket. */
+  readonly retentionMs: number | null;
+  /** The measure ranked for top-N, with its limit. */
+  readonly top: { readonly measure: string; readonly limit: number } | null;
+  /** The row as remembered: the used columns as exact text, unchanged TOAST values from `previous`. */
+  remember(row: Row, previous: MemoryRow | null): MemoryRow;
+  /** State models: what the row contributes now (null when it is filtered out). */
+  contributionOf(row: MemoryRow): Contribution | null;
+  /** Flow models: what one change contributes (null when `when` or the filter does not match). */
+  flowOf(change: {
+    kind: ChangeKind;
+    previous: MemoryRow | null;
+    next: MemoryRow | null;
+    commitTimeMs: bigint;
+  }): Contribution | null;
+}
+
+function compareDecimalText(a: string, b: string): number {
+  const left = decimalFromString(a);
+  const right = decimalFromString(b);
+  if (!left || !right) throw new RowRejected(`cannot compare ${a} with ${b} as decimals`);
+  const scale = Math.max(left.scale, right.scale);
+  const l = unscaledAt(left, scale) ?? 0n;
+  const r = unscaledAt(right, scale) ?? 0n;
+  return l < r ? -1 : l > r ? 1 : 0;
+}
+
+function exactAt(text: string | null, scale: number, column: string): bigint | null {
+  if (text === null) return null;
+  const value = decimalFromString(text);
+  if (!value) {
+    throw new RowRejected(
+      `${column} is ${JSON.stringify(text)}, not a decimal number (a precise decimal needs schemas.enable=true: its scale is in the schema)`,
+    );
+  }
+  const units = unscaledAt(value, scale);
+  if (units === undefined) throw new RowRejected(`${column} = ${text} has more than ${scale} decimal places`);
+  return units;
+}
+
+function conditionHolds(condition: ConditionDefinition, row: MemoryRow): boolean {
+  const value = row[condition.column] ?? null;
+  if ('equals' in condition) return value === condition.equals;
+  if ('in' in condition) return value !== null && condition.in.includes(value);
+  return value === null || !condition.notIn.includes(value);
+}
+
+function bandLabel(value: string | null, edges: readonly string[]): string | null {
+  if (value === null) return null;
+  const first = edges[0] ?? '0';
+  if (compareDecimalText(value, first) < 0) return `<${first}`;
+  for (let i = 1; i < edges.length; i += 1) {
+    const upper = edges[i] ?? '';
+    if (compareDecimalText(value, upper) < 0) return `${edges[i - 1] ?? ''}..${upper}`;
+  }
+  return `>=${edges[edges.length - 1] ?? ''}`;
+}
+
+/** An instant from a remembered timestamp column: ISO text (timestamptz) only, for now. */
+function instantOf(text: string | null, column: string): number | null {
+  if (text === null) return null;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms) || !/T.*(Z|[+-]\d{2}:?\d{2})$/.test(text)) {
+    throw new RowRejected(
+      `${column} = ${JSON.stringify(text)} is not a timestamptz; time buckets need a timestamp with time zone`,
+    );
+  }
+  return ms;
+}
+
+function columnsOf(definition: ReadModelDefinition): string[] {
+  const columns = new Set<string>();
+  for (const condition of definition.filter) columns.add(condition.column);
+  if (definition.when && 'becomes' in definition.when) columns.add(definition.when.becomes.column);
+  for (const dimension of definition.dimensions) {
+    if ('column' in dimension) columns.add(dimension.column);
+    else if ('bands' in dimension) columns.add(dimension.bands.column);
+    else if ('column' in dimension.bucket) columns.add(dimension.bucket.column);
+  }
+  for (const measure of definition.measures) if ('column' in measure) columns.add(measure.column);
+  return [...columns].sort();
+}
+
+function measureValue(measure: MeasureDefinition, row: MemoryRow): MeasureValue {
+  switch (measure.type) {
+    case 'count':
+      return 1n;
+    case 'distinct':
+      return row[measure.column] ?? null;
+    case 'sum':
+    case 'avg':
+    case 'min':
+    case 'max':
+      return exactAt(row[measure.column] ?? null, measure.scale, measure.column);
+  }
+}
+
+/** Turns a validated definition into the pure functions the fold uses. */
+export function compileModel(definition: ReadModelDefinition): CompiledModel {
+  const columns = columnsOf(definition);
+  const exactColumns = new Set(
+    definition.measures.flatMap((m) =>
+      m.type === 'sum' || m.type === 'avg' || m.type === 'min' || m.type === 'max' ? [m.column] : [],
+    ),
+  );
+  const bucketDimension = definition.dimensions.find(
+    (d): d is Extract<DimensionDefinition, { bucket: unknown }> => 'bucket' in d,
+  );
+  const groupDimensions = definition.dimensions.filter(
+    (d): d is Exclude<DimensionDefinition, { bucket: unknown }> => !('bucket' in d),
+  );
+  const retention = bucketDimension
+    ? (definition.retention ?? DEFAULT_RETENTION[bucketDimension.bucket.unit])
+    : undefined;
+
+  function contribution(row: MemoryRow, commitTimeMs: bigint): Contribution | null {
+    if (!definition.filter.every((condition) => conditionHolds(condition, row))) return null;
+    let bucket: Contribution['bucket'] = null;
+    if (bucketDimension) {
+      const spec = bucketDimension.bucket;
+      const instant =
+        'column' in spec ? instantOf(row[spec.column] ?? null, spec.column) : Number(commitTimeMs);
+      if (instant === null) return null; // no time, no bucket: the row is not counted
+      bucket = bucketOf(instant, spec.unit, spec.timeZone);
+    }
+    const group = JSON.stringify(
+      groupDimensions.map((dimension) =>
+        'bands' in dimension
+          ? bandLabel(row[dimension.bands.column] ?? null, dimension.bands.edges)
+          : (row[dimension.column] ?? null),
+      ),
+    );
+    const values: Record<string, MeasureValue> = {};
+    for (const measure of definition.measures) values[measure.name] = measureValue(measure, row);
+    return { bucket, group, values };
+  }
+
+  return {
+    definition,
+    name: definition.name,
+    table: definition.source,
+    kind: definition.kind,
+    columns,
+    retentionMs: retention ? durationMs(retention) : null,
+    top: definition.top ? { measure: definition.top.by, limit: definition.top.limit } : null,
+
+    remember(row, previous) {
+      const memory: Record<string, string | null> = {};
+      for (const column of columns) {
+        const text = columnText(row[column], column, exactColumns.has(column));
+        // The TOAST placeholder means "unchanged": keep what we remembered.
+        memory[column] = text === undefined ? (previous?.[column] ?? null) : text;
+      }
+      return memory;
+    },
+
+    contributionOf(row) {
+      return contribution(row, 0n);
+    },
+
+    flowOf({ kind, previous, next, commitTimeMs }) {
+      const when = definition.when;
+      if (!when) return null;
+      const subject = next ?? previous;
+      if (subject === null) return null;
+      if ('op' in when) {
+        if (kind === 'read' || !when.op.includes(kind)) return null;
+      } else {
+        if (next === null || kind === 'read') return null;
+        const { column, in: values } = when.becomes;
+        const now = next[column] ?? null;
+        const before = previous?.[column] ?? null;
+        if (now === null || !values.includes(now) || (before !== null && values.includes(before)))
+          return null;
+      }
+      return contribution(subject, commitTimeMs);
+    },
+  };
+}

@@ -1,0 +1,81 @@
+import type { CompiledModel, FoldResult } from '../projection/index.js';
+import type { ModelKeys } from './keys.js';
+
+/**
+ * Builds the apply script's KEYS and request from a fold. The fixed keys come first; every
+ * aggregate key is listed once in KEYS and referred to by index, so the script declares all it
+ * writes (one hash slot: they share the model's tag).
+ */
+export function buildApplyRequest(
+  model: CompiledModel,
+  keys: ModelKeys,
+  fold: FoldResult,
+  offset: { topic: string; partition: number; next: string },
+): { keys: string[]; request: unknown } {
+  const keyList = [keys.rowLsn, keys.rowMemory, keys.meta, keys.offsets, keys.buckets];
+  const indexOf = new Map<string, number>();
+  const ref = (key: string): number => {
+    let index = indexOf.get(key);
+    if (index === undefined) {
+      keyList.push(key);
+      index = keyList.length; // Lua's KEYS is 1-based
+      indexOf.set(key, index);
+    }
+    return index;
+  };
+  const keysByBucket = new Map<string, Set<number>>();
+  const touch = (bucket: string | null, index: number) => {
+    if (bucket === null) return;
+    let set = keysByBucket.get(bucket);
+    if (!set) keysByBucket.set(bucket, (set = new Set()));
+    set.add(index);
+  };
+
+  const counters = [...fold.deltas.counters.values()].map((c) => {
+    const index = ref(keys.counters(c.bucket));
+    touch(c.bucket, index);
+    const measure = model.top?.measure ?? '';
+    const rankIndex = c.rankGroup === null ? 0 : ref(keys.ranking(measure, c.bucket));
+    if (rankIndex > 0) touch(c.bucket, rankIndex);
+    return [index, c.field, c.delta.toString(), rankIndex, c.rankGroup ?? ''];
+  });
+  const extremes = [...fold.deltas.extremes.values()].map((e) => {
+    const index = ref(keys.extremes(e.measure, e.bucket, e.group));
+    touch(e.bucket, index);
+    return [index, e.member, e.score, e.present ? 1 : 0];
+  });
+  const distincts = [...fold.deltas.distincts.values()].map((d) => {
+    const index = ref(keys.distinct(d.measure, d.bucket, d.group));
+    touch(d.bucket, index);
+    return [index, d.value, d.delta.toString()];
+  });
+  const buckets = [...fold.deltas.buckets].map(([label, startMs]) => [
+    label,
+    startMs,
+    ref(keys.bucketKeys(label)),
+    ...(keysByBucket.get(label) ?? []),
+  ]);
+
+  const request = {
+    model: model.name,
+    rows: [...fold.rows].map(([rowKey, write]) => ({
+      k: rowKey,
+      ...(write.expectedLsn === null ? {} : { e: write.expectedLsn.toString() }),
+      l: write.next.lsn.toString(),
+      ...(write.next.memory === null ? {} : { m: JSON.stringify(write.next.memory) }),
+    })),
+    counters,
+    extremes,
+    distincts,
+    buckets,
+    ...(fold.retainFromMs === null ? {} : { retainFrom: String(fold.retainFromMs) }),
+    source: {
+      lsn: fold.lastSource?.lsn.toString() ?? '',
+      txId: fold.lastSource?.txId?.toString() ?? '',
+      commitTimeMs: fold.lastSource?.commitTimeMs.toString() ?? '',
+    },
+    maxCommitTimeMs: fold.maxCommitTimeMs?.toString() ?? '',
+    offset: { partition: `${offset.topic}/${offset.partition}`, next: offset.next },
+  };
+  return { keys: keyList, request };
+}

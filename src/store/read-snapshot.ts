@@ -1,0 +1,94 @@
+import type { BucketState, ModelSnapshot } from './model-snapshot.js';
+
+/** The read script's JSON: Lua's cjson writes an empty table as {} where an array was meant. */
+interface RawBucket {
+  label: string;
+  start: string;
+  counters: string[] | Record<string, never>;
+  extremes: Array<[string, string, string]> | Record<string, never>;
+  distincts: Array<[string, string, string]> | Record<string, never>;
+  ranking?: string[] | Record<string, never>;
+}
+interface RawRead {
+  meta: string[] | Record<string, never>;
+  buckets: RawBucket[] | Record<string, never>;
+}
+
+function list<T>(value: T[] | Record<string, never> | undefined): T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+function pairs(flat: string[]): Map<string, string> {
+  const map = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) map.set(flat[i] ?? '', flat[i + 1] ?? '');
+  return map;
+}
+
+function nonEmpty(value: string | undefined): string | null {
+  return value === undefined || value === '' ? null : value;
+}
+
+interface MutableGroup {
+  group: Array<string | null>;
+  rows: bigint;
+  counters: Record<string, bigint>;
+  extremes: Record<string, string | null>;
+  distincts: Record<string, bigint>;
+}
+
+function decodeBucket(raw: RawBucket): BucketState {
+  const groups = new Map<string, MutableGroup>();
+  const groupOf = (key: string): MutableGroup => {
+    let found = groups.get(key);
+    if (!found) {
+      found = {
+        group: JSON.parse(key) as Array<string | null>,
+        rows: 0n,
+        counters: {},
+        extremes: {},
+        distincts: {},
+      };
+      groups.set(key, found);
+    }
+    return found;
+  };
+  for (const [field, value] of pairs(list(raw.counters))) {
+    const separator = field.indexOf('|');
+    const measure = field.slice(0, separator);
+    const group = groupOf(field.slice(separator + 1));
+    if (measure === '_rows') group.rows = BigInt(value);
+    else group.counters[measure] = BigInt(value);
+  }
+  for (const [measure, group, member] of list(raw.extremes)) {
+    groupOf(group).extremes[measure] = member.slice(0, member.indexOf('|'));
+  }
+  for (const [measure, group, count] of list(raw.distincts))
+    groupOf(group).distincts[measure] = BigInt(count);
+  const bucketed = raw.label !== '-';
+  return {
+    label: bucketed ? raw.label : null,
+    startMs: bucketed ? Number(raw.start) : null,
+    groups: [...groups.values()].filter((g) => g.rows > 0n),
+    ranking:
+      raw.ranking === undefined
+        ? null
+        : list(raw.ranking).map((group) => JSON.parse(group) as Array<string | null>),
+  };
+}
+
+/** Turns the read script's answer into a snapshot. */
+export function snapshotFromRead(model: string, json: string): ModelSnapshot {
+  const raw = JSON.parse(json) as RawRead;
+  const meta = pairs(list(raw.meta));
+  return {
+    model,
+    version: BigInt(meta.get('version') ?? '0'),
+    buckets: list(raw.buckets).map(decodeBucket),
+    source: {
+      lsn: nonEmpty(meta.get('lsn')),
+      txId: nonEmpty(meta.get('txId')),
+      commitTimeMs: nonEmpty(meta.get('commitTimeMs')),
+    },
+    appliedAtMs: nonEmpty(meta.get('appliedAtMs')),
+  };
+}
