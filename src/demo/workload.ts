@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Logger } from '../log/logger.js';
 
 export const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
+const PRODUCTS = ['widget', 'gadget', 'gizmo', 'doohickey', 'sprocket', 'thingamajig'];
 const CUSTOMERS = [
   'acme',
   'globex',
@@ -88,11 +89,20 @@ export async function runOperation(
       return kind;
     }
   }
-  await client.query('INSERT INTO orders (customer, status, amount) VALUES ($1, $2, $3::numeric)', [
-    pick(random, CUSTOMERS),
-    pick(random, STATUSES),
-    randomAmount(random),
-  ]);
+  // An order and its lines in one transaction, as a shop would write them.
+  const lines = 1 + Math.floor(random() * 3);
+  const values = [pick(random, CUSTOMERS), pick(random, STATUSES), randomAmount(random)];
+  const items: string[] = [];
+  for (let i = 0; i < lines; i += 1) {
+    const base = values.length;
+    values.push(pick(random, PRODUCTS), String(1 + Math.floor(random() * 5)), randomAmount(random));
+    items.push(`((SELECT id FROM new_order), $${base + 1}, $${base + 2}::int, $${base + 3}::numeric)`);
+  }
+  await client.query(
+    `WITH new_order AS (INSERT INTO orders (customer, status, amount) VALUES ($1, $2, $3::numeric) RETURNING id)
+     INSERT INTO order_items (order_id, product, quantity, unit_price) VALUES ${items.join(', ')}`,
+    values,
+  );
   return 'insert';
 }
 

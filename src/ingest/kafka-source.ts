@@ -73,6 +73,8 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
       heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
+      // kafkajs would otherwise create a missing topic through a metadata request.
+      allowAutoTopicCreation: false,
     });
     consumer = active;
     await active.connect();
