@@ -61,6 +61,7 @@ export function createProjector({ models, store, logger }: ProjectorDeps): Proje
       });
       if (fold.rows.size === 0) {
         letters.push(...rejected);
+        await store.countDuplicates(model, fold.duplicates);
         return { applied: 0, duplicates: fold.duplicates };
       }
       const outcome = await store.applyBatch(model, {

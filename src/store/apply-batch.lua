@@ -5,6 +5,13 @@
 -- request refers to by index. ARGV[1]: channel, ARGV[2]: the model's key tag, ARGV[3]: request.
 -- Every integer arrives and stays a string: Lua numbers are doubles and would round int64 values.
 local request = cjson.decode(ARGV[3])
+
+-- Is decimal string a > b? (LSNs and offsets exceed what a Lua double holds exactly.)
+local function greater(a, b)
+  if not b or b == '' then return true end
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
 local ROW_LSN, ROW_MEMORY, META, OFFSETS, BUCKETS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 
 -- Fence: each row must still be at the position the projector read, or nothing is written
@@ -74,15 +81,19 @@ if request.retainFrom then
 end
 
 local version = redis.call('HINCRBY', META, 'version', 1)
+redis.call('HINCRBY', META, 'applied', request.applied)
+redis.call('HINCRBY', META, 'duplicates', request.duplicates)
 local now = redis.call('TIME')
 local applied_at_ms = now[1] .. string.format('%03d', math.floor(tonumber(now[2]) / 1000))
-redis.call('HSET', META,
-  'lsn', request.source.lsn,
-  'txId', request.source.txId,
-  'commitTimeMs', request.source.commitTimeMs,
-  'maxCommitTimeMs', request.maxCommitTimeMs,
-  'appliedAtMs', applied_at_ms)
-redis.call('HSET', OFFSETS, request.offset.partition, request.offset.next)
+redis.call('HSET', META, 'appliedAtMs', applied_at_ms, 'maxCommitTimeMs', request.maxCommitTimeMs)
+-- The recorded position and offset only move forward: a late writer (a zombie that lost its
+-- partition) cannot make freshness go backwards. Its row changes were already fenced above.
+if greater(request.source.lsn, redis.call('HGET', META, 'lsn')) then
+  redis.call('HSET', META, 'lsn', request.source.lsn, 'txId', request.source.txId, 'commitTimeMs', request.source.commitTimeMs)
+end
+if greater(request.offset.next, redis.call('HGET', OFFSETS, request.offset.partition)) then
+  redis.call('HSET', OFFSETS, request.offset.partition, request.offset.next)
+end
 
 redis.call('PUBLISH', ARGV[1], cjson.encode({ model = request.model, version = tostring(version) }))
 return { 'applied', tostring(version) }

@@ -75,6 +75,8 @@ export function buildApplyRequest(
       commitTimeMs: fold.lastSource?.commitTimeMs.toString() ?? '',
     },
     maxCommitTimeMs: fold.maxCommitTimeMs?.toString() ?? '',
+    applied: String(fold.applied),
+    duplicates: String(fold.duplicates),
     offset: { partition: `${offset.topic}/${offset.partition}`, next: offset.next },
   };
   return { keys: keyList, request };

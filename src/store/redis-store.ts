@@ -51,6 +51,10 @@ export interface BucketRange {
 export interface ReadModelStore {
   readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
   applyBatch(model: CompiledModel, write: BatchWrite): Promise<ApplyOutcome>;
+  /** Counts changes skipped as duplicates in a batch that applied nothing. */
+  countDuplicates(model: CompiledModel, duplicates: number): Promise<void>;
+  /** Changes applied and skipped as duplicates, per model, since the model was built. */
+  readCounters(model: CompiledModel): Promise<{ applied: bigint; duplicates: bigint }>;
   readSnapshot(model: CompiledModel, range?: BucketRange): Promise<ModelSnapshot>;
   recordDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   countDeadLetters(): Promise<number>;
@@ -122,6 +126,20 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
       return status === 'applied'
         ? { kind: 'applied', version: BigInt(detail) }
         : { kind: 'conflict', rowKey: detail };
+    },
+
+    async countDuplicates(model, duplicates) {
+      if (duplicates === 0) return;
+      try {
+        await redis.hincrby(modelKeys(keyPrefix, model.name).meta, 'duplicates', duplicates);
+      } catch (error) {
+        throw unavailable('duplicate count', error);
+      }
+    },
+
+    async readCounters(model) {
+      const [applied, duplicates] = await redis.hmget(modelKeys(keyPrefix, model.name).meta, 'applied', 'duplicates');
+      return { applied: BigInt(applied ?? '0'), duplicates: BigInt(duplicates ?? '0') };
     },
 
     async readSnapshot(model, range) {

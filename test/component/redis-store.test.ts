@@ -89,7 +89,10 @@ async function applyAll(
     position += batch.length;
     const state = await store.readModelState(target, [...new Set(batch.map((e) => e.rowKey))]);
     const fold = foldBatch(target, batch, state);
-    if (fold.rows.size === 0) continue;
+    if (fold.rows.size === 0) {
+      await store.countDuplicates(target, fold.duplicates);
+      continue;
+    }
     const outcome = await store.applyBatch(target, {
       fold,
       offset: { topic: 't', partition: 0, next: String(position) },
@@ -159,6 +162,35 @@ describe('Redis store scripts against a fresh computation', () => {
     });
     expect(outcome).toEqual({ kind: 'conflict', rowKey: 'id=1' });
     expect(view(await store.readSnapshot(target))['- / ["paid"]']).toMatchObject({ orders: '1' });
+    await store.quit();
+  });
+
+  it('a late writer of older changes (a zombie) cannot move the recorded position backwards', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: 'zombie' });
+    const target = model('zombie_model');
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 2, status: 'paid', cents: 200, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [older, newer] = history.events;
+    if (!older || !newer) throw new Error('fixture');
+    await applyAll(store, target, [newer], [1]);
+    await applyAll(store, target, [older], [1]); // the zombie's batch: another row, an older position
+    const snapshot = await store.readSnapshot(target);
+    expect(snapshot.source.lsn).toBe(newer.source.lsn.toString());
+    expect(view(snapshot)['- / ["paid"]']).toMatchObject({ orders: '2', revenue: '300' });
+    await store.quit();
+  });
+
+  it('counts applied changes and skipped duplicates per model', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: 'counters' });
+    const target = model('counted');
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    await applyAll(store, target, [...history.events, ...history.events], [3]);
+    expect(await store.readCounters(target)).toEqual({ applied: 2n, duplicates: 2n });
     await store.quit();
   });
 
