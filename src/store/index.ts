@@ -4,7 +4,7 @@
  * version, and announces the version, atomically; it refuses the whole batch if any row moved
  * since it was read. Reads see one model at one instant (a read script).
  */
-export { createRedisStore } from './redis-store.js';
+export { createRedisStore, deadLetterId } from './redis-store.js';
 export type { ApplyOutcome, BatchWrite, BucketRange, DeadLetter, ReadModelStore } from './redis-store.js';
 export { deadLetterKey, modelKeys } from './keys.js';
 export type { ModelKeys } from './keys.js';

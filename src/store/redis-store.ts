@@ -21,6 +21,11 @@ function loadScript(file: string): Script {
 const applyScript = loadScript('./apply-batch.lua');
 const readScript = loadScript('./read-model.lua');
 
+/** The id of a dead letter: its position, "topic/partition/offset". */
+export function deadLetterId(letter: { topic: string; partition: number; offset: string }): string {
+  return `${letter.topic}/${letter.partition}/${letter.offset}`;
+}
+
 export interface DeadLetter {
   readonly topic: string;
   readonly partition: number;
@@ -58,6 +63,10 @@ export interface ReadModelStore {
   readSnapshot(model: CompiledModel, range?: BucketRange): Promise<ModelSnapshot>;
   recordDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   countDeadLetters(): Promise<number>;
+  /** Every dead letter, oldest position first within a partition. */
+  listDeadLetters(): Promise<DeadLetter[]>;
+  /** Removes dead letters by id ("topic/partition/offset"); returns how many were there. */
+  removeDeadLetters(ids: readonly string[]): Promise<number>;
   /** A second connection in subscriber mode, for the live stage. */
   duplicateConnection(): Redis;
   quit(): Promise<void>;
@@ -171,7 +180,7 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
       const fields: string[] = [];
       for (const letter of letters) {
         // Keyed by position: a replayed poison record overwrites its own entry, never duplicates it.
-        fields.push(`${letter.topic}/${letter.partition}/${letter.offset}`, JSON.stringify(letter));
+        fields.push(deadLetterId(letter), JSON.stringify(letter));
       }
       try {
         await redis.hset(deadLetterKey(keyPrefix), ...fields);
@@ -182,6 +191,23 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
 
     async countDeadLetters() {
       return await redis.hlen(deadLetterKey(keyPrefix));
+    },
+
+    async listDeadLetters() {
+      const all = await redis.hgetall(deadLetterKey(keyPrefix));
+      return Object.values(all)
+        .map((text) => JSON.parse(text) as DeadLetter)
+        .sort((a, b) =>
+          a.topic !== b.topic
+            ? a.topic.localeCompare(b.topic)
+            : a.partition !== b.partition
+              ? a.partition - b.partition
+              : Number(BigInt(a.offset) - BigInt(b.offset)),
+        );
+    },
+
+    async removeDeadLetters(ids) {
+      return ids.length === 0 ? 0 : await redis.hdel(deadLetterKey(keyPrefix), ...ids);
     },
 
     duplicateConnection() {

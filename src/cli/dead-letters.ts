@@ -1,0 +1,91 @@
+import type { RawRecord } from '../decode/index.js';
+import { deadLetterId } from '../store/index.js';
+import { UsageError, print, toJson, type Command } from './command.js';
+import { wireProjector } from './wiring.js';
+
+const USAGE = `readout dead-letters <list|show|reapply|drop> [ids…] [--all] [--json]
+  list              every dead letter: id (topic/partition/offset), code and reason
+  show ID           one dead letter with its raw key and value
+  reapply ID…|--all decode and apply again (after a fix); applied ones leave the list,
+                    still-failing ones stay with their new reason
+  drop ID…          remove dead letters for good (after deciding they do not matter)
+A reapplied change is subject to the usual order rule: if the row has since changed, the older
+change is skipped as a duplicate (the newer state stands).`;
+
+export const deadLettersCommand: Command = {
+  name: 'dead-letters',
+  summary: 'list, show, re-apply or drop records that could not be applied',
+  usage: USAGE,
+  async run(config, args) {
+    const [action, ...rest] = args;
+    const json = rest.includes('--json');
+    const ids = rest.filter((arg) => !arg.startsWith('--'));
+    const { store, projector } = wireProjector(config, 'dead-letters');
+    try {
+      const letters = await store.listDeadLetters();
+      switch (action) {
+        case 'list':
+          if (json)
+            print(
+              toJson(
+                letters.map((letter) => ({
+                  id: deadLetterId(letter),
+                  code: letter.code,
+                  reason: letter.reason,
+                })),
+              ),
+            );
+          else if (letters.length === 0) print('no dead letters');
+          else
+            for (const letter of letters) print(`${deadLetterId(letter)}  ${letter.code}  ${letter.reason}`);
+          return;
+        case 'show': {
+          const letter = letters.find((candidate) => deadLetterId(candidate) === ids[0]);
+          if (!letter) throw new UsageError(`no dead letter ${ids[0] ?? '(give an id)'}`);
+          print(toJson({ id: deadLetterId(letter), ...letter }));
+          return;
+        }
+        case 'reapply': {
+          const chosen = rest.includes('--all')
+            ? letters
+            : letters.filter((letter) => ids.includes(deadLetterId(letter)));
+          if (chosen.length === 0) throw new UsageError('nothing to reapply: give dead-letter ids or --all');
+          for (const letter of chosen) {
+            const record: RawRecord = {
+              topic: letter.topic,
+              partition: letter.partition,
+              offset: letter.offset,
+              key: letter.key === null ? null : Buffer.from(letter.key, 'utf8'),
+              value: letter.value === null ? null : Buffer.from(letter.value, 'utf8'),
+            };
+            const stats = await projector.handleBatch({
+              topic: letter.topic,
+              partition: letter.partition,
+              records: [record],
+            });
+            if (stats.deadLettered === 0) {
+              await store.removeDeadLetters([deadLetterId(letter)]);
+              print(
+                `${deadLetterId(letter)}  applied (${stats.applied} changes, ${stats.duplicates} skipped as older than the stored row)`,
+              );
+            } else {
+              print(
+                `${deadLetterId(letter)}  still failing: ${(await store.listDeadLetters()).find((l) => deadLetterId(l) === deadLetterId(letter))?.reason ?? ''}`,
+              );
+            }
+          }
+          return;
+        }
+        case 'drop': {
+          if (ids.length === 0) throw new UsageError('give the ids of the dead letters to drop');
+          print(`dropped ${await store.removeDeadLetters(ids)} of ${ids.length}`);
+          return;
+        }
+        default:
+          throw new UsageError(`unknown action "${action ?? ''}"`);
+      }
+    } finally {
+      await store.quit();
+    }
+  },
+};
