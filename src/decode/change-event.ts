@@ -1,27 +1,31 @@
 import type { Decimal } from './decimal.js';
 
-/** A decoded column value. int64 is a bigint and decimals are exact; nothing is a lossy float
- * unless the column itself is a float. Timestamps keep Debezium's representation. */
+/**
+ * A decoded column value. int64 is a bigint and decimals are exact; nothing is a lossy float
+ * unless the column itself is a float (or a decimal in decimal.handling.mode=double). Timestamps
+ * keep Debezium's representation (see the stage index). `{kind:'unavailable'}` is Debezium's
+ * placeholder for an unchanged TOASTed value: "unchanged", never a value.
+ */
 export type ColumnValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Decimal
-  | { readonly kind: 'unavailable' }
-  | readonly ColumnValue[];
+  null | boolean | number | bigint | string | Decimal | Unavailable | readonly ColumnValue[];
 
 export type Row = Readonly<Record<string, ColumnValue>>;
 
 /** Where a change sits in the source: PostgreSQL's log position and transaction. */
 export interface SourcePosition {
-  /** LSN of this change (for a snapshot read: the snapshot's LSN). */
+  /**
+   * LSN of this change. A snapshot read carries the snapshot's LSN; an incremental-snapshot read
+   * has none in source.lsn, and gets the stream position it was emitted at (source.sequence's
+   * second element): any change to its row after that position has a greater LSN.
+   */
   readonly lsn: bigint;
   readonly txId: bigint | null;
   /** Commit time in the source, epoch milliseconds (Debezium's source.ts_ms). */
   readonly commitTimeMs: bigint;
-  /** Debezium's source.snapshot: null or "false" when streaming. */
+  /**
+   * Debezium's source.snapshot: "first", "true", "last", "last_in_data_collection", "incremental",
+   * or, when streaming, null (Debezium 3.5 with replace.null.with.default=false) or "false".
+   */
   readonly snapshot: string | null;
   /** Replication origin of the transaction (Debezium 3.5+), when it has one. */
   readonly origin: string | null;
@@ -34,12 +38,28 @@ export interface RecordPosition {
   readonly offset: string;
 }
 
+/**
+ * The envelope's `transaction` block (provide.transaction.metadata=true): the event's place in its
+ * transaction. Events of one transaction can share an LSN (a primary-key change's delete and
+ * create do): totalOrder orders them.
+ */
+export interface TransactionOrder {
+  /** Debezium's "txId:lsn"; the lsn part differs per event, so group by source.txId. */
+  readonly id: string;
+  /** 1-based position among all of the transaction's events. */
+  readonly totalOrder: bigint;
+  /** 1-based position among the transaction's events for this table. */
+  readonly dataCollectionOrder: bigint;
+}
+
 interface RowEventBase {
   readonly record: RecordPosition;
   readonly table: string;
   /** The row's primary key, canonical: "id=42" (columns in key order). */
   readonly rowKey: string;
   readonly source: SourcePosition;
+  /** Present when the connector provides transaction metadata and the event is in a transaction. */
+  readonly transaction?: TransactionOrder;
 }
 
 export interface Create extends RowEventBase {
@@ -66,13 +86,16 @@ export interface Truncate {
   readonly record: RecordPosition;
   readonly table: string;
   readonly source: SourcePosition;
+  readonly transaction?: TransactionOrder;
 }
+/** pg_logical_emit_message: a transactional one has a txId and a transaction block; the other not. */
 export interface Message {
   readonly kind: 'message';
   readonly record: RecordPosition;
   readonly prefix: string;
   readonly content: Buffer;
   readonly source: SourcePosition;
+  readonly transaction?: TransactionOrder;
 }
 /** The null-valued record that follows a delete, for log compaction. */
 export interface Tombstone {
@@ -88,9 +111,23 @@ export interface TransactionBoundary {
   readonly kind: 'transaction';
   readonly record: RecordPosition;
   readonly status: 'BEGIN' | 'END';
-  /** Debezium's "txId:lsn". */
+  /** Debezium's "txId:lsn" (BEGIN and END of one transaction carry different lsn parts). */
   readonly id: string;
+  /** The transaction id part of `id`: matches source.txId of the transaction's events. */
+  readonly txId: bigint | null;
+  /** END only: how many events the transaction produced, in total and per table. */
   readonly eventCount: number | null;
+  readonly dataCollections: readonly DataCollectionCount[] | null;
+}
+
+/**
+ * One table's event count in an END event. Logical decoding messages are counted under a name
+ * Debezium 3.5 derives from a Java object ("io.debezium.connector.postgresql.
+ * LogicalDecodingMessageMonitor$LogicalDecodingMessageId@ab677f0"), not a table.
+ */
+export interface DataCollectionCount {
+  readonly dataCollection: string;
+  readonly eventCount: number;
 }
 
 export type RowEvent = Create | Update | Delete | Read;
@@ -100,4 +137,11 @@ export function isRowEvent(event: ChangeEvent): event is RowEvent {
   return (
     event.kind === 'create' || event.kind === 'update' || event.kind === 'delete' || event.kind === 'read'
   );
+}
+
+export type Unavailable = { readonly kind: 'unavailable' };
+
+/** True for Debezium's unchanged-TOAST placeholder: the column kept its previous value. */
+export function isUnavailable(value: ColumnValue | undefined): value is Unavailable {
+  return typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'unavailable';
 }

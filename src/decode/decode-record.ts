@@ -1,7 +1,15 @@
 import { ErrorCode, ReadoutError } from '../errors/index.js';
-import type { ChangeEvent, RecordPosition, Row, RowEvent, SourcePosition } from './change-event.js';
-import { ValueError, decodeLoose, decodeRow, readFieldSchema, type FieldSchema } from './column-values.js';
-import { RawNumber, isObject, parseRawJson, type RawJson } from './raw-json.js';
+import type {
+  ChangeEvent,
+  DataCollectionCount,
+  RecordPosition,
+  Row,
+  RowEvent,
+  SourcePosition,
+  TransactionOrder,
+} from './change-event.js';
+import { ValueError, decodeRow, integerOf, keyPart, type SchemaNode } from './column-values.js';
+import { ExactParseNeeded, isObject, parseExactJson, splitWrapped, type RawJson } from './raw-json.js';
 
 /** A Kafka record as the ingest stage hands it over: bytes and where they came from. */
 export interface RawRecord extends RecordPosition {
@@ -10,6 +18,9 @@ export interface RawRecord extends RecordPosition {
 }
 
 type JsonObject = { [key: string]: RawJson };
+type Document = { payload: RawJson; schema: SchemaNode | undefined };
+/** Parses a key or value into its payload and schema (throws on malformed JSON). */
+type Parse = (text: string) => Document;
 
 /** A record that can never be decoded: it goes to the dead letters with this reason. */
 function poison(record: RecordPosition, reason: string, cause?: unknown): ReadoutError {
@@ -20,16 +31,17 @@ function poison(record: RecordPosition, reason: string, cause?: unknown): Readou
 }
 
 /** Splits JsonConverter's {schema, payload} wrapper; without schemas the document is the payload. */
-function unwrap(document: RawJson): { payload: RawJson; schema: FieldSchema | undefined } {
+function unwrap(document: RawJson): Document {
   if (isObject(document) && 'payload' in document && 'schema' in document) {
-    return { payload: document.payload ?? null, schema: readFieldSchema(document.schema) };
+    const schema = document.schema;
+    return { payload: document.payload ?? null, schema: isObject(schema) ? schema : undefined };
   }
   return { payload: document, schema: undefined };
 }
 
-function parseBytes(bytes: Buffer, record: RecordPosition, what: string): RawJson {
+function parseText(text: string, parse: Parse, record: RecordPosition, what: string): Document {
   try {
-    return parseRawJson(bytes.toString('utf8'));
+    return parse(text);
   } catch (error) {
     throw poison(record, `${what} is not valid JSON`, error);
   }
@@ -40,23 +52,44 @@ function text(value: RawJson | undefined): string | null {
 }
 
 function integer(value: RawJson | undefined): bigint | null {
-  if (value instanceof RawNumber && /^-?\d+$/.test(value.text)) return BigInt(value.text);
-  return null;
+  return integerOf(value) ?? null;
 }
+
+/** source.sequence is a JSON array in a string: ["<last commit lsn>", "<this change's lsn>"]. */
+function sequenceLsn(sequence: RawJson | undefined): bigint | null {
+  if (typeof sequence !== 'string') return null;
+  try {
+    const parsed: unknown = JSON.parse(sequence);
+    const lsn: unknown = Array.isArray(parsed) ? parsed[1] : undefined;
+    return typeof lsn === 'string' && /^\d+$/.test(lsn) ? BigInt(lsn) : null;
+  } catch {
+    return null;
+  }
+}
+
+const maxLsn = 2n ** 64n - 1n;
 
 function decodeSource(
   source: RawJson | undefined,
   record: RecordPosition,
+  op: string | null,
 ): SourcePosition & { table: string } {
   if (!isObject(source)) throw poison(record, 'the envelope has no source block');
-  const lsn = integer(source.lsn);
+  // source.snapshot is a string in Debezium 2+, a boolean in older versions.
+  const snapshot = typeof source.snapshot === 'boolean' ? String(source.snapshot) : text(source.snapshot);
+  let lsn = integer(source.lsn);
+  if (lsn === null && op === 'r' && snapshot === 'incremental') {
+    // Debezium 3.5's incremental-snapshot reads have source.lsn null: use where the stream was.
+    lsn = sequenceLsn(source.sequence);
+    if (lsn === null)
+      throw poison(record, 'an incremental snapshot read without source.lsn or source.sequence');
+  }
   const commitTimeMs = integer(source.ts_ms);
   const table = text(source.table);
   if (lsn === null) throw poison(record, 'source.lsn is missing or not an integer');
+  if (lsn < 0n || lsn > maxLsn) throw poison(record, `source.lsn ${lsn} is not a PostgreSQL LSN`);
   if (commitTimeMs === null) throw poison(record, 'source.ts_ms is missing or not an integer');
   if (table === null) throw poison(record, 'source.table is missing');
-  // source.snapshot is a string in Debezium 2+, a boolean in older versions.
-  const snapshot = typeof source.snapshot === 'boolean' ? String(source.snapshot) : text(source.snapshot);
   return {
     lsn,
     txId: integer(source.txId),
@@ -67,21 +100,32 @@ function decodeSource(
   };
 }
 
+function decodeTransactionOrder(block: RawJson | undefined, record: RecordPosition): TransactionOrder | null {
+  if (block === undefined || block === null) return null;
+  const id = isObject(block) ? text(block.id) : null;
+  const totalOrder = isObject(block) ? integer(block.total_order) : null;
+  const dataCollectionOrder = isObject(block) ? integer(block.data_collection_order) : null;
+  if (id === null || totalOrder === null || dataCollectionOrder === null)
+    throw poison(record, 'a malformed transaction block (needs id, total_order, data_collection_order)');
+  return { id, totalOrder, dataCollectionOrder };
+}
+
 /** The primary key as "col=value,col=value", stable across replays and Debezium versions. */
-function decodeRowKey(key: Buffer | null, record: RecordPosition): string {
+function decodeRowKey(key: Buffer | null, parse: Parse, record: RecordPosition): string {
   if (key === null) throw poison(record, 'a row event without a key (tables need a primary key)');
-  const { payload } = unwrap(parseBytes(key, record, 'the key'));
+  const { payload, schema } = parseText(key.toString('utf8'), parse, record, 'the key');
   if (!isObject(payload)) throw poison(record, 'the key is not a struct');
-  return Object.entries(payload)
-    .map(([column, value]) => {
-      const decoded = decodeLoose(value, `key.${column}`);
-      return `${column}=${typeof decoded === 'object' && decoded !== null ? JSON.stringify(decoded) : String(decoded)}`;
-    })
+  const row = decodeRow(payload, schema, 'key');
+  return Object.entries(row ?? {})
+    .map(([column, value]) => `${column}=${keyPart(value)}`)
     .join(',');
 }
 
-function rowSchema(schema: FieldSchema | undefined, field: 'before' | 'after'): FieldSchema | undefined {
-  return schema?.fields?.find((candidate) => candidate.field === field);
+function rowSchema(schema: SchemaNode | undefined, field: 'before' | 'after'): SchemaNode | undefined {
+  const fields = schema?.fields;
+  if (!Array.isArray(fields)) return undefined;
+  for (const candidate of fields) if (isObject(candidate) && candidate.field === field) return candidate;
+  return undefined;
 }
 
 function requireRow(row: Row | null, record: RecordPosition, what: string): Row {
@@ -89,26 +133,41 @@ function requireRow(row: Row | null, record: RecordPosition, what: string): Row 
   return row;
 }
 
-function decodeEnvelope(envelope: JsonObject, schema: FieldSchema | undefined, raw: RawRecord): ChangeEvent {
-  const record: RecordPosition = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
+const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function decodeEnvelope(
+  envelope: JsonObject,
+  schema: SchemaNode | undefined,
+  raw: RawRecord,
+  parse: Parse,
+  record: RecordPosition,
+): ChangeEvent {
   const op = text(envelope.op);
-  const source = decodeSource(envelope.source, record);
-  const { table, ...position } = source;
-  if (op === 't') return { kind: 'truncate', record, table, source: position };
+  const { table, ...source } = decodeSource(envelope.source, record, op);
+  const order = decodeTransactionOrder(envelope.transaction, record);
+  const transaction = order === null ? {} : { transaction: order };
+  if (op === 't') return { kind: 'truncate', record, table, source, ...transaction };
   if (op === 'm') {
     const message = envelope.message;
     if (!isObject(message)) throw poison(record, 'a message event without a message block');
+    const prefix = text(message.prefix);
+    const content = text(message.content);
+    if (prefix === null) throw poison(record, 'message.prefix is missing');
+    if (content === null || !base64Text.test(content)) throw poison(record, 'message.content is not base64');
     return {
       kind: 'message',
       record,
-      prefix: text(message.prefix) ?? '',
-      content: Buffer.from(text(message.content) ?? '', 'base64'),
-      source: position,
+      prefix,
+      content: Buffer.from(content, 'base64'),
+      source,
+      ...transaction,
     };
   }
+  if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r')
+    throw poison(record, `unknown op ${JSON.stringify(envelope.op ?? null)}`);
   const before = decodeRow(envelope.before ?? null, rowSchema(schema, 'before'), 'before');
   const after = decodeRow(envelope.after ?? null, rowSchema(schema, 'after'), 'after');
-  const base = { record, table, rowKey: decodeRowKey(raw.key, record), source: position };
+  const base = { record, table, rowKey: decodeRowKey(raw.key, parse, record), source, ...transaction };
   switch (op) {
     case 'c':
       return { kind: 'create', ...base, after: requireRow(after, record, 'after') } satisfies RowEvent;
@@ -118,9 +177,22 @@ function decodeEnvelope(envelope: JsonObject, schema: FieldSchema | undefined, r
       return { kind: 'delete', ...base, before };
     case 'r':
       return { kind: 'read', ...base, after: requireRow(after, record, 'after') };
-    default:
-      throw poison(record, `unknown op ${JSON.stringify(envelope.op)}`);
   }
+}
+
+function decodeDataCollections(
+  value: RawJson | undefined,
+  record: RecordPosition,
+): DataCollectionCount[] | null {
+  if (value === undefined || value === null) return null;
+  if (!Array.isArray(value)) throw poison(record, 'data_collections is not an array');
+  return value.map((entry) => {
+    const dataCollection = isObject(entry) ? text(entry.data_collection) : null;
+    const eventCount = isObject(entry) ? integer(entry.event_count) : null;
+    if (dataCollection === null || eventCount === null)
+      throw poison(record, 'a malformed data_collections entry');
+    return { dataCollection, eventCount: Number(eventCount) };
+  });
 }
 
 function decodeTransaction(payload: JsonObject, record: RecordPosition): ChangeEvent {
@@ -129,25 +201,97 @@ function decodeTransaction(payload: JsonObject, record: RecordPosition): ChangeE
   if ((status !== 'BEGIN' && status !== 'END') || id === null)
     throw poison(record, 'a malformed transaction event');
   const count = integer(payload.event_count);
-  return { kind: 'transaction', record, status, id, eventCount: count === null ? null : Number(count) };
+  const txId = /^(\d+):/.exec(id)?.[1];
+  return {
+    kind: 'transaction',
+    record,
+    status,
+    id,
+    txId: txId === undefined ? null : BigInt(txId),
+    eventCount: count === null ? null : Number(count),
+    dataCollections: decodeDataCollections(payload.data_collections, record),
+  };
+}
+
+function decodeWith(raw: RawRecord, value: Buffer, parse: Parse, record: RecordPosition): ChangeEvent {
+  const { payload, schema } = parseText(value.toString('utf8'), parse, record, 'the value');
+  if (!isObject(payload)) throw poison(record, 'the value is not a JSON object');
+  try {
+    if ('op' in payload) return decodeEnvelope(payload, schema, raw, parse, record);
+    if ('status' in payload && 'event_count' in payload) return decodeTransaction(payload, record);
+  } catch (error) {
+    if (error instanceof ValueError) throw poison(record, error.message, error);
+    throw error;
+  }
+  // A heartbeat on a topic renamed with topic.heartbeat.prefix: its value is only {ts_ms}.
+  if (Object.keys(payload).length === 1 && 'ts_ms' in payload) return { kind: 'heartbeat', record };
+  throw poison(record, 'not a Debezium change event (no "op" field)');
+}
+
+/** What JsonConverter writes first when schemas are enabled (its output is compact). */
+const SCHEMA_PREFIX = Buffer.from('{"schema":{');
+
+/**
+ * How a record's JSON is parsed. 'auto' (the default) first tries decodeRecordFast and, when it
+ * declines, decodes from the exact parse of the payload (the schema holds no number the decoder
+ * reads), whose outcome stands; 'exact' puts the whole document through the exact parser (for
+ * tests and comparisons). All give the same event.
+ */
+export type ParseMode = 'auto' | 'exact';
+
+/** The whole document through the exact parser. */
+const parseExact: Parse = (text) => unwrap(parseExactJson(text));
+
+/** A document with its schema: the (cached) schema and the payload through JSON.parse. */
+const parseFast: Parse = (text) => {
+  const wrapped = splitWrapped(text);
+  if (wrapped === undefined) return parseExact(text);
+  const payload = JSON.parse(wrapped.payloadText) as RawJson;
+  return { payload, schema: isObject(wrapped.schema) ? wrapped.schema : undefined };
+};
+
+/** The same with the payload through the exact parser: what 'auto' falls back to. */
+const parseExactPayload: Parse = (text) => {
+  const wrapped = splitWrapped(text);
+  if (wrapped === undefined) return parseExact(text);
+  const payload = parseExactJson(wrapped.payloadText);
+  return { payload, schema: isObject(wrapped.schema) ? wrapped.schema : undefined };
+};
+
+/**
+ * The fast path: a value that carries its schema, parsed with JSON.parse (several times faster
+ * than an exact parser), its schema only once per distinct schema text. Declines (undefined) when
+ * a field it reads needs more than a double holds exactly (an integer beyond 2^53; a literal's own
+ * text, which only schemaless documents need) or when the record would be refused: the exact path
+ * then decides, and gives the reason. A number the decoder never reads (source.ts_ns, beyond 2^53
+ * in every event) costs nothing.
+ */
+export function decodeRecordFast(raw: RawRecord): ChangeEvent | undefined {
+  const record: RecordPosition = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
+  if (raw.value === null || !raw.value.subarray(0, SCHEMA_PREFIX.length).equals(SCHEMA_PREFIX))
+    return undefined;
+  try {
+    return decodeWith(raw, raw.value, parseFast, record);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Turns one Kafka record into a change event, or throws a non-retriable ReadoutError whose
  * message is the reason the record can never be applied (its position is in `details`).
  */
-export function decodeRecord(raw: RawRecord): ChangeEvent {
+export function decodeRecord(raw: RawRecord, mode: ParseMode = 'auto'): ChangeEvent {
   const record: RecordPosition = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
   if (raw.topic.startsWith('__debezium-heartbeat')) return { kind: 'heartbeat', record };
   if (raw.value === null) return { kind: 'tombstone', record };
-  const { payload, schema } = unwrap(parseBytes(raw.value, record, 'the value'));
-  if (!isObject(payload)) throw poison(record, 'the value is not a JSON object');
+  const fast = mode === 'auto' ? decodeRecordFast(raw) : undefined;
+  if (fast !== undefined) return fast;
   try {
-    if ('op' in payload) return decodeEnvelope(payload, schema, raw);
-    if ('status' in payload && 'event_count' in payload) return decodeTransaction(payload, record);
+    return decodeWith(raw, raw.value, mode === 'auto' ? parseExactPayload : parseExact, record);
   } catch (error) {
-    if (error instanceof ValueError) throw poison(record, error.message, error);
+    // Cannot happen (every number of an exact parse is a RawNumber); refuse rather than guess.
+    if (error instanceof ExactParseNeeded) throw poison(record, 'a number could not be read exactly', error);
     throw error;
   }
-  throw poison(record, 'not a Debezium change event (no "op" field)');
 }
