@@ -75,7 +75,7 @@ function describeFold(model: CompiledModel, fold: FoldResult, state: ModelState,
   const stored = state.rows.get(rowKey);
   lines.push(
     stored
-      ? `  row was  ${stored.memory ? toJson(stored.memory).replace(/\s+/g, ' ') : '(deleted)'} at lsn ${stored.lsn}`
+      ? `  row was  ${stored.memory ? toJson(stored.memory).replace(/\s+/g, ' ') : '(deleted)'} at lsn ${stored.position.lsn}${stored.position.snapshot ? ' (snapshot read)' : ''}`
       : '  row was  (not known)',
   );
   if (fold.duplicates > 0)

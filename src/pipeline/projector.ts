@@ -2,7 +2,7 @@ import { decodeRecord, isRowEvent, type RawRecord, type RowEvent } from '../deco
 import { ErrorCode, ReadoutError, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
-import { foldBatch, type CompiledModel } from '../projection/index.js';
+import { foldBatch, snapshotSweep, splitAtSnapshotEnds, type CompiledModel } from '../projection/index.js';
 import type { DeadLetter, ReadModelStore } from '../store/index.js';
 
 export interface ProjectorDeps {
@@ -89,6 +89,40 @@ export function createProjector({ models, store, logger }: ProjectorDeps): Proje
     }
   }
 
+  /** Applies a model's events of one batch; after each snapshot end, deletes the rows it missed. */
+  async function applySegments(
+    model: CompiledModel,
+    events: readonly RowEvent[],
+    batch: SourceBatch,
+    letters: DeadLetter[],
+    byOffset: ReadonlyMap<string, RawRecord>,
+  ): Promise<{ applied: number; duplicates: number }> {
+    const total = { applied: 0, duplicates: 0 };
+    for (const segment of splitAtSnapshotEnds(events)) {
+      const result = await applyModel(model, segment.events, batch, letters, byOffset);
+      total.applied += result.applied;
+      total.duplicates += result.duplicates;
+      if (!segment.end) continue;
+      let swept = 0;
+      for await (const page of store.scanRowPositions(model)) {
+        const state = await store.readModelState(
+          model,
+          page.map(([rowKey]) => rowKey),
+        );
+        const deletes = snapshotSweep(segment.end, state.rows);
+        if (deletes.length > 0) swept += (await applyModel(model, deletes, batch, letters, byOffset)).applied;
+      }
+      total.applied += swept;
+      if (swept > 0) {
+        logger.info(
+          { model: model.name, table: segment.end.table, swept, offset: segment.end.record.offset },
+          'rows the snapshot did not read were deleted',
+        );
+      }
+    }
+    return total;
+  }
+
   return {
     async handleBatch(batch) {
       const letters: DeadLetter[] = [];
@@ -117,7 +151,7 @@ export function createProjector({ models, store, logger }: ProjectorDeps): Proje
           const events = rowEvents.filter((event) => event.table === model.table);
           return events.length === 0
             ? Promise.resolve({ applied: 0, duplicates: 0 })
-            : applyModel(model, events, batch, letters, byOffset);
+            : applySegments(model, events, batch, letters, byOffset);
         }),
       );
       // Kept before the offset is committed (the caller commits after this resolves).

@@ -2,18 +2,19 @@ import type { RowEvent, SourcePosition } from '../decode/index.js';
 import type { CompiledModel, Contribution } from './compile-model.js';
 import { DeltaSet } from './delta-set.js';
 import { RowRejected, type MemoryRow } from './memory-row.js';
+import { isNewer, positionOf, type RowPosition } from './row-position.js';
 
 /** What Readout remembers per source row and read model: how far it got, and the row's used columns. */
 export interface StoredRow {
-  /** The source LSN of the last change applied to this row (kept after a delete too). */
-  readonly lsn: bigint;
+  /** The position of the last change applied to this row (kept after a delete too). */
+  readonly position: RowPosition;
   /** Null once the row is deleted. */
   readonly memory: MemoryRow | null;
 }
 
 export interface RowWrite {
-  /** The LSN we read before folding (null: none stored). The store refuses the batch if it moved. */
-  readonly expectedLsn: bigint | null;
+  /** The position we read before folding (null: none stored). The store refuses the batch if it moved. */
+  readonly expected: RowPosition | null;
   readonly next: StoredRow;
 }
 
@@ -21,7 +22,7 @@ export interface FoldResult {
   readonly rows: ReadonlyMap<string, RowWrite>;
   readonly deltas: DeltaSet;
   readonly applied: number;
-  /** Changes at or before the row's stored position: duplicates and replays. */
+  /** Changes not newer than the row's stored position: duplicates and replays. */
   readonly duplicates: number;
   readonly rejected: ReadonlyArray<{ readonly event: RowEvent; readonly reason: string }>;
   /** The newest source position among applied changes. */
@@ -46,9 +47,9 @@ function sameContribution(a: Contribution | null, b: Contribution | null): boole
 
 /**
  * Folds one partition's row events, in order, into row writes and aggregate deltas, starting from
- * what is stored. Pure. A change whose LSN is not after the row's stored LSN is a duplicate (a
- * replay or a redelivery) and changes nothing, so applying any event twice, or an old one after a
- * newer one, leaves the aggregates as they were. Old values come from the row's memory, never from
+ * what is stored. Pure. A change that is not newer than the row's stored position (see isNewer)
+ * is a duplicate (a replay, a re-send, an older snapshot read) and changes nothing, so applying
+ * any event twice, or an old one after a newer one, leaves the aggregates as they were. Old values come from the row's memory, never from
  * the event's before image (REPLICA IDENTITY DEFAULT sends none).
  */
 export function foldBatch(model: CompiledModel, events: readonly RowEvent[], state: ModelState): FoldResult {
@@ -64,7 +65,8 @@ export function foldBatch(model: CompiledModel, events: readonly RowEvent[], sta
     if (event.table !== model.table) continue;
     const pending = rows.get(event.rowKey);
     const current = pending ? pending.next : state.rows.get(event.rowKey);
-    if (current && event.source.lsn <= current.lsn) {
+    const position = positionOf(event);
+    if (current && !isNewer(position, current.position)) {
       duplicates += 1;
       continue;
     }
@@ -96,8 +98,8 @@ export function foldBatch(model: CompiledModel, events: readonly RowEvent[], sta
       continue;
     }
     maxCommitTimeMs = newestCommit;
-    const expectedLsn = pending ? pending.expectedLsn : (current?.lsn ?? null);
-    rows.set(event.rowKey, { expectedLsn, next: { lsn: event.source.lsn, memory: next } });
+    const expected = pending ? pending.expected : (current?.position ?? null);
+    rows.set(event.rowKey, { expected, next: { position, memory: next } });
     applied += 1;
     if (lastSource === null || event.source.lsn > lastSource.lsn) lastSource = event.source;
   }

@@ -1,4 +1,4 @@
-import type { CompiledModel, FoldResult } from '../projection/index.js';
+import { encodePosition, type CompiledModel, type FoldResult } from '../projection/index.js';
 import type { ModelKeys } from './keys.js';
 
 /**
@@ -60,8 +60,8 @@ export function buildApplyRequest(
     model: model.name,
     rows: [...fold.rows].map(([rowKey, write]) => ({
       k: rowKey,
-      ...(write.expectedLsn === null ? {} : { e: write.expectedLsn.toString() }),
-      l: write.next.lsn.toString(),
+      ...(write.expected === null ? {} : { e: encodePosition(write.expected) }),
+      l: encodePosition(write.next.position),
       ...(write.next.memory === null ? {} : { m: JSON.stringify(write.next.memory) }),
     })),
     counters,

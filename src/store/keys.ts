@@ -4,7 +4,7 @@
  */
 export interface ModelKeys {
   readonly tag: string;
-  /** Hash: row key → LSN of the last change applied to that row (kept after deletes). */
+  /** Hash: row key → position ("lsn:partition:offset:r|s") of the last change applied (kept after deletes). */
   readonly rowLsn: string;
   /** Hash: row key → JSON of the row's remembered columns (absent once deleted). */
   readonly rowMemory: string;

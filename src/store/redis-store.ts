@@ -2,7 +2,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
-import type { CompiledModel, FoldResult, MemoryRow, ModelState, StoredRow } from '../projection/index.js';
+import {
+  decodePosition,
+  type CompiledModel,
+  type FoldResult,
+  type MemoryRow,
+  type ModelState,
+  type RowPosition,
+  type StoredRow,
+} from '../projection/index.js';
 import { buildApplyRequest } from './batch-request.js';
 import { deadLetterKey, modelKeys } from './keys.js';
 import type { ModelSnapshot } from './model-snapshot.js';
@@ -56,6 +64,11 @@ export interface BucketRange {
 export interface ReadModelStore {
   readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
   applyBatch(model: CompiledModel, write: BatchWrite): Promise<ApplyOutcome>;
+  /** Every stored row's position, a page at a time (HSCAN: rows written meanwhile may appear or not). */
+  scanRowPositions(
+    model: CompiledModel,
+    pageSize?: number,
+  ): AsyncIterable<Array<readonly [string, RowPosition]>>;
   /** Counts changes skipped as duplicates in a batch that applied nothing. */
   countDuplicates(model: CompiledModel, duplicates: number): Promise<void>;
   /** Changes applied and skipped as duplicates, per model, since the model was built. */
@@ -114,7 +127,10 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
           const lsn = lsns[index];
           if (lsn === null || lsn === undefined) return;
           const memory = memories[index];
-          rows.set(rowKey, { lsn: BigInt(lsn), memory: memory ? (JSON.parse(memory) as MemoryRow) : null });
+          rows.set(rowKey, {
+            position: decodePosition(lsn),
+            memory: memory ? (JSON.parse(memory) as MemoryRow) : null,
+          });
         });
         return { rows, maxCommitTimeMs: maxCommit ? BigInt(maxCommit) : null };
       } catch (error) {
@@ -137,6 +153,19 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
         : { kind: 'conflict', rowKey: detail };
     },
 
+    async *scanRowPositions(model, pageSize = 1000) {
+      const key = modelKeys(keyPrefix, model.name).rowLsn;
+      let cursor = '0';
+      do {
+        const [next, flat] = await redis.hscan(key, cursor, 'COUNT', pageSize);
+        cursor = next;
+        const page: Array<readonly [string, RowPosition]> = [];
+        for (let i = 0; i + 1 < flat.length; i += 2)
+          page.push([flat[i] ?? '', decodePosition(flat[i + 1] ?? '')]);
+        if (page.length > 0) yield page;
+      } while (cursor !== '0');
+    },
+
     async countDuplicates(model, duplicates) {
       if (duplicates === 0) return;
       try {
@@ -147,7 +176,11 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
     },
 
     async readCounters(model) {
-      const [applied, duplicates] = await redis.hmget(modelKeys(keyPrefix, model.name).meta, 'applied', 'duplicates');
+      const [applied, duplicates] = await redis.hmget(
+        modelKeys(keyPrefix, model.name).meta,
+        'applied',
+        'duplicates',
+      );
       return { applied: BigInt(applied ?? '0'), duplicates: BigInt(duplicates ?? '0') };
     },
 

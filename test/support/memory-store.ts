@@ -1,4 +1,10 @@
-import type { CompiledModel, FoldResult, ModelState, StoredRow } from '../../src/projection/index.js';
+import {
+  encodePosition,
+  type CompiledModel,
+  type FoldResult,
+  type ModelState,
+  type StoredRow,
+} from '../../src/projection/index.js';
 
 const SEP = '\u0000';
 
@@ -25,7 +31,12 @@ export class MemoryStore {
 
   apply(fold: FoldResult): void {
     for (const [key, write] of fold.rows) {
-      if ((this.rows.get(key)?.lsn ?? null) !== write.expectedLsn) throw new Error(`fence: ${key} moved`);
+      const stored = this.rows.get(key)?.position;
+      const same =
+        stored === undefined
+          ? write.expected === null
+          : write.expected !== null && encodePosition(stored) === encodePosition(write.expected);
+      if (!same) throw new Error(`fence: ${key} moved`);
       this.rows.set(key, write.next);
     }
     for (const c of fold.deltas.counters.values()) {

@@ -2,7 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { RowEvent } from '../../src/decode/index.js';
 import { readModelDefinition, type ReadModelDefinition } from '../../src/definitions/index.js';
-import { bucketOf, compileModel, foldBatch, type CompiledModel } from '../../src/projection/index.js';
+import {
+  bucketOf,
+  compileModel,
+  foldBatch,
+  snapshotSweep,
+  splitAtSnapshotEnds,
+  type CompiledModel,
+} from '../../src/projection/index.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { buildHistory, deliver, delivery, type History } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
@@ -54,12 +61,16 @@ const shippedPerMinute = compileModel(
   }),
 );
 
+/** What the projector does with a batch: fold it, and after a snapshot end, sweep what it missed. */
 function project(model: CompiledModel, delivered: RowEvent[], batchSizes: number[]): MemoryStore {
   const store = new MemoryStore(model);
   let position = 0;
   for (let i = 0; position < delivered.length; i += 1) {
     const size = batchSizes[i % batchSizes.length] ?? 1;
-    store.apply(foldBatch(model, delivered.slice(position, position + size), store.state()));
+    for (const segment of splitAtSnapshotEnds(delivered.slice(position, position + size))) {
+      store.apply(foldBatch(model, segment.events, store.state()));
+      if (segment.end) store.apply(foldBatch(model, snapshotSweep(segment.end, store.rows), store.state()));
+    }
     position += size;
   }
   return store;
@@ -89,8 +100,8 @@ function flowReference(
 describe('foldBatch against a fresh computation over the final rows', () => {
   it('state model: count, sum, avg, min/max after deletes, distinct, top-N, under replays and any batching', () => {
     fc.assert(
-      fc.property(delivery, ([changes, replays, sizes]) => {
-        const history = buildHistory(changes);
+      fc.property(delivery, ([changes, resends, replays, sizes]) => {
+        const history = buildHistory(changes, resends);
         const store = project(byStatus, deliver(history.events, replays), sizes);
         expect(store.view()).toEqual(referenceAggregate(byStatus.definition, history.finalRows.values()));
       }),
@@ -100,8 +111,8 @@ describe('foldBatch against a fresh computation over the final rows', () => {
 
   it('time buckets in a DST zone, derived bands and retention', () => {
     fc.assert(
-      fc.property(delivery, ([changes, replays, sizes]) => {
-        const history = buildHistory(changes);
+      fc.property(delivery, ([changes, resends, replays, sizes]) => {
+        const history = buildHistory(changes, resends);
         const store = project(byHourAndBand, deliver(history.events, replays), sizes);
         const retainFrom =
           store.maxCommitTimeMs === null ? null : Number(store.maxCommitTimeMs) - 48 * 3_600_000;
@@ -115,8 +126,8 @@ describe('foldBatch against a fresh computation over the final rows', () => {
 
   it('flow model: each move into "shipped" counts once, in its commit minute, whatever is replayed', () => {
     fc.assert(
-      fc.property(delivery, ([changes, replays, sizes]) => {
-        const history = buildHistory(changes);
+      fc.property(delivery, ([changes, resends, replays, sizes]) => {
+        const history = buildHistory(changes, resends);
         const store = project(shippedPerMinute, deliver(history.events, replays), sizes);
         const retainFrom =
           store.maxCommitTimeMs === null ? 0 : Number(store.maxCommitTimeMs) - 24 * 3_600_000;

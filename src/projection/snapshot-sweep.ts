@@ -1,0 +1,42 @@
+import type { RowEvent } from '../decode/index.js';
+import type { StoredRow } from './fold-batch.js';
+import { isSnapshotEnd, missedBySnapshot, positionOf } from './row-position.js';
+
+/** Splits a partition's events after each snapshot end, where a sweep must run before going on. */
+export function splitAtSnapshotEnds(
+  events: readonly RowEvent[],
+): Array<{ events: RowEvent[]; end: RowEvent | null }> {
+  const segments: Array<{ events: RowEvent[]; end: RowEvent | null }> = [];
+  let current: RowEvent[] = [];
+  for (const event of events) {
+    current.push(event);
+    if (isSnapshotEnd(event)) {
+      segments.push({ events: current, end: event });
+      current = [];
+    }
+  }
+  if (current.length > 0) segments.push({ events: current, end: null });
+  return segments;
+}
+
+/**
+ * A snapshot reads every row that exists. A row Readout still counts but the snapshot ending at
+ * `end` did not read was deleted while nobody told us (e.g. while the connector was stopped before
+ * a re-snapshot): its delete, positioned at the snapshot's end.
+ */
+export function snapshotSweep(end: RowEvent, rows: Iterable<readonly [string, StoredRow]>): RowEvent[] {
+  const endPosition = positionOf(end);
+  const deletes: RowEvent[] = [];
+  for (const [rowKey, stored] of rows) {
+    if (stored.memory === null || !missedBySnapshot(stored.position, endPosition)) continue;
+    deletes.push({
+      kind: 'delete',
+      record: end.record,
+      table: end.table,
+      rowKey,
+      source: end.source,
+      before: null,
+    });
+  }
+  return deletes;
+}

@@ -1,0 +1,89 @@
+import type pg from 'pg';
+import { expect } from 'vitest';
+import { decimalFromString, formatUnscaled } from '../../src/decode/index.js';
+import { loadDefinitions } from '../../src/definitions/index.js';
+import { compileModel, type CompiledModel } from '../../src/projection/index.js';
+import type { ReadModelStore } from '../../src/store/index.js';
+import { shippedAudit } from './oracle-audit.js';
+import { snapshotView } from './read-model-views.js';
+import { sqlOracles } from './sql-oracles.js';
+
+export const demoModels: CompiledModel[] = loadDefinitions(
+  new URL('../../readmodels/', import.meta.url).pathname,
+).map(({ definition }) => compileModel(definition));
+
+/** A last transaction touching both source tables; its txid tells when everything before it is applied. */
+export async function markerTxId(db: pg.ClientBase): Promise<bigint> {
+  const { rows } = await db.query<{ txid: string }>(
+    `WITH o AS (INSERT INTO orders (customer, status, amount) VALUES ('marker', 'pending', 1.00) RETURNING id)
+     INSERT INTO order_items (order_id, product, quantity, unit_price) SELECT id, 'marker', 1, 1.00 FROM o
+     RETURNING txid_current()::text AS txid`,
+  );
+  return BigInt(rows[0]?.txid ?? '0');
+}
+
+/** Waits until every model has applied the transaction `txId` (caught up by position, not by time). */
+export async function waitAllApplied(
+  store: ReadModelStore,
+  txId: bigint,
+  timeoutMs = 120_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const model of demoModels) {
+    for (;;) {
+      const applied = (await store.readSnapshot(model)).source.txId;
+      if (applied !== null && BigInt(applied) >= txId) break;
+      if (Date.now() > deadline)
+        throw new Error(`${model.name} did not reach txId ${txId} (at ${applied ?? 'nothing'})`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Every state model against its GROUP BY oracle, exactly. */
+export async function expectModelsEqualSql(store: ReadModelStore, db: pg.ClientBase): Promise<void> {
+  for (const model of demoModels) {
+    const oracle = sqlOracles[model.name];
+    if (!oracle) continue;
+    expect({ model: model.name, view: snapshotView(model, await store.readSnapshot(model)) }).toEqual({
+      model: model.name,
+      view: await oracle(db),
+    });
+  }
+}
+
+export interface FlowMark {
+  readonly projected: { count: bigint; amount: bigint };
+  readonly audited: { count: bigint; amount: string };
+}
+
+/** The shipped flow as projected and as audited, to compare what happened between two marks. */
+export async function markShippedFlow(store: ReadModelStore, db: pg.ClientBase): Promise<FlowMark> {
+  const model = demoModels.find((m) => m.name === 'orders_shipped_per_minute');
+  if (!model) throw new Error('orders_shipped_per_minute is not defined');
+  let count = 0n;
+  let amount = 0n;
+  for (const bucket of (await store.readSnapshot(model)).buckets) {
+    for (const group of bucket.groups) {
+      count += group.counters.shipped ?? 0n;
+      amount += group.counters.shipped_amount ?? 0n;
+    }
+  }
+  return { projected: { count, amount }, audited: await shippedAudit(db) };
+}
+
+function cents(text: string): bigint {
+  const value = decimalFromString(text);
+  if (!value) throw new Error(`not a decimal: ${text}`);
+  return (value.unscaled * 100n) / 10n ** BigInt(value.scale);
+}
+
+/** Each move into "shipped" between the marks was counted exactly once, with its amount. */
+export function expectFlowMatchesAudit(before: FlowMark, after: FlowMark): void {
+  const audited = after.audited.count - before.audited.count;
+  expect(audited).toBeGreaterThan(0n);
+  expect(after.projected.count - before.projected.count).toBe(audited);
+  expect(formatUnscaled(after.projected.amount - before.projected.amount, 2)).toBe(
+    formatUnscaled(cents(after.audited.amount) - cents(before.audited.amount), 2),
+  );
+}
