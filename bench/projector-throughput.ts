@@ -1,0 +1,206 @@
+/**
+ * Projector throughput on 200k real-shaped Debezium events, next to a baseline measured in the
+ * same run: a bare kafkajs consumer that only reads and JSON-parses the same messages.
+ *
+ * The events are the orders events captured from the local stack (JsonConverter with schemas,
+ * precise decimals), varied per row: creates, status updates and deletes (with tombstones) over
+ * 20k rows, LSNs increasing. They are loaded once into a fresh topic `<prefix>.public.orders` on
+ * the stack's Kafka; the projector applies them to every demo read model of public.orders in the
+ * stack's Redis under a fresh key prefix. Needs `npm run stack:up`.
+ *   node --import tsx bench/projector-throughput.ts [--events 200000]
+ */
+import { appendFileSync, readFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import pino from 'pino';
+import { loadConfig } from '../src/config/index.js';
+import { createKafkaSource } from '../src/ingest/index.js';
+import { createProjector } from '../src/pipeline/index.js';
+import { loadDefinitions } from '../src/definitions/index.js';
+import { compileModel } from '../src/projection/index.js';
+import { createRedisStore } from '../src/store/index.js';
+
+const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' } } });
+const total = Number(values.events);
+const config = loadConfig(process.env);
+const run = `bench${Date.now()}`;
+const topic = `${run}.public.orders`;
+const silent = pino({ level: 'silent' });
+
+interface Captured {
+  key: { schema: unknown; payload: { id: number } };
+  value: { schema: unknown; payload: Record<string, unknown> & { after: Record<string, unknown> | null; source: Record<string, unknown> } };
+}
+const fixture = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../test/fixtures/captured/${name}.json`, import.meta.url), 'utf8')) as Captured;
+const create = fixture('create-alice-pending');
+const update = fixture('update-alice-paid');
+const remove = fixture('delete-bob');
+
+const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];
+const CUSTOMERS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka'];
+
+/** The unscaled amount as Kafka Connect's Decimal bytes (big-endian two's complement), base64. */
+function decimalBytes(cents: number): string {
+  let hex = cents.toString(16);
+  if (hex.length % 2) hex = `0${hex}`;
+  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+function event(template: Captured, id: number, lsn: number, after: Record<string, unknown> | null) {
+  const key = JSON.stringify({ schema: template.key.schema, payload: { id } });
+  const source = { ...template.value.payload.source, lsn, txId: lsn, sequence: `["${lsn - 8}","${lsn}"]`, ts_ms: 1795491179175 + lsn };
+  const payload = { ...template.value.payload, source, ...(after ? { after } : { before: { ...(template.value.payload.before as object), id } }) };
+  return { key, value: JSON.stringify({ schema: template.value.schema, payload }) };
+}
+
+function* workload(): Generator<{ key: string; value: string | null }> {
+  const rows = 20_000;
+  let lsn = 30_000_000;
+  let produced = 0;
+  const alive = new Set<number>();
+  for (let i = 0; produced < total; i += 1) {
+    const id = 1 + (i % rows);
+    lsn += 8;
+    const roll = (i * 7919) % 10;
+    const after = {
+      ...create.value.payload.after,
+      id,
+      customer: CUSTOMERS[i % CUSTOMERS.length],
+      status: STATUSES[(i * 31) % STATUSES.length],
+      amount: decimalBytes(100 + ((i * 104729) % 99_900)),
+    };
+    if (!alive.has(id) || i < rows) {
+      alive.add(id);
+      yield event(create, id, lsn, after);
+    } else if (roll < 8) {
+      yield event(update, id, lsn, after);
+    } else {
+      alive.delete(id);
+      const deleted = event(remove, id, lsn, null);
+      yield deleted;
+      produced += 1;
+      yield { key: deleted.key, value: null }; // the tombstone
+    }
+    produced += 1;
+  }
+}
+
+async function load(): Promise<number> {
+  const kafka = new Kafka({ clientId: 'readout-bench', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  let batch: Array<{ key: string; value: string | null }> = [];
+  let count = 0;
+  for (const message of workload()) {
+    batch.push(message);
+    if (batch.length === 2000) {
+      await producer.send({ topic, messages: batch, acks: 1 });
+      count += batch.length;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) await producer.send({ topic, messages: batch, acks: 1 });
+  count += batch.length;
+  await producer.disconnect();
+  return count;
+}
+
+/** Baseline: a bare kafkajs consumer group that reads every message and JSON-parses it. */
+async function bareConsumer(expected: number): Promise<number> {
+  const kafka = new Kafka({ clientId: 'readout-bench', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `${run}-bare` });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let seen = 0;
+  let started = 0;
+  let checksum = 0;
+  const done = new Promise<number>((resolve) => {
+    void consumer.run({
+      eachBatch: async ({ batch }) => {
+        if (started === 0) started = performance.now();
+        for (const message of batch.messages) {
+          const key = JSON.parse(message.key?.toString('utf8') ?? 'null') as unknown;
+          const value = message.value ? (JSON.parse(message.value.toString('utf8')) as unknown) : null;
+          if (key && value) checksum += 1;
+        }
+        seen += batch.messages.length;
+        if (seen >= expected) resolve(performance.now() - started);
+        return Promise.resolve();
+      },
+    });
+  });
+  const elapsed = await done;
+  await consumer.disconnect();
+  void checksum;
+  return elapsed;
+}
+
+/** Readout: the projector's own stages (kafkajs source, decode, fold, Redis scripts) on the same topic. */
+async function projector(expected: number): Promise<{ elapsedMs: number; applied: number; duplicates: number }> {
+  const models = loadDefinitions(config.readModelsDir)
+    .map(({ definition }) => compileModel(definition))
+    .filter((model) => model.table === 'public.orders');
+  const store = createRedisStore({ url: config.redis.url, keyPrefix: run });
+  const pipeline = createProjector({ models, store, logger: silent });
+  const source = createKafkaSource({
+    brokers: config.kafka.brokers,
+    clientId: 'readout-bench',
+    groupId: `${run}-readout`,
+    topics: [topic],
+    sessionTimeoutMs: 30_000,
+    logger: silent,
+  });
+  let seen = 0;
+  let started = 0;
+  let applied = 0;
+  let duplicates = 0;
+  const done = new Promise<number>((resolve) => {
+    void source.start(async (batch) => {
+      if (started === 0) started = performance.now();
+      const stats = await pipeline.handleBatch(batch);
+      applied += stats.applied;
+      duplicates += stats.duplicates;
+      seen += batch.records.length;
+      if (seen >= expected) resolve(performance.now() - started);
+    });
+  });
+  const elapsedMs = await done;
+  await source.stop();
+  await store.quit();
+  return { elapsedMs, applied, duplicates };
+}
+
+const loadStarted = performance.now();
+const messages = await load();
+const loadSeconds = (performance.now() - loadStarted) / 1000;
+process.stdout.write(`loaded ${messages} messages into ${topic} in ${loadSeconds.toFixed(1)} s\n`);
+const bareMs = await bareConsumer(messages);
+process.stdout.write(`bare kafkajs consumer: ${(messages / (bareMs / 1000)).toFixed(0)} messages/s\n`);
+const readout = await projector(messages);
+process.stdout.write(`readout projector: ${(messages / (readout.elapsedMs / 1000)).toFixed(0)} messages/s\n`);
+
+const rate = (ms: number) => Math.round(messages / (ms / 1000));
+const modelsCount = loadDefinitions(config.readModelsDir).filter(({ definition }) => definition.source === 'public.orders').length;
+const report = `## Projector throughput (${new Date().toISOString().slice(0, 10)})
+
+Script: \`bench/projector-throughput.ts --events ${total}\` (against \`npm run stack:up\`). Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} vCPU, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka 4.1.2, Redis 7 and the consumers on the same machine.
+
+${messages} messages (${total} change events over 20k rows: creates, status updates, deletes, plus a tombstone per delete) shaped like the captured orders events (JsonConverter with schemas, ~3.8 KB each, precise decimals), one partition. Each consumer is a new group reading from the first offset; time from its first batch to its last message.
+
+| consumer | messages/s | time | ratio |
+|---|---|---|---|
+| baseline: bare kafkajs consumer, JSON.parse of key and value | ${rate(bareMs)} | ${(bareMs / 1000).toFixed(1)} s | 1.00 |
+| Readout projector: decode, fold and apply to ${modelsCount} read models of public.orders | ${rate(readout.elapsedMs)} | ${(readout.elapsedMs / 1000).toFixed(1)} s | ${(bareMs / readout.elapsedMs).toFixed(2)} |
+
+The projector applied ${readout.applied} row changes across those models (one change counts once per model) and skipped ${readout.duplicates} as duplicates.
+`;
+process.stdout.write(`\n${report}`);
+appendFileSync('BENCHMARKS.md', `\n${report}`);
+process.exit(0);
