@@ -75,6 +75,10 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       heartbeatInterval: Math.floor(options.sessionTimeoutMs / 5),
       // kafkajs would otherwise create a missing topic through a metadata request.
       allowAutoTopicCreation: false,
+      // Debezium records with schemas are ~4 KB: 1 MB (the default) is only ~250 per batch, and
+      // each batch costs a read and a script per read model.
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 16 * 1024 * 1024,
     });
     consumer = active;
     await active.connect();

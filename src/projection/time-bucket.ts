@@ -21,8 +21,24 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return cached;
 }
 
-/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
+const offsetCache = new Map<string, number>();
+const OFFSET_CACHE_LIMIT = 10_000;
+
+/**
+ * The zone's offset from UTC at an instant, in ms (wall clock minus UTC). Zones change offset only
+ * on whole minutes, so the answer is cached per zone and minute (Intl is slow per call).
+ */
 function offsetAt(ms: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(ms / 60_000)}`;
+  const cached = offsetCache.get(key);
+  if (cached !== undefined) return cached;
+  const offset = computeOffset(ms, timeZone);
+  if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
+  offsetCache.set(key, offset);
+  return offset;
+}
+
+function computeOffset(ms: number, timeZone: string): number {
   const whole = ms - (((ms % 1000) + 1000) % 1000);
   const parts: Record<string, number> = {};
   for (const part of formatter(timeZone).formatToParts(whole)) {
