@@ -21,19 +21,34 @@ import { loadDefinitions } from '../src/definitions/index.js';
 import { compileModel } from '../src/projection/index.js';
 import { createRedisStore } from '../src/store/index.js';
 
-const { values } = parseArgs({ options: { events: { type: 'string', default: '200000' } } });
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '200000' },
+    // Profile the projector alone on a topic an earlier run loaded (no baseline, no report).
+    'projector-only': { type: 'string' },
+  },
+});
 const total = Number(values.events);
 const config = loadConfig(process.env);
 const run = `bench${Date.now()}`;
+let topicOverride: string | undefined;
 const topic = `${run}.public.orders`;
 const silent = pino({ level: 'silent' });
 
 interface Captured {
   key: { schema: unknown; payload: { id: number } };
-  value: { schema: unknown; payload: Record<string, unknown> & { after: Record<string, unknown> | null; source: Record<string, unknown> } };
+  value: {
+    schema: unknown;
+    payload: Record<string, unknown> & {
+      after: Record<string, unknown> | null;
+      source: Record<string, unknown>;
+    };
+  };
 }
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../test/fixtures/captured/${name}.json`, import.meta.url), 'utf8')) as Captured;
+  JSON.parse(
+    readFileSync(new URL(`../test/fixtures/captured/${name}.json`, import.meta.url), 'utf8'),
+  ) as Captured;
 const create = fixture('create-alice-pending');
 const update = fixture('update-alice-paid');
 const remove = fixture('delete-bob');
@@ -51,8 +66,18 @@ function decimalBytes(cents: number): string {
 
 function event(template: Captured, id: number, lsn: number, after: Record<string, unknown> | null) {
   const key = JSON.stringify({ schema: template.key.schema, payload: { id } });
-  const source = { ...template.value.payload.source, lsn, txId: lsn, sequence: `["${lsn - 8}","${lsn}"]`, ts_ms: 1795491179175 + lsn };
-  const payload = { ...template.value.payload, source, ...(after ? { after } : { before: { ...(template.value.payload.before as object), id } }) };
+  const source = {
+    ...template.value.payload.source,
+    lsn,
+    txId: lsn,
+    sequence: `["${lsn - 8}","${lsn}"]`,
+    ts_ms: 1795491179175 + lsn,
+  };
+  const payload = {
+    ...template.value.payload,
+    source,
+    ...(after ? { after } : { before: { ...(template.value.payload.before as object), id } }),
+  };
   return { key, value: JSON.stringify({ schema: template.value.schema, payload }) };
 }
 
@@ -89,7 +114,11 @@ function* workload(): Generator<{ key: string; value: string | null }> {
 }
 
 async function load(): Promise<number> {
-  const kafka = new Kafka({ clientId: 'readout-bench', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'readout-bench',
+    brokers: [...config.kafka.brokers],
+    logLevel: logLevel.NOTHING,
+  });
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
@@ -114,9 +143,17 @@ async function load(): Promise<number> {
 
 /** Baseline: a bare kafkajs consumer group that reads every message and JSON-parses it. */
 async function bareConsumer(expected: number): Promise<number> {
-  const kafka = new Kafka({ clientId: 'readout-bench', brokers: [...config.kafka.brokers], logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'readout-bench',
+    brokers: [...config.kafka.brokers],
+    logLevel: logLevel.NOTHING,
+  });
   // The same fetch sizes as Readout's source, so the comparison is about the work per message.
-  const consumer = kafka.consumer({ groupId: `${run}-bare`, maxBytesPerPartition: 8 * 1024 * 1024, maxBytes: 16 * 1024 * 1024 });
+  const consumer = kafka.consumer({
+    groupId: `${run}-bare`,
+    maxBytesPerPartition: 8 * 1024 * 1024,
+    maxBytes: 16 * 1024 * 1024,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
@@ -144,7 +181,9 @@ async function bareConsumer(expected: number): Promise<number> {
 }
 
 /** Readout: the projector's own stages (kafkajs source, decode, fold, Redis scripts) on the same topic. */
-async function projector(expected: number): Promise<{ elapsedMs: number; applied: number; duplicates: number }> {
+async function projector(
+  expected: number,
+): Promise<{ elapsedMs: number; applied: number; duplicates: number }> {
   const models = loadDefinitions(config.readModelsDir)
     .map(({ definition }) => compileModel(definition))
     .filter((model) => model.table === 'public.orders');
@@ -154,7 +193,7 @@ async function projector(expected: number): Promise<{ elapsedMs: number; applied
     brokers: config.kafka.brokers,
     clientId: 'readout-bench',
     groupId: `${run}-readout`,
-    topics: [topic],
+    topics: [topicOverride ?? topic],
     sessionTimeoutMs: 30_000,
     logger: silent,
   });
@@ -178,6 +217,16 @@ async function projector(expected: number): Promise<{ elapsedMs: number; applied
   return { elapsedMs, applied, duplicates };
 }
 
+const reuse = values['projector-only'];
+if (reuse !== undefined) {
+  const [reuseTopic = '', count = '0'] = reuse.split('@');
+  topicOverride = reuseTopic;
+  const result = await projector(Number(count));
+  process.stdout.write(
+    `readout projector: ${(Number(count) / (result.elapsedMs / 1000)).toFixed(0)} messages/s\n`,
+  );
+  process.exit(0);
+}
 const loadStarted = performance.now();
 const messages = await load();
 const loadSeconds = (performance.now() - loadStarted) / 1000;
@@ -188,7 +237,9 @@ const readout = await projector(messages);
 process.stdout.write(`readout projector: ${(messages / (readout.elapsedMs / 1000)).toFixed(0)} messages/s\n`);
 
 const rate = (ms: number) => Math.round(messages / (ms / 1000));
-const modelsCount = loadDefinitions(config.readModelsDir).filter(({ definition }) => definition.source === 'public.orders').length;
+const modelsCount = loadDefinitions(config.readModelsDir).filter(
+  ({ definition }) => definition.source === 'public.orders',
+).length;
 const report = `## Projector throughput (${new Date().toISOString().slice(0, 10)})
 
 Script: \`bench/projector-throughput.ts --events ${total}\` (against \`npm run stack:up\`). Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'} vCPU, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka 4.1.2, Redis 7 and the consumers on the same machine.
