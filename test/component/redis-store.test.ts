@@ -2,10 +2,8 @@ import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readModelDefinition } from '../../src/definitions/index.js';
 import { createLiveFeed } from '../../src/live/index.js';
 import {
-  compileModel,
   foldBatch,
   snapshotSweep,
   splitAtSnapshotEnds,
@@ -18,6 +16,7 @@ import {
   type ModelSnapshot,
   type ReadModelStore,
 } from '../../src/store/index.js';
+import { everyMeasureModel } from '../support/demo-models.js';
 import { buildHistory, deliver, delivery } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
@@ -26,26 +25,7 @@ const silent = pino({ level: 'silent' });
 let redis: TestRedis;
 let run = 0;
 
-function model(name: string, overrides: Record<string, unknown> = {}): CompiledModel {
-  return compileModel(
-    readModelDefinition.parse({
-      name,
-      source: 'public.orders',
-      filter: [{ column: 'status', notIn: ['cancelled'] }],
-      dimensions: [{ column: 'status' }],
-      measures: [
-        { name: 'orders', type: 'count' },
-        { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
-        { name: 'average', type: 'avg', column: 'amount', scale: 2 },
-        { name: 'largest', type: 'max', column: 'amount', scale: 2 },
-        { name: 'smallest', type: 'min', column: 'amount', scale: 2 },
-        { name: 'customers', type: 'distinct', column: 'customer' },
-      ],
-      top: { by: 'revenue', limit: 2 },
-      ...overrides,
-    }),
-  );
-}
+const model = everyMeasureModel;
 
 const bucketed = model('bucketed', {
   filter: [],

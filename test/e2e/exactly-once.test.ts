@@ -9,8 +9,9 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
-import { createRedisStore, type ReadModelStore } from '../../src/store/index.js';
+import type { ReadModelStore } from '../../src/store/index.js';
 import {
+  connectToStack,
   demoModels,
   expectFlowMatchesAudit,
   expectModelsEqualSql,
@@ -18,7 +19,6 @@ import {
   markerTxId,
   waitAllApplied,
 } from '../support/model-checks.js';
-import { installShippedAudit } from '../support/oracle-audit.js';
 import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
 import { crashConnectWorker, resnapshot, restartStack } from '../support/stack-control.js';
 
@@ -72,14 +72,7 @@ async function whileApplying(from: bigint): Promise<void> {
 }
 
 beforeAll(async () => {
-  const pgUrl = process.env.READOUT_PG_URL;
-  const redisUrl = process.env.READOUT_REDIS_URL;
-  if (!pgUrl || !redisUrl)
-    throw new Error('READOUT_PG_URL / READOUT_REDIS_URL are not set: run the e2e tests with `npm test`');
-  db = new pg.Client({ connectionString: pgUrl });
-  await db.connect();
-  await installShippedAudit(db);
-  store = createRedisStore({ url: redisUrl, keyPrefix: id });
+  ({ db, store } = await connectToStack(id));
 });
 
 afterAll(async () => {

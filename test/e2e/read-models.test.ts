@@ -4,18 +4,18 @@
  * (and, for the flow model, an audit trigger that records each move into "shipped").
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
-import { createRedisStore, type ReadModelStore } from '../../src/store/index.js';
+import type { ReadModelStore } from '../../src/store/index.js';
 import {
+  connectToStack,
   expectFlowMatchesAudit,
   expectModelsEqualSql,
   markShippedFlow,
   markerTxId,
   waitAllApplied,
 } from '../support/model-checks.js';
-import { installShippedAudit } from '../support/oracle-audit.js';
 import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
 
 const id = `models-${randomUUID().slice(0, 8)}`;
@@ -24,14 +24,7 @@ let store: ReadModelStore;
 let projector: ReadoutProcess | undefined;
 
 beforeAll(async () => {
-  const pgUrl = process.env.READOUT_PG_URL;
-  const redisUrl = process.env.READOUT_REDIS_URL;
-  if (!pgUrl || !redisUrl)
-    throw new Error('READOUT_PG_URL / READOUT_REDIS_URL are not set: run the e2e tests with `npm test`');
-  db = new pg.Client({ connectionString: pgUrl });
-  await db.connect();
-  await installShippedAudit(db);
-  store = createRedisStore({ url: redisUrl, keyPrefix: id });
+  ({ db, store } = await connectToStack(id));
   projector = startReadout(`${id}-projector`, 'projector', {
     READOUT_CONSUMER_GROUP: id,
     READOUT_KEY_PREFIX: id,

@@ -1,10 +1,10 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { expect } from 'vitest';
 import { decimalFromString, formatUnscaled } from '../../src/decode/index.js';
 import { loadDefinitions } from '../../src/definitions/index.js';
 import { compileModel, type CompiledModel } from '../../src/projection/index.js';
-import type { ReadModelStore } from '../../src/store/index.js';
-import { shippedAudit } from './oracle-audit.js';
+import { createRedisStore, type ReadModelStore } from '../../src/store/index.js';
+import { installShippedAudit, shippedAudit } from './oracle-audit.js';
 import { snapshotView } from './read-model-views.js';
 import { sqlOracles } from './sql-oracles.js';
 
@@ -86,4 +86,16 @@ export function expectFlowMatchesAudit(before: FlowMark, after: FlowMark): void 
   expect(formatUnscaled(after.projected.amount - before.projected.amount, 2)).toBe(
     formatUnscaled(cents(after.audited.amount) - cents(before.audited.amount), 2),
   );
+}
+
+/** The e2e connections to the stack started by `npm test`: PostgreSQL (with the audit) and the store. */
+export async function connectToStack(keyPrefix: string): Promise<{ db: pg.Client; store: ReadModelStore }> {
+  const pgUrl = process.env.READOUT_PG_URL;
+  const redisUrl = process.env.READOUT_REDIS_URL;
+  if (!pgUrl || !redisUrl)
+    throw new Error('READOUT_PG_URL / READOUT_REDIS_URL are not set: run the e2e tests with `npm test`');
+  const db = new pg.Client({ connectionString: pgUrl });
+  await db.connect();
+  await installShippedAudit(db);
+  return { db, store: createRedisStore({ url: redisUrl, keyPrefix }) };
 }

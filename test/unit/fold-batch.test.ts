@@ -10,27 +10,12 @@ import {
   splitAtSnapshotEnds,
   type CompiledModel,
 } from '../../src/projection/index.js';
+import { everyMeasureModel } from '../support/demo-models.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { buildHistory, deliver, delivery, type History } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
 
-const byStatus = compileModel(
-  readModelDefinition.parse({
-    name: 'by_status',
-    source: 'public.orders',
-    filter: [{ column: 'status', notIn: ['cancelled'] }],
-    dimensions: [{ column: 'status' }],
-    measures: [
-      { name: 'orders', type: 'count' },
-      { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
-      { name: 'average', type: 'avg', column: 'amount', scale: 2 },
-      { name: 'largest', type: 'max', column: 'amount', scale: 2 },
-      { name: 'smallest', type: 'min', column: 'amount', scale: 2 },
-      { name: 'customers', type: 'distinct', column: 'customer' },
-    ],
-    top: { by: 'revenue', limit: 2 },
-  }),
-);
+const byStatus = everyMeasureModel('by_status');
 const byHourAndBand = compileModel(
   readModelDefinition.parse({
     name: 'by_hour_and_band',

@@ -1,0 +1,27 @@
+import { readModelDefinition } from '../../src/definitions/index.js';
+import { compileModel, type CompiledModel } from '../../src/projection/index.js';
+
+/**
+ * A state model over orders with every kind of measure and a top-N ranking, for the property
+ * tests (pure and on Redis). `overrides` replaces top-level fields of the definition.
+ */
+export function everyMeasureModel(name: string, overrides: Record<string, unknown> = {}): CompiledModel {
+  return compileModel(
+    readModelDefinition.parse({
+      name,
+      source: 'public.orders',
+      filter: [{ column: 'status', notIn: ['cancelled'] }],
+      dimensions: [{ column: 'status' }],
+      measures: [
+        { name: 'orders', type: 'count' },
+        { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
+        { name: 'average', type: 'avg', column: 'amount', scale: 2 },
+        { name: 'largest', type: 'max', column: 'amount', scale: 2 },
+        { name: 'smallest', type: 'min', column: 'amount', scale: 2 },
+        { name: 'customers', type: 'distinct', column: 'customer' },
+      ],
+      top: { by: 'revenue', limit: 2 },
+      ...overrides,
+    }),
+  );
+}
