@@ -5,6 +5,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json codegen.yml ./
 COPY schema ./schema
+COPY readmodels ./readmodels
 COPY src ./src
 USER node
 ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
