@@ -16,7 +16,7 @@ import {
   type ModelSnapshot,
   type ReadModelStore,
 } from '../../src/store/index.js';
-import { everyMeasureModel } from '../support/demo-models.js';
+import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.js';
 import { buildHistory, deliver, delivery } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
@@ -27,20 +27,7 @@ let run = 0;
 
 const model = everyMeasureModel;
 
-const bucketed = model('bucketed', {
-  filter: [],
-  dimensions: [
-    { name: 'hour', bucket: { column: 'created_at', unit: 'hour', timeZone: 'Europe/Berlin' } },
-    { name: 'band', bands: { column: 'amount', edges: ['10', '100'] } },
-  ],
-  measures: [
-    { name: 'orders', type: 'count' },
-    { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
-    { name: 'largest', type: 'max', column: 'amount', scale: 2 },
-  ],
-  top: undefined,
-  retention: '48h',
-});
+const bucketed = hourAndBandModel('bucketed');
 
 /** The snapshot in the shape of MemoryStore.view() / referenceAggregate(). */
 function view(snapshot: ModelSnapshot): Record<string, Record<string, string>> {

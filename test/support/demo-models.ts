@@ -25,3 +25,21 @@ export function everyMeasureModel(name: string, overrides: Record<string, unknow
     }),
   );
 }
+
+/** Hourly buckets in a DST zone plus amount bands, with a max and a 48 h retention. */
+export function hourAndBandModel(name: string): CompiledModel {
+  return everyMeasureModel(name, {
+    filter: [],
+    dimensions: [
+      { name: 'hour', bucket: { column: 'created_at', unit: 'hour', timeZone: 'Europe/Berlin' } },
+      { name: 'band', bands: { column: 'amount', edges: ['10', '100'] } },
+    ],
+    measures: [
+      { name: 'orders', type: 'count' },
+      { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
+      { name: 'largest', type: 'max', column: 'amount', scale: 2 },
+    ],
+    top: undefined,
+    retention: '48h',
+  });
+}

@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, type ChangeEvent, type RowEvent } from '../../src/decode/index.js';
-import { ReadoutError } from '../../src/errors/index.js';
-import { capturedRecord, publicRecord, withValueText } from '../support/fixtures.js';
-
-function rowEvent(event: ChangeEvent): RowEvent {
-  if (
-    event.kind !== 'create' &&
-    event.kind !== 'update' &&
-    event.kind !== 'delete' &&
-    event.kind !== 'read'
-  ) {
-    throw new Error(`expected a row event, got ${event.kind}`);
-  }
-  return event;
-}
-
-function decodeError(run: () => unknown): ReadoutError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ReadoutError) return error;
-    throw error;
-  }
-  throw new Error('expected a decode error');
-}
+import { decodeRecord } from '../../src/decode/index.js';
+import { asRowEvent, capturedRecord, decodeError, publicRecord, withValueText } from '../support/fixtures.js';
 
 describe('decodeRecord on events captured from the local stack (Debezium 3.5.0)', () => {
   it('decodes an insert with an exact precise-mode decimal and the source position', () => {
-    const event = rowEvent(decodeRecord(capturedRecord('create-alice-pending', '0')));
+    const event = asRowEvent(decodeRecord(capturedRecord('create-alice-pending', '0')));
     expect(event.kind).toBe('create');
     expect(event.table).toBe('public.orders');
     expect(event.rowKey).toBe('id=1');
@@ -46,7 +23,7 @@ describe('decodeRecord on events captured from the local stack (Debezium 3.5.0)'
   });
 
   it('decodes an update without a before image (REPLICA IDENTITY DEFAULT)', () => {
-    const event = rowEvent(decodeRecord(capturedRecord('update-alice-paid')));
+    const event = asRowEvent(decodeRecord(capturedRecord('update-alice-paid')));
     expect(event.kind).toBe('update');
     if (event.kind !== 'update') throw new Error('update expected');
     expect(event.before).toBeNull();
@@ -55,7 +32,7 @@ describe('decodeRecord on events captured from the local stack (Debezium 3.5.0)'
   });
 
   it('decodes a delete whose before image holds only the key (the rest are fallbacks)', () => {
-    const event = rowEvent(decodeRecord(capturedRecord('delete-bob')));
+    const event = asRowEvent(decodeRecord(capturedRecord('delete-bob')));
     expect(event.kind).toBe('delete');
     expect(event.rowKey).toBe('id=2');
     if (event.kind !== 'delete') throw new Error('delete expected');
@@ -85,7 +62,7 @@ describe('decodeRecord on events captured from the local stack (Debezium 3.5.0)'
     const key = Buffer.from(
       (record.key?.toString() ?? '').replace('"payload":{"id":1}', '"payload":{"id":9007199254740993}'),
     );
-    const event = rowEvent(decodeRecord({ ...record, key }));
+    const event = asRowEvent(decodeRecord({ ...record, key }));
     expect(event.rowKey).toBe('id=9007199254740993');
   });
 
@@ -136,7 +113,7 @@ describe('decodeRecord refuses what can never be applied, with the reason and po
 
 describe('decodeRecord on public Debezium events', () => {
   it('decodes a VariableScaleDecimal (numeric without a declared scale)', () => {
-    const event = rowEvent(decodeRecord(publicRecord('pg-decimal-precise-numeric.json', { id: 1 })));
+    const event = asRowEvent(decodeRecord(publicRecord('pg-decimal-precise-numeric.json', { id: 1 })));
     const values = Object.values(event.kind === 'delete' ? (event.before ?? {}) : event.after);
     expect(
       values.some(
@@ -146,7 +123,7 @@ describe('decodeRecord on public Debezium events', () => {
   });
 
   it('decodes a schemaless delete of a table without a replica identity', () => {
-    const event = rowEvent(
+    const event = asRowEvent(
       decodeRecord(publicRecord('pg-delete-no-replica-identity-noschema.json', { id: 5 })),
     );
     expect(event.kind).toBe('delete');

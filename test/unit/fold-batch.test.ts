@@ -10,27 +10,13 @@ import {
   splitAtSnapshotEnds,
   type CompiledModel,
 } from '../../src/projection/index.js';
-import { everyMeasureModel } from '../support/demo-models.js';
+import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.js';
 import { MemoryStore } from '../support/memory-store.js';
 import { buildHistory, deliver, delivery, type History } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
 
 const byStatus = everyMeasureModel('by_status');
-const byHourAndBand = compileModel(
-  readModelDefinition.parse({
-    name: 'by_hour_and_band',
-    source: 'public.orders',
-    dimensions: [
-      { name: 'hour', bucket: { column: 'created_at', unit: 'hour', timeZone: 'Europe/Berlin' } },
-      { name: 'band', bands: { column: 'amount', edges: ['10', '100'] } },
-    ],
-    measures: [
-      { name: 'orders', type: 'count' },
-      { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
-    ],
-    retention: '48h',
-  }),
-);
+const byHourAndBand = hourAndBandModel('by_hour_and_band');
 const shippedPerMinute = compileModel(
   readModelDefinition.parse({
     name: 'shipped',
