@@ -16,6 +16,15 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      // Run after e2e (test/run-all.sh): archives, truncates and holds changes in the shared stack.
+      {
+        test: {
+          name: 'e2e-cleanup',
+          include: ['test/e2e-cleanup/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

@@ -19,7 +19,7 @@ import { createKafkaSource } from '../src/ingest/index.js';
 import { createProjector } from '../src/pipeline/index.js';
 import { loadDefinitions } from '../src/definitions/index.js';
 import { compileModel } from '../src/projection/index.js';
-import { createRedisStore } from '../src/store/index.js';
+import { createRedisStore, withRowCache } from '../src/store/index.js';
 
 const { values } = parseArgs({
   options: {
@@ -187,7 +187,10 @@ async function projector(
   const models = loadDefinitions(config.readModelsDir)
     .map(({ definition }) => compileModel(definition))
     .filter((model) => model.table === 'public.orders');
-  const store = createRedisStore({ url: config.redis.url, keyPrefix: run });
+  const store = withRowCache(
+    createRedisStore({ url: config.redis.url, keyPrefix: run }),
+    config.rowCacheRows,
+  );
   const pipeline = createProjector({ models, store, logger: silent });
   const source = createKafkaSource({
     brokers: config.kafka.brokers,

@@ -4,9 +4,11 @@
  */
 import { loadConfig } from './config/index.js';
 import { UsageError, print, type Command } from './cli/command.js';
+import { archiveCommand } from './cli/archive.js';
 import { deadLettersCommand } from './cli/dead-letters.js';
 import { seedCommand, watchCommand, workloadCommand } from './cli/demo-commands.js';
 import { explainCommand } from './cli/explain.js';
+import { heldCommand } from './cli/held.js';
 import { apiCommand } from './cli/run-api.js';
 import { projectorCommand } from './cli/run-projector.js';
 import { describeError, isReadoutError } from './errors/index.js';
@@ -16,6 +18,8 @@ const commands: readonly Command[] = [
   apiCommand,
   explainCommand,
   deadLettersCommand,
+  heldCommand,
+  archiveCommand,
   seedCommand,
   workloadCommand,
   watchCommand,

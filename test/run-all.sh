@@ -23,3 +23,5 @@ source stack/env.sh
 trap 'bash stack/down.sh --purge >/dev/null 2>&1 || true' EXIT
 bash stack/up.sh
 npx vitest run --project e2e
+echo "== cleanups end to end (archiver, mass-delete guard, TRUNCATE) on the same stack"
+npx vitest run --project e2e-cleanup

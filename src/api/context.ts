@@ -1,10 +1,12 @@
 import type { LiveFeed } from '../live/index.js';
 import type { CompiledModel } from '../projection/index.js';
-import type { ReadModelStore } from '../store/index.js';
+import type { GuardStore, ReadModelStore } from '../store/index.js';
 
 /** What every resolver may use; built once per process (no per-request state yet). */
 export interface ApiContext {
   readonly store: ReadModelStore;
+  /** The mass-delete guard's state (null when the guard is off). */
+  readonly guard: GuardStore | null;
   readonly live: LiveFeed;
   /** The read models, by name, as loaded from their definitions. */
   readonly models: ReadonlyMap<string, CompiledModel>;

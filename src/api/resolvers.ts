@@ -51,6 +51,14 @@ export const resolvers: Resolvers = {
   Query: {
     ordersByStatus: (_parent, _args, context) =>
       context.store.readSnapshot(requireModel(context, ORDERS_BY_STATUS)),
+    heldChanges: async (_parent, _args, context) =>
+      (await context.guard?.listHeld())?.map((change) => ({
+        id: change.id,
+        kind: change.kind === 'truncate' ? 'TRUNCATE' : 'DELETES',
+        table: change.table,
+        rows: change.rows,
+        heldSince: new Date(change.heldAtMs).toISOString(),
+      })) ?? [],
   },
   Subscription: {
     ordersByStatus: {

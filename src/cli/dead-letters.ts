@@ -20,7 +20,7 @@ export const deadLettersCommand: Command = {
     const [action, ...rest] = args;
     const json = rest.includes('--json');
     const ids = rest.filter((arg) => !arg.startsWith('--'));
-    const { store, projector } = wireProjector(config, 'dead-letters');
+    const { store, guard, projector } = wireProjector(config, 'dead-letters');
     try {
       const letters = await store.listDeadLetters();
       switch (action) {
@@ -86,6 +86,7 @@ export const deadLettersCommand: Command = {
       }
     } finally {
       await store.quit();
+      await guard?.quit();
     }
   },
 };

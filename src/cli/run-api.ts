@@ -1,7 +1,7 @@
 import { createApi } from '../api/index.js';
 import { createLiveFeed } from '../live/index.js';
 import { createLogger } from '../log/logger.js';
-import { createRedisStore, modelKeys } from '../store/index.js';
+import { createGuardStore, createRedisStore, modelKeys } from '../store/index.js';
 import { untilSignal, type Command } from './command.js';
 import { loadModels } from './wiring.js';
 
@@ -13,6 +13,7 @@ export const apiCommand: Command = {
     const logger = createLogger(config.logLevel, 'api');
     const models = new Map(loadModels(config).map((model) => [model.name, model]));
     const store = createRedisStore(config.redis);
+    const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(config.redis) : null;
     const live = createLiveFeed({
       subscriber: store.duplicateConnection(),
       channelOf: (model) => modelKeys(config.redis.keyPrefix, model).channel,
@@ -23,12 +24,17 @@ export const apiCommand: Command = {
       },
       logger,
     });
-    const api = createApi({ context: { store, live, models, now: () => Date.now() }, ...config.api, logger });
+    const api = createApi({
+      context: { store, guard, live, models, now: () => Date.now() },
+      ...config.api,
+      logger,
+    });
     await api.start();
     const signal = await untilSignal();
     logger.info({ signal }, 'api stopping');
     await api.stop();
     await live.close();
     await store.quit();
+    await guard?.quit();
   },
 };

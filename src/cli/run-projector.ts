@@ -7,7 +7,7 @@ export const projectorCommand: Command = {
   summary: 'consume the Debezium topics and keep the read models in Redis',
   usage: 'readout projector\n  Runs until SIGTERM/SIGINT. Configuration: READOUT_* variables (see README).',
   async run(config) {
-    const { models, store, projector, logger } = wireProjector(config, 'projector');
+    const { models, store, guard, projector, logger } = wireProjector(config, 'projector');
     const topics = sourceTopics(config, models);
     const source = createKafkaSource({
       brokers: config.kafka.brokers,
@@ -33,5 +33,6 @@ export const projectorCommand: Command = {
     logger.info({ signal }, 'projector stopping');
     await source.stop();
     await store.quit();
+    await guard?.quit();
   },
 };

@@ -1,23 +1,43 @@
 import type { ReadoutConfig } from '../config/index.js';
-import { loadDefinitions } from '../definitions/index.js';
+import { loadDefinitions, loadSources } from '../definitions/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { createProjector, type Projector } from '../pipeline/index.js';
 import { compileModel, type CompiledModel } from '../projection/index.js';
-import { createRedisStore, type ReadModelStore } from '../store/index.js';
+import {
+  createGuardStore,
+  createRedisStore,
+  withRowCache,
+  type GuardStore,
+  type ReadModelStore,
+} from '../store/index.js';
+import { createCleanupRules } from '../cleanup/index.js';
 
-/** The read models, compiled from their definition files (every problem reported at once). */
+/**
+ * The read models, compiled from their definition files with their tables' settings from
+ * sources.yaml (every problem reported at once).
+ */
 export function loadModels(config: ReadoutConfig): CompiledModel[] {
-  return loadDefinitions(config.readModelsDir).map(({ definition }) => compileModel(definition));
+  const sources = new Map(loadSources(config.readModelsDir).map((source) => [source.table, source]));
+  return loadDefinitions(config.readModelsDir).map(({ definition }) =>
+    compileModel(definition, sources.get(definition.source)),
+  );
 }
 
-/** The source topic of each table the read models read. */
+/** Debezium's transaction metadata topic (provide.transaction.metadata=true). */
+export function transactionTopic(config: ReadoutConfig): string {
+  return `${config.kafka.topicPrefix}.transaction`;
+}
+
+/** The source topic of each table the read models read, and the transaction topic when guarding. */
 export function sourceTopics(config: ReadoutConfig, models: readonly CompiledModel[]): string[] {
-  return [...new Set(models.map((model) => `${config.kafka.topicPrefix}.${model.table}`))];
+  const tables = [...new Set(models.map((model) => `${config.kafka.topicPrefix}.${model.table}`))];
+  return config.cleanup.massDeleteRows > 0 ? [...tables, transactionTopic(config)] : tables;
 }
 
 export interface ProjectorWiring {
   readonly models: CompiledModel[];
   readonly store: ReadModelStore;
+  readonly guard: GuardStore | null;
   readonly projector: Projector;
   readonly logger: Logger;
 }
@@ -26,6 +46,9 @@ export interface ProjectorWiring {
 export function wireProjector(config: ReadoutConfig, component: string): ProjectorWiring {
   const logger = createLogger(config.logLevel, component);
   const models = loadModels(config);
-  const store = createRedisStore(config.redis);
-  return { models, store, logger, projector: createProjector({ models, store, logger }) };
+  const store = withRowCache(createRedisStore(config.redis), config.rowCacheRows);
+  const rules = createCleanupRules(loadSources(config.readModelsDir), config.cleanup);
+  const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(config.redis) : null;
+  const cleanup = { rules, guard, transactionTopic: transactionTopic(config) };
+  return { models, store, guard, logger, projector: createProjector({ models, store, logger, cleanup }) };
 }

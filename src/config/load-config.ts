@@ -28,6 +28,22 @@ const schema = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgres://postgres:postgres@127.0.0.1:54329/readout'),
   READOUT_READMODELS_DIR: z.string().min(1).default('readmodels'),
+  READOUT_MASS_DELETE_ROWS: z.coerce.number().int().min(0).max(100_000_000).default(1000),
+  READOUT_ARCHIVE_ORIGINS: z
+    .string()
+    .default('readout-archiver')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(
+      z.array(
+        z.string().regex(/^[A-Za-z0-9_.-]+$/, 'replication origin names: letters, digits, ".", "_" or "-"'),
+      ),
+    ),
+  READOUT_ROW_CACHE_ROWS: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -44,6 +60,17 @@ export interface ReadoutConfig {
   readonly postgres: { readonly url: string };
   /** Folder of read-model definitions (*.yaml), relative to the working directory. */
   readonly readModelsDir: string;
+  readonly cleanup: {
+    /**
+     * A transaction that changes at least this many rows of a table and deletes some without an
+     * archival tag is held (0: no guard; per-table override in sources.yaml).
+     */
+    readonly massDeleteRows: number;
+    /** Replication origins whose deletes are archival. */
+    readonly archiveOrigins: readonly string[];
+  };
+  /** Rows per read model whose last write the projector keeps in memory (0: read Redis every batch). */
+  readonly rowCacheRows: number;
   readonly logLevel: z.infer<typeof schema>['READOUT_LOG_LEVEL'];
 }
 
@@ -75,6 +102,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     api: { host: v.READOUT_API_HOST, port: v.READOUT_API_PORT },
     postgres: { url: v.READOUT_PG_URL },
     readModelsDir: v.READOUT_READMODELS_DIR,
+    cleanup: { massDeleteRows: v.READOUT_MASS_DELETE_ROWS, archiveOrigins: v.READOUT_ARCHIVE_ORIGINS },
+    rowCacheRows: v.READOUT_ROW_CACHE_ROWS,
     logLevel: v.READOUT_LOG_LEVEL,
   };
 }

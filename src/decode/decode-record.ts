@@ -19,8 +19,8 @@ export interface RawRecord extends RecordPosition {
 
 type JsonObject = { [key: string]: RawJson };
 type Document = { payload: RawJson; schema: SchemaNode | undefined };
-/** Parses a key or value into its payload and schema (throws on malformed JSON). */
-type Parse = (text: string) => Document;
+/** Parses a key's or value's bytes into its payload and schema (throws on malformed JSON). */
+type Parse = (bytes: Buffer) => Document;
 
 /** A record that can never be decoded: it goes to the dead letters with this reason. */
 function poison(record: RecordPosition, reason: string, cause?: unknown): ReadoutError {
@@ -39,9 +39,9 @@ function unwrap(document: RawJson): Document {
   return { payload: document, schema: undefined };
 }
 
-function parseText(text: string, parse: Parse, record: RecordPosition, what: string): Document {
+function parseBytes(bytes: Buffer, parse: Parse, record: RecordPosition, what: string): Document {
   try {
-    return parse(text);
+    return parse(bytes);
   } catch (error) {
     throw poison(record, `${what} is not valid JSON`, error);
   }
@@ -113,7 +113,7 @@ function decodeTransactionOrder(block: RawJson | undefined, record: RecordPositi
 /** The primary key as "col=value,col=value", stable across replays and Debezium versions. */
 function decodeRowKey(key: Buffer | null, parse: Parse, record: RecordPosition): string {
   if (key === null) throw poison(record, 'a row event without a key (tables need a primary key)');
-  const { payload, schema } = parseText(key.toString('utf8'), parse, record, 'the key');
+  const { payload, schema } = parseBytes(key, parse, record, 'the key');
   if (!isObject(payload)) throw poison(record, 'the key is not a struct');
   const row = decodeRow(payload, schema, 'key');
   return Object.entries(row ?? {})
@@ -214,7 +214,7 @@ function decodeTransaction(payload: JsonObject, record: RecordPosition): ChangeE
 }
 
 function decodeWith(raw: RawRecord, value: Buffer, parse: Parse, record: RecordPosition): ChangeEvent {
-  const { payload, schema } = parseText(value.toString('utf8'), parse, record, 'the value');
+  const { payload, schema } = parseBytes(value, parse, record, 'the value');
   if (!isObject(payload)) throw poison(record, 'the value is not a JSON object');
   try {
     if ('op' in payload) return decodeEnvelope(payload, schema, raw, parse, record);
@@ -240,20 +240,20 @@ const SCHEMA_PREFIX = Buffer.from('{"schema":{');
 export type ParseMode = 'auto' | 'exact';
 
 /** The whole document through the exact parser. */
-const parseExact: Parse = (text) => unwrap(parseExactJson(text));
+const parseExact: Parse = (bytes) => unwrap(parseExactJson(bytes.toString('utf8')));
 
 /** A document with its schema: the (cached) schema and the payload through JSON.parse. */
-const parseFast: Parse = (text) => {
-  const wrapped = splitWrapped(text);
-  if (wrapped === undefined) return parseExact(text);
+const parseFast: Parse = (bytes) => {
+  const wrapped = splitWrapped(bytes);
+  if (wrapped === undefined) return parseExact(bytes);
   const payload = JSON.parse(wrapped.payloadText) as RawJson;
   return { payload, schema: isObject(wrapped.schema) ? wrapped.schema : undefined };
 };
 
 /** The same with the payload through the exact parser: what 'auto' falls back to. */
-const parseExactPayload: Parse = (text) => {
-  const wrapped = splitWrapped(text);
-  if (wrapped === undefined) return parseExact(text);
+const parseExactPayload: Parse = (bytes) => {
+  const wrapped = splitWrapped(bytes);
+  if (wrapped === undefined) return parseExact(bytes);
   const payload = parseExactJson(wrapped.payloadText);
   return { payload, schema: isObject(wrapped.schema) ? wrapped.schema : undefined };
 };

@@ -23,34 +23,53 @@ export interface Wrapped {
   readonly payloadText: string;
 }
 
-const SCHEMA_START = '{"schema":';
-const PAYLOAD_KEY = ',"payload":';
-const schemaCache = new Map<string, RawJson>();
-const SCHEMA_CACHE_LIMIT = 256;
+const SCHEMA_START = Buffer.from('{"schema":');
+const PAYLOAD_KEY = Buffer.from(',"payload":');
+const CLOSING_BRACE = 0x7d;
+
+/** Recently seen schemas, as bytes with their parsed form, newest first. */
+const recentSchemas: Array<{ readonly bytes: Buffer; readonly schema: RawJson }> = [];
+const RECENT_SCHEMA_LIMIT = 16;
+
+function bytesAt(bytes: Buffer, at: number, expected: Buffer): boolean {
+  return (
+    bytes.length >= at + expected.length &&
+    bytes.compare(expected, 0, expected.length, at, at + expected.length) === 0
+  );
+}
 
 /**
  * Splits JsonConverter's compact `{"schema":S,"payload":P}`, parsing S with the engine's parser
- * only the first time it is seen: a table's schema is the same text in every event and most of its
- * bytes, and the decoder reads no number from it. Sound because S is only taken from the cache, or
- * parsed, when it is a complete JSON value, and then the text can only be that wrapper (P is
- * checked when it is parsed). Returns undefined for any other shape.
+ * only the first time it is seen: a table's schema is the same in every event and most of its
+ * bytes, and the decoder reads no number from it. Recent schemas are matched in place on the raw
+ * bytes (a memory comparison: no UTF-8 decoding, copy or hashing of kilobytes per event). Sound
+ * because S is only reused, or parsed, when it is a complete JSON value, and then the document can
+ * only be that wrapper (P is checked when it is parsed). Returns undefined for any other shape.
  */
-export function splitWrapped(text: string): Wrapped | undefined {
-  if (!text.startsWith(SCHEMA_START) || !text.endsWith('}')) return undefined;
-  const at = text.indexOf(PAYLOAD_KEY);
-  if (at < 0) return undefined;
-  const schemaText = text.slice(SCHEMA_START.length, at);
-  let schema = schemaCache.get(schemaText);
-  if (schema === undefined) {
+export function splitWrapped(bytes: Buffer): Wrapped | undefined {
+  if (!bytesAt(bytes, 0, SCHEMA_START) || bytes[bytes.length - 1] !== CLOSING_BRACE) return undefined;
+  let recent = recentSchemas.find(
+    (candidate) =>
+      bytesAt(bytes, SCHEMA_START.length, candidate.bytes) &&
+      bytesAt(bytes, SCHEMA_START.length + candidate.bytes.length, PAYLOAD_KEY),
+  );
+  if (recent === undefined) {
+    const at = bytes.indexOf(PAYLOAD_KEY);
+    if (at < 0) return undefined;
+    // A copy: the record's buffer belongs to the Kafka client.
+    const schemaBytes = Buffer.from(bytes.subarray(SCHEMA_START.length, at));
+    let schema: RawJson;
     try {
-      schema = JSON.parse(schemaText) as RawJson;
+      schema = JSON.parse(schemaBytes.toString('utf8')) as RawJson;
     } catch {
       return undefined; // ',"payload":' inside the schema: not the split point
     }
-    if (schemaCache.size >= SCHEMA_CACHE_LIMIT) schemaCache.clear();
-    schemaCache.set(schemaText, schema);
+    recent = { bytes: schemaBytes, schema };
+    recentSchemas.unshift(recent);
+    if (recentSchemas.length > RECENT_SCHEMA_LIMIT) recentSchemas.pop();
   }
-  return { schema, payloadText: text.slice(at + PAYLOAD_KEY.length, -1) };
+  const payloadStart = SCHEMA_START.length + recent.bytes.length + PAYLOAD_KEY.length;
+  return { schema: recent.schema, payloadText: bytes.toString('utf8', payloadStart, bytes.length - 1) };
 }
 
 /**

@@ -70,6 +70,9 @@ export const readModelDefinition = z
     measures: z.array(measure).min(1),
     top: z.strictObject({ by: identifier, limit: z.number().int().min(1).max(1000) }).optional(),
     retention: duration.optional(),
+    // What an archival delete (the archiver's, or one the source declares archival) does here:
+    // keep the row's contribution ("revenue this year") or retract it ("open orders right now").
+    archive: z.enum(['keep', 'retract']).default('keep'),
   })
   .superRefine((definition, context) => {
     const names = new Set<string>();
@@ -137,6 +140,7 @@ export const readModelDefinition = z
   });
 
 export type ReadModelDefinition = z.output<typeof readModelDefinition>;
+export type ArchivePolicy = ReadModelDefinition['archive'];
 export type DimensionDefinition = ReadModelDefinition['dimensions'][number];
 export type MeasureDefinition = ReadModelDefinition['measures'][number];
 export type ConditionDefinition = ReadModelDefinition['filter'][number];

@@ -1,9 +1,13 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
 import { readModelDefinition, type ReadModelDefinition } from './definition-schema.js';
+import { sourcesFile, type SourceDefinition } from './source-schema.js';
+
+/** The file beside the read models that holds per-table settings (not a read model). */
+export const SOURCES_FILE = 'sources.yaml';
 
 export interface LoadedDefinition {
   readonly file: string;
@@ -35,7 +39,7 @@ export function loadDefinitions(directory: string): LoadedDefinition[] {
   let files: string[];
   try {
     files = readdirSync(directory)
-      .filter((file) => /\.(ya?ml|json)$/.test(file))
+      .filter((file) => /\.(ya?ml|json)$/.test(file) && file !== SOURCES_FILE)
       .sort();
   } catch (error) {
     throw new ReadoutError(
@@ -72,4 +76,39 @@ export function loadDefinitions(directory: string): LoadedDefinition[] {
     );
   }
   return loaded;
+}
+
+/**
+ * Reads the per-table settings from `sources.yaml` in `directory` (none: every table gets the
+ * defaults). Problems name the file and the field; a table listed twice is refused.
+ */
+export function loadSources(directory: string): SourceDefinition[] {
+  const path = join(directory, SOURCES_FILE);
+  if (!existsSync(path)) return [];
+  let document: unknown;
+  try {
+    document = parseYaml(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ReadoutError(
+      ErrorCode.ConfigInvalid,
+      `${SOURCES_FILE}: not valid YAML: ${describeError(error)}`,
+    );
+  }
+  const parsed = sourcesFile.safeParse(document);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => describeIssue(SOURCES_FILE, issue));
+  const sources = parsed.success ? parsed.data.sources : [];
+  const seen = new Set<string>();
+  sources.forEach((source, index) => {
+    if (seen.has(source.table))
+      problems.push(`${SOURCES_FILE}: sources.${index}.table: "${source.table}" is listed twice`);
+    seen.add(source.table);
+  });
+  if (problems.length > 0) {
+    throw new ReadoutError(ErrorCode.ConfigInvalid, `Invalid source settings:\n  ${problems.join('\n  ')}`, {
+      details: { problems },
+    });
+  }
+  return sources;
 }

@@ -1,14 +1,26 @@
-import { decodeRecord, isRowEvent, type RawRecord, type RowEvent } from '../decode/index.js';
-import { ErrorCode, ReadoutError, isReadoutError } from '../errors/index.js';
+import { markArchival, untaggedDeleteGroups, waitingChangeOf, type CleanupRules } from '../cleanup/index.js';
+import { decodeRecord, isRowEvent, type ChangeEvent, type RowEvent, type Truncate } from '../decode/index.js';
+import { ErrorCode, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
-import { foldBatch, snapshotSweep, splitAtSnapshotEnds, type CompiledModel } from '../projection/index.js';
-import type { DeadLetter, ReadModelStore } from '../store/index.js';
+import type { CompiledModel, FoldEvent } from '../projection/index.js';
+import type { DeadLetter, GuardStore, ReadModelStore } from '../store/index.js';
+import { createCleanupActions, type CleanupActions } from './cleanup-actions.js';
+import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.js';
+
+export interface CleanupDeps {
+  readonly rules: CleanupRules;
+  /** Null: no mass-delete guard (deletes apply as they come; TRUNCATEs are dead-lettered). */
+  readonly guard: GuardStore | null;
+  /** Debezium's transaction metadata topic, whose END events release pending deletes. */
+  readonly transactionTopic: string;
+}
 
 export interface ProjectorDeps {
   readonly models: readonly CompiledModel[];
   readonly store: ReadModelStore;
   readonly logger: Logger;
+  readonly cleanup?: CleanupDeps;
 }
 
 export interface BatchStats {
@@ -20,140 +32,215 @@ export interface BatchStats {
 export interface Projector {
   /** Folds and applies one partition batch to every model of its table; resolves once Redis acknowledged. */
   handleBatch(batch: SourceBatch): Promise<BatchStats>;
+  /** Operator actions on held changes (null without a guard). */
+  readonly actions: CleanupActions | null;
 }
 
-const MAX_CONFLICT_RETRIES = 5;
-
-function deadLetter(record: RawRecord, code: string, reason: string): DeadLetter {
-  return {
-    topic: record.topic,
-    partition: record.partition,
-    offset: record.offset,
-    code,
-    reason,
-    key: record.key?.toString('utf8') ?? null,
-    value: record.value?.toString('utf8') ?? null,
-  };
+/** A batch's row events, cut at each TRUNCATE: the rows before it are applied first. */
+interface Segment {
+  readonly events: RowEvent[];
+  readonly truncate: Truncate | null;
 }
 
 /**
- * The projector: decode → fold → apply, per partition batch and read model. Poison records are
- * dead-lettered with their reason and position and the partition keeps flowing; transient
- * failures reject the batch so it is delivered again (the fold makes redelivery harmless).
+ * The projector: decode → recognise cleanups → guard → fold → apply, per partition batch and
+ * read model. Poison records are dead-lettered with their reason and position and the partition
+ * keeps flowing; transient failures reject the batch so it is delivered again (every step is
+ * idempotent, so redelivery is harmless).
  */
-export function createProjector({ models, store, logger }: ProjectorDeps): Projector {
-  async function applyModel(
-    model: CompiledModel,
-    events: readonly RowEvent[],
-    batch: SourceBatch,
-    letters: DeadLetter[],
-    byOffset: ReadonlyMap<string, RawRecord>,
-  ): Promise<{ applied: number; duplicates: number }> {
-    const rowKeys = [...new Set(events.map((event) => event.rowKey))];
-    const last = batch.records[batch.records.length - 1];
-    const next = (BigInt(last?.offset ?? '0') + 1n).toString();
-    for (let attempt = 1; ; attempt += 1) {
-      const state = await store.readModelState(model, rowKeys);
-      const fold = foldBatch(model, events, state);
-      const rejected = fold.rejected.flatMap(({ event, reason }) => {
-        const record = byOffset.get(event.record.offset);
-        return record ? [deadLetter(record, ErrorCode.EventMalformed, `${model.name}: ${reason}`)] : [];
-      });
-      if (fold.rows.size === 0) {
-        letters.push(...rejected);
-        await store.countDuplicates(model, fold.duplicates);
-        return { applied: 0, duplicates: fold.duplicates };
-      }
-      const outcome = await store.applyBatch(model, {
-        fold,
-        offset: { topic: batch.topic, partition: batch.partition, next },
-      });
-      if (outcome.kind === 'applied') {
-        letters.push(...rejected);
-        return { applied: fold.applied, duplicates: fold.duplicates };
-      }
-      logger.warn(
-        { topic: batch.topic, partition: batch.partition, model: model.name, rowKey: outcome.rowKey },
-        'row moved under us; folding again',
-      );
-      if (attempt >= MAX_CONFLICT_RETRIES) {
-        throw new ReadoutError(
-          ErrorCode.StoreConflict,
-          `row ${outcome.rowKey} of ${model.name} kept moving: another writer owns it`,
-          {
-            retriable: true,
-            details: { topic: batch.topic, partition: batch.partition, attempt },
-          },
-        );
-      }
-    }
+export function createProjector({ models, store, logger, cleanup }: ProjectorDeps): Projector {
+  const writer = createModelWriter({ store, logger });
+  const guard = cleanup?.guard ?? null;
+  const actions = guard ? createCleanupActions({ models, store, guard, writer, logger }) : null;
+  const origins = cleanup?.rules.archiveOrigins ?? new Set<string>();
+  const threshold = (table: string) => (guard ? (cleanup?.rules.massDeleteRows(table) ?? 0) : 0);
+  // Per table, the model whose remembered rows judge the declared archival retention.
+  const retentionJudges = new Map<string, CompiledModel>();
+  for (const model of models)
+    if (model.archivalRetention && !retentionJudges.has(model.table)) retentionJudges.set(model.table, model);
+
+  async function writeAll(events: readonly FoldEvent[], context: WriteContext): Promise<WriteTotals> {
+    const results = await Promise.all(
+      models.map(async (model) => {
+        const mine = events.filter((event) => event.table === model.table);
+        return mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
+      }),
+    );
+    return results.reduce(
+      (total, result) => ({
+        applied: total.applied + result.applied,
+        duplicates: total.duplicates + result.duplicates,
+      }),
+      { applied: 0, duplicates: 0 },
+    );
   }
 
-  /** Applies a model's events of one batch; after each snapshot end, deletes the rows it missed. */
-  async function applySegments(
-    model: CompiledModel,
-    events: readonly RowEvent[],
-    batch: SourceBatch,
-    letters: DeadLetter[],
-    byOffset: ReadonlyMap<string, RawRecord>,
-  ): Promise<{ applied: number; duplicates: number }> {
-    const total = { applied: 0, duplicates: 0 };
-    for (const segment of splitAtSnapshotEnds(events)) {
-      const result = await applyModel(model, segment.events, batch, letters, byOffset);
-      total.applied += result.applied;
-      total.duplicates += result.duplicates;
-      if (!segment.end) continue;
-      let swept = 0;
-      for await (const page of store.scanRowPositions(model)) {
-        const state = await store.readModelState(
-          model,
-          page.map(([rowKey]) => rowKey),
-        );
-        const deletes = snapshotSweep(segment.end, state.rows);
-        if (deletes.length > 0) swept += (await applyModel(model, deletes, batch, letters, byOffset)).applied;
+  /** Marks the archiver's deletes (by replication origin) and those past a declared retention. */
+  async function recogniseArchival(events: readonly RowEvent[]): Promise<FoldEvent[]> {
+    const byOrigin = (event: RowEvent) => event.source.origin !== null && origins.has(event.source.origin);
+    const pastRetention = new Set<FoldEvent>();
+    for (const [table, judge] of retentionJudges) {
+      const deletes = events.filter((e) => e.kind === 'delete' && e.table === table && !byOrigin(e));
+      if (deletes.length === 0) continue;
+      const state = await store.readModelState(judge, [...new Set(deletes.map((e) => e.rowKey))]);
+      for (const event of deletes) {
+        const memory = state.rows.get(event.rowKey)?.memory ?? null;
+        if (memory && judge.isPastArchivalRetention(memory, event.source.commitTimeMs))
+          pastRetention.add(event);
       }
-      total.applied += swept;
-      if (swept > 0) {
-        logger.info(
-          { model: model.name, table: segment.end.table, swept, offset: segment.end.record.offset },
-          'rows the snapshot did not read were deleted',
+    }
+    return markArchival(events, (event) => byOrigin(event) || pastRetention.has(event));
+  }
+
+  /** Asks the guard about each transaction's untagged deletes; keeps what may be applied now. */
+  async function admit(events: FoldEvent[], batch: SourceBatch): Promise<FoldEvent[]> {
+    if (!guard) return events;
+    const withheld = new Set<FoldEvent>();
+    const decided = new Map<FoldEvent, FoldEvent>();
+    // One script per transaction and table; independent of each other, so asked together.
+    const groups = untaggedDeleteGroups(events).filter((group) => threshold(group.table) > 0);
+    const admissions = await Promise.all(
+      groups.map((group) =>
+        guard.admitDeletes(
+          group.table,
+          group.txId,
+          threshold(group.table),
+          group.events.map(waitingChangeOf),
+        ),
+      ),
+    );
+    groups.forEach((group, index) => {
+      const admission = admissions[index];
+      if (admission === 'pending' || admission === 'hold') {
+        for (const event of group.events) withheld.add(event);
+        if (admission === 'hold') {
+          logger.warn(
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              table: group.table,
+              txId: group.txId.toString(),
+            },
+            `a large delete is held for a decision (${group.events.length} deletes in this batch)`,
+          );
+        }
+      } else if (admission === 'archive') {
+        for (const event of group.events) decided.set(event, { ...event, archival: true });
+      }
+    });
+    return events.filter((event) => !withheld.has(event)).map((event) => decided.get(event) ?? event);
+  }
+
+  async function onTruncate(
+    truncate: Truncate,
+    letters: DeadLetter[],
+    batch: SourceBatch,
+  ): Promise<WriteTotals> {
+    const none = { applied: 0, duplicates: 0 };
+    const policy = cleanup?.rules.truncatePolicy(truncate.table) ?? 'hold';
+    const record = batch.records.find((r) => r.offset === truncate.record.offset);
+    if (!guard || !actions) {
+      if (record)
+        letters.push(
+          deadLetter(
+            record,
+            ErrorCode.EventUnsupported,
+            `TRUNCATE of ${truncate.table}: no guard to hold it`,
+          ),
         );
+      return none;
+    }
+    const change = waitingChangeOf(truncate);
+    if (policy === 'hold') {
+      const id = await guard.holdTruncate(truncate.table, change);
+      logger.warn(
+        { topic: batch.topic, partition: batch.partition, offset: truncate.record.offset, id },
+        'TRUNCATE held for a decision',
+      );
+      return none;
+    }
+    return await actions.applyTruncate(truncate.table, change, policy === 'archive');
+  }
+
+  /** END events: pending deletes of small transactions are applied, those of large ones held. */
+  async function handleTransactions(batch: SourceBatch, letters: DeadLetter[]): Promise<WriteTotals> {
+    const total = { applied: 0, duplicates: 0 };
+    if (!guard || !actions) return total;
+    for (const record of batch.records) {
+      let event: ChangeEvent;
+      try {
+        event = decodeRecord(record);
+      } catch (error) {
+        if (!isReadoutError(error) || error.retriable) throw error;
+        letters.push(deadLetter(record, error.code, error.message));
+        continue;
+      }
+      if (event.kind !== 'transaction' || event.status !== 'END' || event.txId === null) continue;
+      const changed: Record<string, number> = {};
+      const thresholds: Record<string, number> = {};
+      for (const { dataCollection, eventCount } of event.dataCollections ?? []) {
+        changed[dataCollection] = eventCount;
+        thresholds[dataCollection] = threshold(dataCollection) || Number.MAX_SAFE_INTEGER;
+      }
+      for (const { table, deletes } of await guard.recordEnd(event.txId, changed, {
+        '*': Number.MAX_SAFE_INTEGER,
+        ...thresholds,
+      })) {
+        const result = await actions.applyDeletes(table, deletes, false);
+        total.applied += result.applied;
+        total.duplicates += result.duplicates;
+        await guard.clearPending(table, event.txId, deletes);
       }
     }
     return total;
   }
 
+  function decodeSegments(batch: SourceBatch, letters: DeadLetter[]): Segment[] {
+    const segments: Segment[] = [];
+    let events: RowEvent[] = [];
+    for (const record of batch.records) {
+      try {
+        const event = decodeRecord(record);
+        if (isRowEvent(event)) events.push(event);
+        else if (event.kind === 'truncate') {
+          segments.push({ events, truncate: event });
+          events = [];
+        }
+      } catch (error) {
+        if (!isReadoutError(error) || error.retriable) throw error;
+        letters.push(deadLetter(record, error.code, error.message));
+      }
+    }
+    segments.push({ events, truncate: null });
+    return segments;
+  }
+
   return {
+    actions,
     async handleBatch(batch) {
       const letters: DeadLetter[] = [];
-      const rowEvents: RowEvent[] = [];
-      const byOffset = new Map(batch.records.map((record) => [record.offset, record]));
-      for (const record of batch.records) {
-        try {
-          const event = decodeRecord(record);
-          if (isRowEvent(event)) rowEvents.push(event);
-          else if (event.kind === 'truncate') {
-            letters.push(
-              deadLetter(
-                record,
-                ErrorCode.EventUnsupported,
-                `TRUNCATE of ${event.table} is held for an operator (not applied)`,
-              ),
-            );
-          }
-        } catch (error) {
-          if (!isReadoutError(error) || error.retriable) throw error;
-          letters.push(deadLetter(record, error.code, error.message));
+      const total = { applied: 0, duplicates: 0 };
+      if (cleanup && batch.topic === cleanup.transactionTopic) {
+        Object.assign(total, await handleTransactions(batch, letters));
+      } else {
+        const last = batch.records[batch.records.length - 1];
+        const context: WriteContext = {
+          offset: {
+            topic: batch.topic,
+            partition: batch.partition,
+            next: (BigInt(last?.offset ?? '-1') + 1n).toString(),
+          },
+          records: new Map(batch.records.map((record) => [record.offset, record])),
+          letters,
+        };
+        for (const segment of decodeSegments(batch, letters)) {
+          const events = await admit(await recogniseArchival(segment.events), batch);
+          const written = await writeAll(events, context);
+          const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, batch) : null;
+          total.applied += written.applied + (truncated?.applied ?? 0);
+          total.duplicates += written.duplicates + (truncated?.duplicates ?? 0);
         }
       }
-      const results = await Promise.all(
-        models.map((model) => {
-          const events = rowEvents.filter((event) => event.table === model.table);
-          return events.length === 0
-            ? Promise.resolve({ applied: 0, duplicates: 0 })
-            : applySegments(model, events, batch, letters, byOffset);
-        }),
-      );
       // Kept before the offset is committed (the caller commits after this resolves).
       await store.recordDeadLetters(letters);
       for (const letter of letters) {
@@ -162,11 +249,7 @@ export function createProjector({ models, store, logger }: ProjectorDeps): Proje
           `dead-lettered: ${letter.reason}`,
         );
       }
-      return {
-        applied: results.reduce((sum, r) => sum + r.applied, 0),
-        duplicates: results.reduce((sum, r) => sum + r.duplicates, 0),
-        deadLettered: letters.length,
-      };
+      return { ...total, deadLettered: letters.length };
     },
   };
 }

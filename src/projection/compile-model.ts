@@ -1,6 +1,8 @@
 import { decimalFromString, unscaledAt, type Row } from '../decode/index.js';
 import {
   DEFAULT_RETENTION,
+  type ArchivePolicy,
+  type SourceDefinition,
   type ConditionDefinition,
   type DimensionDefinition,
   type MeasureDefinition,
@@ -36,6 +38,15 @@ export interface CompiledModel {
   readonly retentionMs: number | null;
   /** The measure ranked for top-N, with its limit. */
   readonly top: { readonly measure: string; readonly limit: number } | null;
+  /** What an archival delete does to this model's aggregates. */
+  readonly archive: ArchivePolicy;
+  /** The source's declared archival retention, if any (its column is remembered). */
+  readonly archivalRetention: { readonly column: string; readonly olderThanMs: number } | null;
+  /**
+   * Is this remembered row old enough that its source declares deleting it archival? False when
+   * the source declares no archival retention, or the row has no value in its column.
+   */
+  isPastArchivalRetention(row: MemoryRow, commitTimeMs: bigint): boolean;
   /** The row as remembered: the used columns as exact text, unchanged TOAST values from `previous`. */
   remember(row: Row, previous: MemoryRow | null): MemoryRow;
   /** State models: what the row contributes now (null when it is filtered out). */
@@ -47,16 +58,6 @@ export interface CompiledModel {
     next: MemoryRow | null;
     commitTimeMs: bigint;
   }): Contribution | null;
-}
-
-function compareDecimalText(a: string, b: string): number {
-  const left = decimalFromString(a);
-  const right = decimalFromString(b);
-  if (!left || !right) throw new RowRejected(`cannot compare ${a} with ${b} as decimals`);
-  const scale = Math.max(left.scale, right.scale);
-  const l = unscaledAt(left, scale) ?? 0n;
-  const r = unscaledAt(right, scale) ?? 0n;
-  return l < r ? -1 : l > r ? 1 : 0;
 }
 
 function exactAt(text: string | null, scale: number, column: string): bigint | null {
@@ -79,15 +80,27 @@ function conditionHolds(condition: ConditionDefinition, row: MemoryRow): boolean
   return value === null || !condition.notIn.includes(value);
 }
 
-function bandLabel(value: string | null, edges: readonly string[]): string | null {
-  if (value === null) return null;
-  const first = edges[0] ?? '0';
-  if (compareDecimalText(value, first) < 0) return `<${first}`;
-  for (let i = 1; i < edges.length; i += 1) {
-    const upper = edges[i] ?? '';
-    if (compareDecimalText(value, upper) < 0) return `${edges[i - 1] ?? ''}..${upper}`;
-  }
-  return `>=${edges[edges.length - 1] ?? ''}`;
+/** A band dimension's edges, parsed once: the label of a value is found by exact comparison. */
+function bandLabeller(edges: readonly string[]): (value: string | null) => string | null {
+  const parsed = edges.map((edge) => {
+    const decimal = decimalFromString(edge);
+    if (!decimal) throw new Error(`band edge ${edge} is not a decimal`); // validated with the definition
+    return decimal;
+  });
+  const labels = edges.map((edge, i) => (i === 0 ? `<${edge}` : `${edges[i - 1] ?? ''}..${edge}`));
+  const top = `>=${edges[edges.length - 1] ?? ''}`;
+  return (value) => {
+    if (value === null) return null;
+    const decimal = decimalFromString(value);
+    if (!decimal) throw new RowRejected(`${value} is not a decimal number`);
+    for (let i = 0; i < parsed.length; i += 1) {
+      const edge = parsed[i];
+      if (!edge) continue;
+      const scale = Math.max(edge.scale, decimal.scale);
+      if ((unscaledAt(decimal, scale) ?? 0n) < (unscaledAt(edge, scale) ?? 0n)) return labels[i] ?? null;
+    }
+    return top;
+  };
 }
 
 /** An instant from a remembered timestamp column: ISO text (timestamptz) only, for now. */
@@ -102,8 +115,10 @@ function instantOf(text: string | null, column: string): number | null {
   return ms;
 }
 
-function columnsOf(definition: ReadModelDefinition): string[] {
+function columnsOf(definition: ReadModelDefinition, source: SourceDefinition | undefined): string[] {
   const columns = new Set<string>();
+  // Deletes carry only the key (REPLICA IDENTITY DEFAULT): the row's age must be remembered.
+  if (source?.archivalRetention) columns.add(source.archivalRetention.column);
   for (const condition of definition.filter) columns.add(condition.column);
   if (definition.when && 'becomes' in definition.when) columns.add(definition.when.becomes.column);
   for (const dimension of definition.dimensions) {
@@ -129,9 +144,17 @@ function measureValue(measure: MeasureDefinition, row: MemoryRow): MeasureValue 
   }
 }
 
-/** Turns a validated definition into the pure functions the fold uses. */
-export function compileModel(definition: ReadModelDefinition): CompiledModel {
-  const columns = columnsOf(definition);
+/**
+ * Turns a validated definition, with its source table's settings, into the pure functions the
+ * fold uses.
+ */
+export function compileModel(definition: ReadModelDefinition, source?: SourceDefinition): CompiledModel {
+  if (source && source.table !== definition.source)
+    throw new Error(`settings of ${source.table} given for a model of ${definition.source}`);
+  const columns = columnsOf(definition, source);
+  const archival = source?.archivalRetention
+    ? { column: source.archivalRetention.column, olderThanMs: durationMs(source.archivalRetention.olderThan) }
+    : null;
   const exactColumns = new Set(
     definition.measures.flatMap((m) =>
       m.type === 'sum' || m.type === 'avg' || m.type === 'min' || m.type === 'max' ? [m.column] : [],
@@ -143,6 +166,11 @@ export function compileModel(definition: ReadModelDefinition): CompiledModel {
   const groupDimensions = definition.dimensions.filter(
     (d): d is Exclude<DimensionDefinition, { bucket: unknown }> => !('bucket' in d),
   );
+  const groupValue = groupDimensions.map((dimension): ((row: MemoryRow) => string | null) => {
+    if (!('bands' in dimension)) return (row) => row[dimension.column] ?? null;
+    const label = bandLabeller(dimension.bands.edges);
+    return (row) => label(row[dimension.bands.column] ?? null);
+  });
   const retention = bucketDimension
     ? (definition.retention ?? DEFAULT_RETENTION[bucketDimension.bucket.unit])
     : undefined;
@@ -157,13 +185,7 @@ export function compileModel(definition: ReadModelDefinition): CompiledModel {
       if (instant === null) return null; // no time, no bucket: the row is not counted
       bucket = bucketOf(instant, spec.unit, spec.timeZone);
     }
-    const group = JSON.stringify(
-      groupDimensions.map((dimension) =>
-        'bands' in dimension
-          ? bandLabel(row[dimension.bands.column] ?? null, dimension.bands.edges)
-          : (row[dimension.column] ?? null),
-      ),
-    );
+    const group = JSON.stringify(groupValue.map((value) => value(row)));
     const values: Record<string, MeasureValue> = {};
     for (const measure of definition.measures) values[measure.name] = measureValue(measure, row);
     return { bucket, group, values };
@@ -177,6 +199,14 @@ export function compileModel(definition: ReadModelDefinition): CompiledModel {
     columns,
     retentionMs: retention ? durationMs(retention) : null,
     top: definition.top ? { measure: definition.top.by, limit: definition.top.limit } : null,
+    archive: definition.archive,
+    archivalRetention: archival,
+
+    isPastArchivalRetention(row, commitTimeMs) {
+      if (archival === null) return false;
+      const instant = instantOf(row[archival.column] ?? null, archival.column);
+      return instant !== null && instant < Number(commitTimeMs) - archival.olderThanMs;
+    },
 
     remember(row, previous) {
       const memory: Record<string, string | null> = {};

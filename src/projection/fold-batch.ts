@@ -10,6 +10,11 @@ export interface StoredRow {
   readonly position: RowPosition;
   /** Null once the row is deleted. */
   readonly memory: MemoryRow | null;
+  /**
+   * State models: what `memory` contributes, when already computed (the fold keeps it with the
+   * row, so a row cached in memory is not recomputed when its next change retracts it).
+   */
+  readonly contribution?: Contribution | null;
 }
 
 export interface RowWrite {
@@ -24,7 +29,7 @@ export interface FoldResult {
   readonly applied: number;
   /** Changes not newer than the row's stored position: duplicates and replays. */
   readonly duplicates: number;
-  readonly rejected: ReadonlyArray<{ readonly event: RowEvent; readonly reason: string }>;
+  readonly rejected: ReadonlyArray<{ readonly event: FoldEvent; readonly reason: string }>;
   /** The newest source position among applied changes. */
   readonly lastSource: SourcePosition | null;
   /** The newest commit time seen by the model so far (drives retention). */
@@ -32,6 +37,12 @@ export interface FoldResult {
   /** Buckets starting before this instant are dropped (null: the model keeps no time buckets). */
   readonly retainFromMs: number | null;
 }
+
+/**
+ * A row event as the fold takes it: `archival` marks a delete that cleans up rather than undoes
+ * business (the archiver's, a declared-retention purge, or a held delete released as archive).
+ */
+export type FoldEvent = RowEvent & { readonly archival?: boolean };
 
 export interface ModelState {
   readonly rows: ReadonlyMap<string, StoredRow>;
@@ -45,6 +56,11 @@ function sameContribution(a: Contribution | null, b: Contribution | null): boole
   return keys.length === Object.keys(b.values).length && keys.every((key) => a.values[key] === b.values[key]);
 }
 
+/** Buckets older than the retention are gone: contributions to them are neither added nor removed. */
+function retained(c: Contribution | null, retainFrom: number | null): c is Contribution {
+  return c !== null && (retainFrom === null || c.bucket === null || c.bucket.startMs >= retainFrom);
+}
+
 /**
  * Folds one partition's row events, in order, into row writes and aggregate deltas, starting from
  * what is stored. Pure. A change that is not newer than the row's stored position (see isNewer)
@@ -52,10 +68,10 @@ function sameContribution(a: Contribution | null, b: Contribution | null): boole
  * any event twice, or an old one after a newer one, leaves the aggregates as they were. Old values come from the row's memory, never from
  * the event's before image (REPLICA IDENTITY DEFAULT sends none).
  */
-export function foldBatch(model: CompiledModel, events: readonly RowEvent[], state: ModelState): FoldResult {
+export function foldBatch(model: CompiledModel, events: readonly FoldEvent[], state: ModelState): FoldResult {
   const rows = new Map<string, RowWrite>();
   const deltas = new DeltaSet(model);
-  const rejected: Array<{ event: RowEvent; reason: string }> = [];
+  const rejected: Array<{ event: FoldEvent; reason: string }> = [];
   let applied = 0;
   let duplicates = 0;
   let lastSource: SourcePosition | null = null;
@@ -73,24 +89,28 @@ export function foldBatch(model: CompiledModel, events: readonly RowEvent[], sta
     const commitTimeMs = event.source.commitTimeMs;
     const newestCommit =
       maxCommitTimeMs === null || commitTimeMs > maxCommitTimeMs ? commitTimeMs : maxCommitTimeMs;
-    // Buckets older than the retention are gone: contributions to them are neither added nor removed.
     const retainFrom = model.retentionMs === null ? null : Number(newestCommit) - model.retentionMs;
-    const retained = (c: Contribution | null) =>
-      c !== null && (retainFrom === null || c.bucket === null || c.bucket.startMs >= retainFrom);
     const previous = current?.memory ?? null;
     let next: MemoryRow | null;
+    let after: Contribution | null | undefined;
+    // Under "keep", an archival delete forgets the row but leaves what it contributed.
+    const kept = event.kind === 'delete' && event.archival === true && model.archive === 'keep';
     try {
       next = event.kind === 'delete' ? null : model.remember(event.after, previous);
-      if (model.kind === 'state') {
-        const before = previous === null ? null : model.contributionOf(previous);
-        const after = next === null ? null : model.contributionOf(next);
+      if (kept) {
+        after = null;
+      } else if (model.kind === 'state') {
+        const known = current?.contribution;
+        const before =
+          previous === null ? null : known !== undefined ? known : model.contributionOf(previous);
+        after = next === null ? null : model.contributionOf(next);
         if (!sameContribution(before, after)) {
-          if (retained(before) && before) deltas.add(before, -1n, event.rowKey);
-          if (retained(after) && after) deltas.add(after, 1n, event.rowKey);
+          if (retained(before, retainFrom)) deltas.add(before, -1n, event.rowKey);
+          if (retained(after, retainFrom)) deltas.add(after, 1n, event.rowKey);
         }
       } else {
         const flow = model.flowOf({ kind: event.kind, previous, next, commitTimeMs });
-        if (retained(flow) && flow) deltas.add(flow, 1n, event.rowKey);
+        if (retained(flow, retainFrom)) deltas.add(flow, 1n, event.rowKey);
       }
     } catch (error) {
       if (!(error instanceof RowRejected)) throw error;
@@ -99,7 +119,11 @@ export function foldBatch(model: CompiledModel, events: readonly RowEvent[], sta
     }
     maxCommitTimeMs = newestCommit;
     const expected = pending ? pending.expected : (current?.position ?? null);
-    rows.set(event.rowKey, { expected, next: { position, memory: next } });
+    rows.set(event.rowKey, {
+      expected,
+      next:
+        after === undefined ? { position, memory: next } : { position, memory: next, contribution: after },
+    });
     applied += 1;
     if (lastSource === null || event.source.lsn > lastSource.lsn) lastSource = event.source;
   }

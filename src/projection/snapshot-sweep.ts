@@ -1,13 +1,13 @@
 import type { RowEvent } from '../decode/index.js';
-import type { StoredRow } from './fold-batch.js';
-import { isSnapshotEnd, missedBySnapshot, positionOf } from './row-position.js';
+import type { FoldEvent, StoredRow } from './fold-batch.js';
+import { isNewer, isSnapshotEnd, missedBySnapshot, positionOf } from './row-position.js';
 
 /** Splits a partition's events after each snapshot end, where a sweep must run before going on. */
-export function splitAtSnapshotEnds(
-  events: readonly RowEvent[],
-): Array<{ events: RowEvent[]; end: RowEvent | null }> {
-  const segments: Array<{ events: RowEvent[]; end: RowEvent | null }> = [];
-  let current: RowEvent[] = [];
+export function splitAtSnapshotEnds<E extends RowEvent>(
+  events: readonly E[],
+): Array<{ events: E[]; end: E | null }> {
+  const segments: Array<{ events: E[]; end: E | null }> = [];
+  let current: E[] = [];
   for (const event of events) {
     current.push(event);
     if (isSnapshotEnd(event)) {
@@ -37,6 +37,36 @@ export function snapshotSweep(end: RowEvent, rows: Iterable<readonly [string, St
       source: end.source,
       before: null,
     });
+  }
+  return deletes;
+}
+
+/**
+ * A TRUNCATE at `truncate` removes every row that existed before it: their deletes, positioned at
+ * the TRUNCATE (rows written after it, by later changes, stay). `archival` carries the decision.
+ */
+export function truncateDeletes(
+  truncate: {
+    readonly record: RowEvent['record'];
+    readonly table: string;
+    readonly source: RowEvent['source'];
+  },
+  rows: Iterable<readonly [string, StoredRow]>,
+  archival: boolean,
+): FoldEvent[] {
+  const deletes: FoldEvent[] = [];
+  for (const [rowKey, stored] of rows) {
+    if (stored.memory === null) continue;
+    const event: FoldEvent = {
+      kind: 'delete',
+      record: truncate.record,
+      table: truncate.table,
+      rowKey,
+      source: truncate.source,
+      before: null,
+      ...(archival ? { archival: true } : {}),
+    };
+    if (isNewer(positionOf(event), stored.position)) deletes.push(event);
   }
   return deletes;
 }

@@ -1,8 +1,10 @@
 -- Applies one folded batch of a read model atomically: row positions and memories, counter deltas
 -- (with top-N ranking), min/max members, distinct refcounts, time-bucket registry and retention,
 -- the source position, the Kafka offset and a new version; then announces the version.
--- KEYS[1..5]: row-lsn, row-memory, meta, offsets, buckets; KEYS[6..]: the aggregate keys the
--- request refers to by index. ARGV[1]: channel, ARGV[2]: the model's key tag, ARGV[3]: request.
+-- KEYS[1..4]: rows, meta, offsets, buckets; KEYS[5..]: the aggregate keys the request refers to
+-- by index. ARGV[1]: channel, ARGV[2]: the model's key tag, ARGV[3]: the aggregate request (JSON),
+-- ARGV[4..]: the rows as triples (row key, expected position or '', new stored value), kept out of
+-- the JSON so that thousands of rows cost no decoding and a few variadic commands.
 -- Every integer arrives and stays a string: Lua numbers are doubles and would round int64 values.
 local request = cjson.decode(ARGV[3])
 
@@ -12,24 +14,36 @@ local function greater(a, b)
   if #a ~= #b then return #a > #b end
   return a > b
 end
-local ROW_LSN, ROW_MEMORY, META, OFFSETS, BUCKETS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ROWS, META, OFFSETS, BUCKETS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local FIRST_ROW, CHUNK = 4, 1000
+
+-- A stored row is "position" (deleted) or "position memory-json": the fence compares the position.
+local function positionOf(stored)
+  if not stored then return '' end
+  local space = string.find(stored, ' ', 1, true)
+  return space and string.sub(stored, 1, space - 1) or stored
+end
 
 -- Fence: each row must still be at the position the projector read, or nothing is written
 -- (another writer got there first; the projector re-reads and folds again).
-for _, row in ipairs(request.rows) do
-  local stored = redis.call('HGET', ROW_LSN, row.k)
-  if (stored or '') ~= (row.e or '') then
-    return { 'conflict', row.k }
+for first = FIRST_ROW, #ARGV, 3 * CHUNK do
+  local fields = {}
+  for i = first, math.min(#ARGV, first + 3 * CHUNK - 1), 3 do fields[#fields + 1] = ARGV[i] end
+  local stored = redis.call('HMGET', ROWS, unpack(fields))
+  for j, field in ipairs(fields) do
+    if positionOf(stored[j]) ~= ARGV[first + 3 * (j - 1) + 1] then
+      return { 'conflict', field }
+    end
   end
 end
 
-for _, row in ipairs(request.rows) do
-  redis.call('HSET', ROW_LSN, row.k, row.l)
-  if row.m then
-    redis.call('HSET', ROW_MEMORY, row.k, row.m)
-  else
-    redis.call('HDEL', ROW_MEMORY, row.k)
+for first = FIRST_ROW, #ARGV, 3 * CHUNK do
+  local writes = {}
+  for i = first, math.min(#ARGV, first + 3 * CHUNK - 1), 3 do
+    writes[#writes + 1] = ARGV[i]
+    writes[#writes + 1] = ARGV[i + 2]
   end
+  redis.call('HSET', ROWS, unpack(writes))
 end
 
 -- counters: { key index, field, delta, ranking key index or 0, ranked group }
@@ -47,12 +61,14 @@ for _, c in ipairs(request.counters) do
   end
 end
 
--- extremes: { key index, member, score, present (1) or removed (0) }
+-- extremes, per sorted set: { key index, members removed, { score, member, score, member, ... } added }
 for _, e in ipairs(request.extremes) do
-  if e[4] == 1 then
-    redis.call('ZADD', KEYS[e[1]], e[3], e[2])
-  else
-    redis.call('ZREM', KEYS[e[1]], e[2])
+  local key, removed, added = KEYS[e[1]], e[2], e[3]
+  for first = 1, #removed, CHUNK do
+    redis.call('ZREM', key, unpack(removed, first, math.min(#removed, first + CHUNK - 1)))
+  end
+  for first = 1, #added, 2 * CHUNK do
+    redis.call('ZADD', key, unpack(added, first, math.min(#added, first + 2 * CHUNK - 1)))
   end
 end
 

@@ -1,8 +1,9 @@
 import { encodePosition, type CompiledModel, type FoldResult } from '../projection/index.js';
 import type { ModelKeys } from './keys.js';
+import { encodeStoredRow } from './stored-row.js';
 
 /**
- * Builds the apply script's KEYS and request from a fold. The fixed keys come first; every
+ * Builds the apply script's KEYS, aggregate request and row triples from a fold. The fixed keys come first; every
  * aggregate key is listed once in KEYS and referred to by index, so the script declares all it
  * writes (one hash slot: they share the model's tag).
  */
@@ -11,8 +12,8 @@ export function buildApplyRequest(
   keys: ModelKeys,
   fold: FoldResult,
   offset: { topic: string; partition: number; next: string },
-): { keys: string[]; request: unknown } {
-  const keyList = [keys.rowLsn, keys.rowMemory, keys.meta, keys.offsets, keys.buckets];
+): { keys: string[]; request: unknown; rows: string[] } {
+  const keyList = [keys.rows, keys.meta, keys.offsets, keys.buckets];
   const indexOf = new Map<string, number>();
   const ref = (key: string): number => {
     let index = indexOf.get(key);
@@ -39,11 +40,17 @@ export function buildApplyRequest(
     if (rankIndex > 0) touch(c.bucket, rankIndex);
     return [index, c.field, c.delta.toString(), rankIndex, c.rankGroup ?? ''];
   });
-  const extremes = [...fold.deltas.extremes.values()].map((e) => {
+  // Grouped per sorted set, so the script makes one ZREM and one ZADD per set, not one per row.
+  const extremesByKey = new Map<number, { removed: string[]; added: Array<number | string> }>();
+  for (const e of fold.deltas.extremes.values()) {
     const index = ref(keys.extremes(e.measure, e.bucket, e.group));
     touch(e.bucket, index);
-    return [index, e.member, e.score, e.present ? 1 : 0];
-  });
+    let changes = extremesByKey.get(index);
+    if (!changes) extremesByKey.set(index, (changes = { removed: [], added: [] }));
+    if (e.present) changes.added.push(e.score, e.member);
+    else changes.removed.push(e.member);
+  }
+  const extremes = [...extremesByKey].map(([index, { removed, added }]) => [index, removed, added]);
   const distincts = [...fold.deltas.distincts.values()].map((d) => {
     const index = ref(keys.distinct(d.measure, d.bucket, d.group));
     touch(d.bucket, index);
@@ -58,12 +65,6 @@ export function buildApplyRequest(
 
   const request = {
     model: model.name,
-    rows: [...fold.rows].map(([rowKey, write]) => ({
-      k: rowKey,
-      ...(write.expected === null ? {} : { e: encodePosition(write.expected) }),
-      l: encodePosition(write.next.position),
-      ...(write.next.memory === null ? {} : { m: JSON.stringify(write.next.memory) }),
-    })),
     counters,
     extremes,
     distincts,
@@ -79,5 +80,9 @@ export function buildApplyRequest(
     duplicates: String(fold.duplicates),
     offset: { partition: `${offset.topic}/${offset.partition}`, next: offset.next },
   };
-  return { keys: keyList, request };
+  const rows: string[] = [];
+  for (const [rowKey, { expected, next }] of fold.rows) {
+    rows.push(rowKey, expected === null ? '' : encodePosition(expected), encodeStoredRow(next));
+  }
+  return { keys: keyList, request, rows };
 }

@@ -6,6 +6,9 @@
  */
 export { createRedisStore, deadLetterId } from './redis-store.js';
 export type { ApplyOutcome, BatchWrite, BucketRange, DeadLetter, ReadModelStore } from './redis-store.js';
+export { withRowCache } from './row-cache.js';
+export { createGuardStore } from './guard-store.js';
+export type { Admission, GuardStore, HeldChange } from './guard-store.js';
 export { deadLetterKey, modelKeys } from './keys.js';
 export type { ModelKeys } from './keys.js';
 export { parseVersionNotice } from './model-snapshot.js';

@@ -4,10 +4,12 @@
  */
 export interface ModelKeys {
   readonly tag: string;
-  /** Hash: row key → position ("lsn:partition:offset:r|s") of the last change applied (kept after deletes). */
-  readonly rowLsn: string;
-  /** Hash: row key → JSON of the row's remembered columns (absent once deleted). */
-  readonly rowMemory: string;
+  /**
+   * Hash: row key → the position ("lsn:partition:offset:r|s") of the last change applied, then a
+   * space and the JSON of the row's remembered columns; only the position once deleted (kept so a
+   * replayed older change is still recognised).
+   */
+  readonly rows: string;
   /** Hash: version, and the source position and time of the newest applied change. */
   readonly meta: string;
   /** Hash: "topic/partition" → the next Kafka offset after the last applied batch. */
@@ -34,8 +36,7 @@ export function modelKeys(prefix: string, model: string): ModelKeys {
   const tag = `{${prefix}:${model}}`;
   return {
     tag,
-    rowLsn: `${tag}:row-lsn`,
-    rowMemory: `${tag}:row-memory`,
+    rows: `${tag}:rows`,
     meta: `${tag}:meta`,
     offsets: `${tag}:offsets`,
     buckets: `${tag}:buckets`,
@@ -46,6 +47,16 @@ export function modelKeys(prefix: string, model: string): ModelKeys {
     bucketKeys: (bucket) => `${tag}:bucket-keys:${bucket}`,
     channel: `${prefix}:changes:${model}`,
   };
+}
+
+/**
+ * The mass-delete guard's keys share this tag (one cluster slot): `<tag>:held` (hash: held id →
+ * JSON), `<tag>:held-rows:<id>`, `<tag>:pending:<table>:<txId>` (hash: "partition/offset" → entry),
+ * `<tag>:pending-index`, `<tag>:held-tx`, `<tag>:decided`, `<tag>:ends`, `<tag>:ends-at`
+ * (built by guard.lua from the tag).
+ */
+export function guardTag(prefix: string): string {
+  return `{${prefix}:guard}`;
 }
 
 /** Hash: "topic/partition/offset" → JSON {code, reason, key, value}. */

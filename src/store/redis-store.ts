@@ -1,33 +1,20 @@
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
 import {
-  decodePosition,
   type CompiledModel,
   type FoldResult,
-  type MemoryRow,
   type ModelState,
   type RowPosition,
   type StoredRow,
 } from '../projection/index.js';
 import { buildApplyRequest } from './batch-request.js';
+import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.js';
 import { deadLetterKey, modelKeys } from './keys.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 import { snapshotFromRead } from './read-snapshot.js';
+import { decodeStoredRow, storedPosition } from './stored-row.js';
 
-interface Script {
-  readonly source: string;
-  readonly sha: string;
-}
-
-function loadScript(file: string): Script {
-  const source = readFileSync(new URL(file, import.meta.url), 'utf8');
-  return { source, sha: createHash('sha1').update(source).digest('hex') };
-}
-
-const applyScript = loadScript('./apply-batch.lua');
-const readScript = loadScript('./read-model.lua');
+const applyScript = loadLuaScript('./apply-batch.lua');
+const readScript = loadLuaScript('./read-model.lua');
 
 /** The id of a dead letter: its position, "topic/partition/offset". */
 export function deadLetterId(letter: { topic: string; partition: number; offset: string }): string {
@@ -69,6 +56,8 @@ export interface ReadModelStore {
     model: CompiledModel,
     pageSize?: number,
   ): AsyncIterable<Array<readonly [string, RowPosition]>>;
+  /** Have these rows' deletes been applied to the model? (Each is stored as a bare position.) */
+  rowsDeleted(model: CompiledModel, rowKeys: readonly string[]): Promise<boolean>;
   /** Counts changes skipped as duplicates in a batch that applied nothing. */
   countDuplicates(model: CompiledModel, duplicates: number): Promise<void>;
   /** Changes applied and skipped as duplicates, per model, since the model was built. */
@@ -85,67 +74,48 @@ export interface ReadModelStore {
   quit(): Promise<void>;
 }
 
-function unavailable(operation: string, error: unknown): ReadoutError {
-  return new ReadoutError(
-    ErrorCode.DependencyUnavailable,
-    `Redis ${operation} failed: ${describeError(error)}`,
-    {
-      retriable: true,
-      cause: error,
-    },
-  );
-}
-
 /** The read-model store on Redis (ioredis stays inside this folder and src/live). */
 export function createRedisStore(options: { url: string; keyPrefix: string }): ReadModelStore {
   const redis = new Redis(options.url, { maxRetriesPerRequest: 3 });
   const { keyPrefix } = options;
 
-  async function run(script: Script, keys: string[], args: string[]): Promise<unknown> {
-    try {
-      return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
-    } catch (error) {
-      if (!describeError(error).includes('NOSCRIPT')) throw error;
-      return await redis.eval(script.source, keys.length, ...keys, ...args);
-    }
-  }
+  const run = (script: LuaScript, keys: string[], args: string[]) => runLuaScript(redis, script, keys, args);
 
   return {
     async readModelState(model, rowKeys) {
       const keys = modelKeys(keyPrefix, model.name);
       try {
         const pipeline = redis.multi().hget(keys.meta, 'maxCommitTimeMs');
-        if (rowKeys.length > 0) pipeline.hmget(keys.rowLsn, ...rowKeys).hmget(keys.rowMemory, ...rowKeys);
+        if (rowKeys.length > 0) pipeline.hmget(keys.rows, ...rowKeys);
         const replies = (await pipeline.exec()) ?? [];
         const failed = replies.find(([error]) => error)?.[0];
         if (failed) throw failed;
         const maxCommit = replies[0]?.[1] as string | null;
-        const lsns = (replies[1]?.[1] ?? []) as Array<string | null>;
-        const memories = (replies[2]?.[1] ?? []) as Array<string | null>;
+        const stored = (replies[1]?.[1] ?? []) as Array<string | null>;
         const rows = new Map<string, StoredRow>();
         rowKeys.forEach((rowKey, index) => {
-          const lsn = lsns[index];
-          if (lsn === null || lsn === undefined) return;
-          const memory = memories[index];
-          rows.set(rowKey, {
-            position: decodePosition(lsn),
-            memory: memory ? (JSON.parse(memory) as MemoryRow) : null,
-          });
+          const text = stored[index];
+          if (text !== null && text !== undefined) rows.set(rowKey, decodeStoredRow(text));
         });
         return { rows, maxCommitTimeMs: maxCommit ? BigInt(maxCommit) : null };
       } catch (error) {
-        throw unavailable('read of row memory', error);
+        throw redisUnavailable('read of row memory', error);
       }
     },
 
     async applyBatch(model, { fold, offset }) {
       const keys = modelKeys(keyPrefix, model.name);
-      const { keys: scriptKeys, request } = buildApplyRequest(model, keys, fold, offset);
+      const { keys: scriptKeys, request, rows } = buildApplyRequest(model, keys, fold, offset);
       let reply: unknown;
       try {
-        reply = await run(applyScript, scriptKeys, [keys.channel, keys.tag, JSON.stringify(request)]);
+        reply = await run(applyScript, scriptKeys, [
+          keys.channel,
+          keys.tag,
+          JSON.stringify(request),
+          ...rows,
+        ]);
       } catch (error) {
-        throw unavailable('apply script', error);
+        throw redisUnavailable('apply script', error);
       }
       const [status, detail] = reply as [string, string];
       return status === 'applied'
@@ -154,16 +124,22 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
     },
 
     async *scanRowPositions(model, pageSize = 1000) {
-      const key = modelKeys(keyPrefix, model.name).rowLsn;
+      const key = modelKeys(keyPrefix, model.name).rows;
       let cursor = '0';
       do {
         const [next, flat] = await redis.hscan(key, cursor, 'COUNT', pageSize);
         cursor = next;
         const page: Array<readonly [string, RowPosition]> = [];
         for (let i = 0; i + 1 < flat.length; i += 2)
-          page.push([flat[i] ?? '', decodePosition(flat[i + 1] ?? '')]);
+          page.push([flat[i] ?? '', storedPosition(flat[i + 1] ?? '')]);
         if (page.length > 0) yield page;
       } while (cursor !== '0');
+    },
+
+    async rowsDeleted(model, rowKeys) {
+      if (rowKeys.length === 0) return true;
+      const stored = await redis.hmget(modelKeys(keyPrefix, model.name).rows, ...rowKeys);
+      return stored.every((text) => text !== null && !text.includes(' '));
     },
 
     async countDuplicates(model, duplicates) {
@@ -171,7 +147,7 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
       try {
         await redis.hincrby(modelKeys(keyPrefix, model.name).meta, 'duplicates', duplicates);
       } catch (error) {
-        throw unavailable('duplicate count', error);
+        throw redisUnavailable('duplicate count', error);
       }
     },
 
@@ -204,7 +180,7 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
         )) as string;
         return snapshotFromRead(model.name, json);
       } catch (error) {
-        throw unavailable('snapshot read', error);
+        throw redisUnavailable('snapshot read', error);
       }
     },
 
@@ -218,7 +194,7 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
       try {
         await redis.hset(deadLetterKey(keyPrefix), ...fields);
       } catch (error) {
-        throw unavailable('dead-letter write', error);
+        throw redisUnavailable('dead-letter write', error);
       }
     },
 

@@ -13,11 +13,12 @@ import type { RowEvent } from '../../src/decode/index.js';
 import {
   createRedisStore,
   modelKeys,
+  withRowCache,
   type ModelSnapshot,
   type ReadModelStore,
 } from '../../src/store/index.js';
 import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.js';
-import { buildHistory, deliver, delivery } from '../support/order-history.js';
+import { buildHistory, deliver, delivery, rowsKeptBy } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
@@ -103,19 +104,27 @@ afterAll(async () => {
 });
 
 describe('Redis store scripts against a fresh computation', () => {
-  it('state model with every measure and top-N, under replays and any batching', async () => {
+  it('state model with every measure and top-N, under replays and any batching, with or without a (tiny) row cache', async () => {
     await fc.assert(
-      fc.asyncProperty(delivery, async ([changes, resends, replays, sizes]) => {
-        const store = createRedisStore({ url: redis.url, keyPrefix: `p${(run += 1)}` });
-        const target = model('by_status');
-        const history = buildHistory(changes, resends);
-        await applyAll(store, target, deliver(history.events, replays), sizes);
-        expect(view(await store.readSnapshot(target))).toEqual(
-          referenceAggregate(target.definition, history.finalRows.values()),
-        );
-        await store.quit();
-      }),
-      { numRuns: 40 },
+      fc.asyncProperty(
+        delivery,
+        fc.constantFrom(0, 1, 4),
+        async ([changes, resends, replays, sizes], cachedRows) => {
+          // 0: no cache; 1 or 4 rows: entries are evicted and re-read all the time.
+          const store = withRowCache(
+            createRedisStore({ url: redis.url, keyPrefix: `p${(run += 1)}` }),
+            cachedRows,
+          );
+          const target = model('by_status');
+          const history = buildHistory(changes, resends);
+          await applyAll(store, target, deliver(history.events, replays), sizes);
+          expect(view(await store.readSnapshot(target))).toEqual(
+            referenceAggregate(target.definition, rowsKeptBy(history, target)),
+          );
+          await store.quit();
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 
@@ -130,7 +139,7 @@ describe('Redis store scripts against a fresh computation', () => {
         const max = snapshot.source.commitTimeMs === null ? null : await maxCommit(prefix);
         const retainFrom = max === null ? null : max - 48 * 3_600_000;
         expect(view(snapshot)).toEqual(
-          referenceAggregate(bucketed.definition, history.finalRows.values(), retainFrom),
+          referenceAggregate(bucketed.definition, rowsKeptBy(history, bucketed), retainFrom),
         );
         expect(await keysOfMissingBuckets(prefix)).toEqual([]);
         await store.quit();
@@ -157,6 +166,38 @@ describe('Redis store scripts against a fresh computation', () => {
     expect(outcome).toEqual({ kind: 'conflict', rowKey: 'id=1' });
     expect(view(await store.readSnapshot(target))['- / ["paid"]']).toMatchObject({ orders: '1' });
     await store.quit();
+  });
+
+  it('a cached row that another writer moved costs a conflict, then a fresh read, never a wrong write', async () => {
+    const cached = withRowCache(createRedisStore({ url: redis.url, keyPrefix: 'stale' }), 100);
+    const other = createRedisStore({ url: redis.url, keyPrefix: 'stale' });
+    const target = model('stale_cache');
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 1, status: 'cancelled', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [first, second, third] = history.events;
+    if (!first || !second || !third) throw new Error('fixture');
+    await applyAll(cached, target, [first], [1]); // cached: paid
+    await applyAll(other, target, [second], [1]); // moved behind the cache's back: shipped
+    const staleState = await cached.readModelState(target, ['id=1']);
+    expect(staleState.rows.get('id=1')?.memory?.status).toBe('paid');
+    const offset = { topic: 't', partition: 0, next: '3' };
+    const stale = foldBatch(target, [third], staleState);
+    expect(await cached.applyBatch(target, { fold: stale, offset })).toEqual({
+      kind: 'conflict',
+      rowKey: 'id=1',
+    });
+    const fresh = await cached.readModelState(target, ['id=1']);
+    expect(fresh.rows.get('id=1')?.memory?.status).toBe('shipped');
+    const outcome = await cached.applyBatch(target, { fold: foldBatch(target, [third], fresh), offset });
+    expect(outcome.kind).toBe('applied');
+    expect(view(await cached.readSnapshot(target))).toEqual(
+      referenceAggregate(target.definition, rowsKeptBy(history, target)),
+    );
+    await cached.quit();
+    await other.quit();
   });
 
   it('a late writer of older changes (a zombie) cannot move the recorded position backwards', async () => {
@@ -213,7 +254,7 @@ async function keysOfMissingBuckets(prefix: string): Promise<string[]> {
   const live = new Set(await client.zrange(keys.buckets, 0, -1));
   const all = await client.keys(`${keys.tag}:*`);
   client.disconnect();
-  const fixed = new Set([keys.rowLsn, keys.rowMemory, keys.meta, keys.offsets, keys.buckets]);
+  const fixed = new Set([keys.rows, keys.meta, keys.offsets, keys.buckets]);
   return all.filter((key) => {
     if (fixed.has(key)) return false;
     const label = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00[+-]\d{2}:\d{2})/.exec(key)?.[1];

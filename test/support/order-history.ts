@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { decimalFromString, type RowEvent } from '../../src/decode/index.js';
+import type { CompiledModel, FoldEvent } from '../../src/projection/index.js';
 import type { SourceRow } from './reference-aggregate.js';
 
 export const statuses = ['pending', 'paid', 'shipped', 'cancelled'] as const;
@@ -22,14 +23,19 @@ export type Change =
       gapMinutes: number;
       race?: boolean;
     }
-  | { key: number; deleted: true; gapMinutes: number; race?: boolean }
+  | { key: number; deleted: true; gapMinutes: number; race?: boolean; archival?: boolean }
   | { snapshot: true; gapMinutes: number; hiddenDelete: number | null };
 
 export interface History {
-  /** What Debezium emitted, in partition order, with Kafka offsets (re-sends included). */
-  readonly events: RowEvent[];
+  /**
+   * What Debezium emitted, in partition order, with Kafka offsets (re-sends included); archival
+   * deletes marked as the cleanup stage marks them.
+   */
+  readonly events: FoldEvent[];
   /** The rows as the database holds them at the end. */
   readonly finalRows: Map<number, SourceRow>;
+  /** Rows removed by archival deletes, as they were when archived. */
+  readonly archivedRows: SourceRow[];
   /** Per real change: the row before and after, and the commit time (for the flow oracle). */
   readonly steps: Array<{ before: SourceRow | null; after: SourceRow | null; commitMs: number }>;
 }
@@ -38,7 +44,7 @@ export function amountText(cents: number): string {
   return `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 }
 
-type WithoutRecord<T> = T extends unknown ? Omit<T, 'record'> : never;
+type WithoutRecord<T> = T extends unknown ? Omit<T, 'record'> & { archival?: boolean } : never;
 
 function rowValues(row: SourceRow, key: number) {
   return { id: BigInt(key), ...row, amount: decimalFromString(row.amount ?? '0') ?? null };
@@ -55,7 +61,8 @@ export function buildHistory(
   resends: ReadonlyArray<readonly [number, number]> = [],
 ): History {
   const rows = new Map<number, SourceRow>();
-  const events: RowEvent[] = [];
+  const events: FoldEvent[] = [];
+  const archivedRows: SourceRow[] = [];
   const steps: History['steps'] = [];
   let commitMs = BASE_MS;
   let lsn = 1000n;
@@ -108,7 +115,8 @@ export function buildHistory(
       const before = rows.get(change.key) ?? null;
       if ('deleted' in change) {
         rows.delete(change.key);
-        emit({ kind: 'delete', ...base, before: null });
+        if (change.archival && before) archivedRows.push(before);
+        emit({ kind: 'delete', ...base, before: null, ...(change.archival ? { archival: true } : {}) });
         steps.push({ before, after: null, commitMs });
       } else {
         const createdAt = new Date(BASE_MS + change.createdHours * 3_600_000).toISOString();
@@ -133,7 +141,13 @@ export function buildHistory(
       for (const event of events.slice(from)) if (event.kind !== 'read') emit(event);
     }
   });
-  return { events, finalRows: rows, steps };
+  return { events, finalRows: rows, archivedRows, steps };
+}
+
+/** The rows a model's aggregates must equal: under "keep", archived rows still count. */
+export function rowsKeptBy(history: History, model: CompiledModel): SourceRow[] {
+  const live = [...history.finalRows.values()];
+  return model.archive === 'keep' ? [...live, ...history.archivedRows] : live;
 }
 
 const upsert = fc.record({
@@ -150,6 +164,7 @@ const deletion = fc.record({
   deleted: fc.constant(true as const),
   gapMinutes: fc.integer({ min: 0, max: 600 }),
   race: fc.boolean(),
+  archival: fc.boolean(),
 });
 const snapshot = fc.record({
   snapshot: fc.constant(true as const),
@@ -184,16 +199,16 @@ export const delivery = fc
  * events[to - 1], never before it, with the same offsets.
  */
 export function deliver(
-  events: RowEvent[],
+  events: FoldEvent[],
   replays: ReadonlyArray<readonly [number, number, number]>,
-): RowEvent[] {
+): FoldEvent[] {
   let delivered = [...events];
   if (events.length === 0) return delivered;
   for (const [a, b, at] of replays) {
     const from = Math.min(a, b) % events.length;
     const to = (Math.max(a, b) % events.length) + 1;
     if (from >= to) continue;
-    const lastOriginal = delivered.indexOf(events[to - 1] as RowEvent);
+    const lastOriginal = delivered.indexOf(events[to - 1] as FoldEvent);
     const insertAt = Math.max(at % (delivered.length + 1), lastOriginal + 1);
     delivered = [...delivered.slice(0, insertAt), ...events.slice(from, to), ...delivered.slice(insertAt)];
   }

@@ -14,10 +14,15 @@ export interface ReadoutProcess {
  * Runs `src/main.ts <command>` as a real child process (the way operators run it), with the
  * test's environment plus `env`. Its output goes to test-artifacts/<name>.log.
  */
-export function startReadout(name: string, command: string, env: Record<string, string>): ReadoutProcess {
+export function startReadout(
+  name: string,
+  command: string | readonly string[],
+  env: Record<string, string>,
+): ReadoutProcess {
   mkdirSync(artifacts, { recursive: true });
   const log = createWriteStream(new URL(`${name}.log`, artifacts), { flags: 'a' });
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', command], {
+  const args = typeof command === 'string' ? [command] : command;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,4 +37,21 @@ export function startReadout(name: string, command: string, env: Record<string, 
       await exited;
     },
   };
+}
+
+/** Runs a one-shot `src/main.ts <args>` to its end; resolves with its exit code and standard output. */
+export function runReadout(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
 }

@@ -9,13 +9,15 @@ import {
   snapshotSweep,
   splitAtSnapshotEnds,
   type CompiledModel,
+  type FoldEvent,
 } from '../../src/projection/index.js';
 import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.js';
 import { MemoryStore } from '../support/memory-store.js';
-import { buildHistory, deliver, delivery, type History } from '../support/order-history.js';
+import { buildHistory, deliver, delivery, rowsKeptBy, type History } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
 
 const byStatus = everyMeasureModel('by_status');
+const byStatusRetracting = everyMeasureModel('by_status_now', { archive: 'retract' });
 const byHourAndBand = hourAndBandModel('by_hour_and_band');
 const shippedPerMinute = compileModel(
   readModelDefinition.parse({
@@ -33,7 +35,7 @@ const shippedPerMinute = compileModel(
 );
 
 /** What the projector does with a batch: fold it, and after a snapshot end, sweep what it missed. */
-function project(model: CompiledModel, delivered: RowEvent[], batchSizes: number[]): MemoryStore {
+function project(model: CompiledModel, delivered: FoldEvent[], batchSizes: number[]): MemoryStore {
   const store = new MemoryStore(model);
   let position = 0;
   for (let i = 0; position < delivered.length; i += 1) {
@@ -74,9 +76,24 @@ describe('foldBatch against a fresh computation over the final rows', () => {
       fc.property(delivery, ([changes, resends, replays, sizes]) => {
         const history = buildHistory(changes, resends);
         const store = project(byStatus, deliver(history.events, replays), sizes);
-        expect(store.view()).toEqual(referenceAggregate(byStatus.definition, history.finalRows.values()));
+        expect(store.view()).toEqual(referenceAggregate(byStatus.definition, rowsKeptBy(history, byStatus)));
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('archival deletes: "keep" leaves the archived rows counted, "retract" takes them out', () => {
+    fc.assert(
+      fc.property(delivery, ([changes, resends, replays, sizes]) => {
+        const history = buildHistory(changes, resends);
+        const delivered = deliver(history.events, replays);
+        for (const model of [byStatus, byStatusRetracting]) {
+          expect(project(model, delivered, sizes).view()).toEqual(
+            referenceAggregate(model.definition, rowsKeptBy(history, model)),
+          );
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 
@@ -88,7 +105,7 @@ describe('foldBatch against a fresh computation over the final rows', () => {
         const retainFrom =
           store.maxCommitTimeMs === null ? null : Number(store.maxCommitTimeMs) - 48 * 3_600_000;
         expect(store.view()).toEqual(
-          referenceAggregate(byHourAndBand.definition, history.finalRows.values(), retainFrom),
+          referenceAggregate(byHourAndBand.definition, rowsKeptBy(history, byHourAndBand), retainFrom),
         );
       }),
       { numRuns: 300 },

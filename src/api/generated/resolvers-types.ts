@@ -40,6 +40,27 @@ export type Freshness = {
   version: Scalars['BigInt']['output'];
 };
 
+/**
+ * A change held for an operator's decision (`readout held release <id> --as archive|retract`).
+ * Until then the dashboards do not move, and nothing is lost: a dashboard can show "a large delete
+ * is waiting for a decision".
+ */
+export type HeldChange = {
+  __typename?: 'HeldChange';
+  heldSince: Scalars['DateTime']['output'];
+  id: Scalars['String']['output'];
+  kind: HeldChangeKind;
+  /** Rows waiting (deletes); 0 for a TRUNCATE, which removes every row that existed before it. */
+  rows: Scalars['Int']['output'];
+  /** The captured table, e.g. public.orders. */
+  table: Scalars['String']['output'];
+};
+
+/** What the mass-delete guard holds: a large untagged delete or a TRUNCATE. */
+export type HeldChangeKind =
+  | 'DELETES'
+  | 'TRUNCATE';
+
 /** Orders and revenue per status, over the orders as they are now. */
 export type OrdersByStatus = {
   __typename?: 'OrdersByStatus';
@@ -50,6 +71,8 @@ export type OrdersByStatus = {
 
 export type Query = {
   __typename?: 'Query';
+  /** Changes the mass-delete guard holds, oldest first (empty when the guard is off). */
+  heldChanges: Array<HeldChange>;
   /** Orders and revenue per status, exact, as of `freshness`. */
   ordersByStatus: OrdersByStatus;
 };
@@ -146,6 +169,9 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   Freshness: ResolverTypeWrapper<ModelSnapshot>;
+  HeldChange: ResolverTypeWrapper<HeldChange>;
+  HeldChangeKind: HeldChangeKind;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   OrdersByStatus: ResolverTypeWrapper<ModelSnapshot>;
   Query: ResolverTypeWrapper<{}>;
   StatusTotal: ResolverTypeWrapper<StatusTotal>;
@@ -160,6 +186,8 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   Freshness: ModelSnapshot;
+  HeldChange: HeldChange;
+  Int: Scalars['Int']['output'];
   OrdersByStatus: ModelSnapshot;
   Query: {};
   StatusTotal: StatusTotal;
@@ -189,6 +217,15 @@ export type FreshnessResolvers<ContextType = ApiContext, ParentType extends Reso
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type HeldChangeResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['HeldChange'] = ResolversParentTypes['HeldChange']> = {
+  heldSince?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['HeldChangeKind'], ParentType, ContextType>;
+  rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type OrdersByStatusResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OrdersByStatus'] = ResolversParentTypes['OrdersByStatus']> = {
   freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
   groups?: Resolver<Array<ResolversTypes['StatusTotal']>, ParentType, ContextType>;
@@ -196,6 +233,7 @@ export type OrdersByStatusResolvers<ContextType = ApiContext, ParentType extends
 };
 
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  heldChanges?: Resolver<Array<ResolversTypes['HeldChange']>, ParentType, ContextType>;
   ordersByStatus?: Resolver<ResolversTypes['OrdersByStatus'], ParentType, ContextType>;
 };
 
@@ -216,6 +254,7 @@ export type Resolvers<ContextType = ApiContext> = {
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
   Freshness?: FreshnessResolvers<ContextType>;
+  HeldChange?: HeldChangeResolvers<ContextType>;
   OrdersByStatus?: OrdersByStatusResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StatusTotal?: StatusTotalResolvers<ContextType>;

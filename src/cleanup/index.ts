@@ -1,0 +1,12 @@
+/**
+ * cleanup: tells archival deletes from business deletes, and decides what the mass-delete guard
+ * must see. Pure. Guarantee: a delete is marked archival only when its transaction carries an
+ * archival replication origin or its row is past the table's declared archival retention; every
+ * other delete in a transaction goes to the guard, grouped by table and transaction.
+ */
+export { createCleanupRules } from './cleanup-rules.js';
+export type { CleanupRules } from './cleanup-rules.js';
+export { markArchival, untaggedDeleteGroups } from './delete-groups.js';
+export type { DeleteGroup } from './delete-groups.js';
+export { deleteOf, waitingChangeOf } from './waiting-change.js';
+export type { WaitingChange } from './waiting-change.js';

@@ -1,0 +1,104 @@
+import { deleteOf, type WaitingChange } from '../cleanup/index.js';
+import type { Logger } from '../log/logger.js';
+import { truncateDeletes, type CompiledModel, type FoldEvent } from '../projection/index.js';
+import type { GuardStore, ReadModelStore } from '../store/index.js';
+import type { ModelWriter, WriteContext, WriteTotals } from './model-writer.js';
+
+export interface CleanupActions {
+  /** Applies waiting deletes of a table to its models, as archival or business deletes. */
+  applyDeletes(table: string, changes: readonly WaitingChange[], archival: boolean): Promise<WriteTotals>;
+  /** Removes every row a TRUNCATE removed (rows written after it stay). */
+  applyTruncate(table: string, truncate: WaitingChange, archival: boolean): Promise<WriteTotals>;
+  /** An operator's decision on a held change: applies it, then forgets the hold. Safe to repeat. */
+  release(
+    id: string,
+    decision: 'archive' | 'retract',
+  ): Promise<{ readonly rows: number; readonly applied: number }>;
+}
+
+/** Positions recorded with writes that apply changes after their batch was committed. */
+function contextOf(changes: readonly WaitingChange[]): WriteContext {
+  const last = changes.reduce<WaitingChange | undefined>(
+    (newest, change) => (!newest || BigInt(change.offset) > BigInt(newest.offset) ? change : newest),
+    undefined,
+  );
+  return {
+    // Offsets only move forward in the store: this records nothing new, and never goes back.
+    offset: {
+      topic: last?.topic ?? '',
+      partition: last?.partition ?? 0,
+      next: last ? (BigInt(last.offset) + 1n).toString() : '0',
+    },
+    records: new Map(),
+    letters: [],
+  };
+}
+
+export function createCleanupActions(deps: {
+  readonly models: readonly CompiledModel[];
+  readonly store: ReadModelStore;
+  readonly guard: GuardStore;
+  readonly writer: ModelWriter;
+  readonly logger: Logger;
+}): CleanupActions {
+  const { models, store, guard, writer, logger } = deps;
+  const modelsOf = (table: string) => models.filter((model) => model.table === table);
+  const add = (total: WriteTotals, part: WriteTotals) => {
+    total.applied += part.applied;
+    total.duplicates += part.duplicates;
+  };
+
+  const actions: CleanupActions = {
+    async applyDeletes(table, changes, archival) {
+      const total = { applied: 0, duplicates: 0 };
+      if (changes.length === 0) return total;
+      const events: FoldEvent[] = changes.map((change) => ({
+        ...deleteOf(change, table),
+        ...(archival ? { archival: true } : {}),
+      }));
+      const context = contextOf(changes);
+      for (const part of await Promise.all(
+        modelsOf(table).map((model) => writer.write(model, events, context)),
+      ))
+        add(total, part);
+      return total;
+    },
+
+    async applyTruncate(table, truncate, archival) {
+      const total = { applied: 0, duplicates: 0 };
+      const position = deleteOf(truncate, table);
+      const context = contextOf([truncate]);
+      for (const model of modelsOf(table)) {
+        for await (const page of store.scanRowPositions(model)) {
+          const state = await store.readModelState(
+            model,
+            page.map(([rowKey]) => rowKey),
+          );
+          const deletes = truncateDeletes(position, state.rows, archival);
+          if (deletes.length > 0) add(total, await writer.write(model, deletes, context));
+        }
+      }
+      logger.info({ table, archival, rows: total.applied }, 'TRUNCATE applied');
+      return total;
+    },
+
+    async release(id, decision) {
+      const held = (await guard.listHeld()).find((change) => change.id === id);
+      if (!held) return { rows: 0, applied: 0 };
+      await guard.decide(id, decision);
+      const changes = await guard.heldChanges(id);
+      const archival = decision === 'archive';
+      let applied = 0;
+      if (held.kind === 'truncate') {
+        for (const truncate of changes)
+          applied += (await actions.applyTruncate(held.table, truncate, archival)).applied;
+      } else {
+        applied = (await actions.applyDeletes(held.table, changes, archival)).applied;
+      }
+      await guard.drop(id);
+      logger.info({ id, decision, rows: changes.length, applied }, 'held change released');
+      return { rows: changes.length, applied };
+    },
+  };
+  return actions;
+}

@@ -1,0 +1,115 @@
+import type { RawRecord } from '../decode/index.js';
+import { ErrorCode, ReadoutError } from '../errors/index.js';
+import type { Logger } from '../log/logger.js';
+import {
+  foldBatch,
+  snapshotSweep,
+  splitAtSnapshotEnds,
+  type CompiledModel,
+  type FoldEvent,
+} from '../projection/index.js';
+import type { DeadLetter, ReadModelStore } from '../store/index.js';
+
+const MAX_CONFLICT_RETRIES = 5;
+
+export interface WriteTotals {
+  applied: number;
+  duplicates: number;
+}
+
+/** Where the events came from: the Kafka offset recorded with them, and the raw records for dead letters. */
+export interface WriteContext {
+  readonly offset: { readonly topic: string; readonly partition: number; readonly next: string };
+  readonly records: ReadonlyMap<string, RawRecord>;
+  readonly letters: DeadLetter[];
+}
+
+export function deadLetter(record: RawRecord, code: string, reason: string): DeadLetter {
+  return {
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    code,
+    reason,
+    key: record.key?.toString('utf8') ?? null,
+    value: record.value?.toString('utf8') ?? null,
+  };
+}
+
+export interface ModelWriter {
+  /** Folds and applies events of one model (in order), sweeping after each snapshot end. */
+  write(model: CompiledModel, events: readonly FoldEvent[], context: WriteContext): Promise<WriteTotals>;
+}
+
+/**
+ * Writes folded events to a read model: read the rows' state, fold, apply with the fence, and on a
+ * conflict (another writer moved a row) read and fold again. Rows a value rejects are dead-lettered.
+ */
+export function createModelWriter({ store, logger }: { store: ReadModelStore; logger: Logger }): ModelWriter {
+  async function applyModel(
+    model: CompiledModel,
+    events: readonly FoldEvent[],
+    context: WriteContext,
+  ): Promise<WriteTotals> {
+    const rowKeys = [...new Set(events.map((event) => event.rowKey))];
+    for (let attempt = 1; ; attempt += 1) {
+      const state = await store.readModelState(model, rowKeys);
+      const fold = foldBatch(model, events, state);
+      const rejected = fold.rejected.flatMap(({ event, reason }) => {
+        const record = context.records.get(event.record.offset);
+        return record ? [deadLetter(record, ErrorCode.EventMalformed, `${model.name}: ${reason}`)] : [];
+      });
+      if (fold.rows.size === 0) {
+        context.letters.push(...rejected);
+        await store.countDuplicates(model, fold.duplicates);
+        return { applied: 0, duplicates: fold.duplicates };
+      }
+      const outcome = await store.applyBatch(model, { fold, offset: context.offset });
+      if (outcome.kind === 'applied') {
+        context.letters.push(...rejected);
+        return { applied: fold.applied, duplicates: fold.duplicates };
+      }
+      const { topic, partition } = context.offset;
+      logger.warn(
+        { topic, partition, model: model.name, rowKey: outcome.rowKey },
+        'row moved under us; folding again',
+      );
+      if (attempt >= MAX_CONFLICT_RETRIES) {
+        throw new ReadoutError(
+          ErrorCode.StoreConflict,
+          `row ${outcome.rowKey} of ${model.name} kept moving: another writer owns it`,
+          { retriable: true, details: { topic, partition, attempt } },
+        );
+      }
+    }
+  }
+
+  return {
+    async write(model, events, context) {
+      const total = { applied: 0, duplicates: 0 };
+      for (const segment of splitAtSnapshotEnds(events)) {
+        const result = await applyModel(model, segment.events, context);
+        total.applied += result.applied;
+        total.duplicates += result.duplicates;
+        if (!segment.end) continue;
+        let swept = 0;
+        for await (const page of store.scanRowPositions(model)) {
+          const state = await store.readModelState(
+            model,
+            page.map(([rowKey]) => rowKey),
+          );
+          const deletes = snapshotSweep(segment.end, state.rows);
+          if (deletes.length > 0) swept += (await applyModel(model, deletes, context)).applied;
+        }
+        total.applied += swept;
+        if (swept > 0) {
+          logger.info(
+            { model: model.name, table: segment.end.table, swept, offset: segment.end.record.offset },
+            'rows the snapshot did not read were deleted',
+          );
+        }
+      }
+      return total;
+    },
+  };
+}

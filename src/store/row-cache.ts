@@ -1,0 +1,75 @@
+import type { CompiledModel, StoredRow } from '../projection/index.js';
+import type { ReadModelStore } from './redis-store.js';
+
+interface ModelCache {
+  /** Insertion order is write order: the oldest written row is evicted first. */
+  readonly rows: Map<string, StoredRow>;
+  maxCommitTimeMs: bigint | null;
+  /** False until maxCommitTimeMs was read from Redis or set by an applied batch. */
+  knowsMaxCommit: boolean;
+}
+
+/**
+ * Keeps what the projector last wrote per row in memory, so a batch reads from Redis only the rows
+ * it has not seen. Safe by construction: the apply script still fences every row against the
+ * position the fold started from, so a stale entry (another writer, a flushed Redis) can only
+ * cause a conflict, never a wrong write; on a conflict or an unknown outcome the model's entries
+ * are dropped and the projector's retry reads Redis again. `maxRowsPerModel` bounds memory
+ * (0 turns the cache off).
+ */
+export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): ReadModelStore {
+  if (maxRowsPerModel <= 0) return store;
+  const caches = new Map<string, ModelCache>();
+  const cacheOf = (model: CompiledModel): ModelCache => {
+    let cache = caches.get(model.name);
+    if (!cache)
+      caches.set(model.name, (cache = { rows: new Map(), maxCommitTimeMs: null, knowsMaxCommit: false }));
+    return cache;
+  };
+
+  return {
+    ...store,
+
+    async readModelState(model, rowKeys) {
+      const cache = cacheOf(model);
+      const rows = new Map<string, StoredRow>();
+      const missing: string[] = [];
+      for (const rowKey of rowKeys) {
+        const hit = cache.rows.get(rowKey);
+        if (hit) rows.set(rowKey, hit);
+        else missing.push(rowKey);
+      }
+      if (missing.length === 0 && cache.knowsMaxCommit)
+        return { rows, maxCommitTimeMs: cache.maxCommitTimeMs };
+      const stored = await store.readModelState(model, missing);
+      for (const [rowKey, row] of stored.rows) rows.set(rowKey, row);
+      return { rows, maxCommitTimeMs: stored.maxCommitTimeMs };
+    },
+
+    async applyBatch(model, write) {
+      const cache = cacheOf(model);
+      let outcome;
+      try {
+        outcome = await store.applyBatch(model, write);
+      } catch (error) {
+        caches.delete(model.name); // the script may or may not have run
+        throw error;
+      }
+      if (outcome.kind === 'conflict') {
+        caches.delete(model.name);
+        return outcome;
+      }
+      for (const [rowKey, { next }] of write.fold.rows) {
+        cache.rows.delete(rowKey); // re-inserted last: the most recently written
+        cache.rows.set(rowKey, next);
+      }
+      for (const rowKey of cache.rows.keys()) {
+        if (cache.rows.size <= maxRowsPerModel) break;
+        cache.rows.delete(rowKey);
+      }
+      cache.maxCommitTimeMs = write.fold.maxCommitTimeMs;
+      cache.knowsMaxCommit = true;
+      return outcome;
+    },
+  };
+}
