@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
 import { freePort } from '../support/free-port.js';
+import { markerTxId } from '../support/model-checks.js';
 import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
 import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
 
@@ -37,14 +38,6 @@ async function sqlGroups(): Promise<Group[]> {
 async function writeWorkload(count: number, seed: number): Promise<void> {
   const random = createRandom(seed);
   for (let i = 0; i < count; i += 1) await runOperation(db, random, MIX);
-}
-
-/** A last change whose transaction id tells us when the projector has applied everything. */
-async function markerTxId(): Promise<bigint> {
-  const { rows } = await db.query<{ txid: string }>(
-    "INSERT INTO orders (customer, status, amount) VALUES ('marker', 'pending', 1.00) RETURNING txid_current()::text AS txid",
-  );
-  return BigInt(rows[0]?.txid ?? '0');
 }
 
 /** Waits until the API reports the marker's transaction applied: caught up by position. */
@@ -114,7 +107,7 @@ describe('orders by status, end to end', () => {
     let answer: OrdersByStatus | undefined;
     for (const seed of [42, 43, 44]) {
       await writeWorkload(100, seed);
-      answer = await waitCaughtUp(apiUrl, await markerTxId());
+      answer = await waitCaughtUp(apiUrl, await markerTxId(db));
       const version = answer.ordersByStatus.freshness.version;
       const seen = await subscription.until(
         (value) => value.ordersByStatus.freshness.version === version,
@@ -143,7 +136,7 @@ describe('orders by status, end to end', () => {
     await writeWorkload(150, 8);
     startProjector('projector-restarted');
     await writeWorkload(100, 9);
-    const answer = await waitCaughtUp(apiUrl, await markerTxId());
+    const answer = await waitCaughtUp(apiUrl, await markerTxId(db));
     expect(answer.ordersByStatus.groups).toEqual(await sqlGroups());
   });
 });

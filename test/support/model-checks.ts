@@ -41,12 +41,22 @@ async function oracleRelations(db: pg.ClientBase, model: CompiledModel): Promise
   return { orders: await relation('orders'), order_items: await relation('order_items') };
 }
 
-/** A last transaction touching both source tables; its txid tells when everything before it is applied. */
+/**
+ * A marker that tells when everything before it is applied: an order with a line, inserted, then
+ * deleted in a second transaction whose txid is returned. Deletes wait for their transaction's
+ * END (the mass-delete guard) and END events come on their own topic, so a projector can apply a
+ * later insert before an earlier delete; the marker's delete is released only after every earlier
+ * END (one partition, in order), so reaching its txid means no earlier delete is still waiting.
+ */
 export async function markerTxId(db: pg.ClientBase): Promise<bigint> {
-  const { rows } = await db.query<{ txid: string }>(
+  const inserted = await db.query<{ id: string }>(
     `WITH o AS (INSERT INTO orders (customer, status, amount) VALUES ('marker', 'pending', 1.00) RETURNING id)
      INSERT INTO order_items (order_id, product, quantity, unit_price) SELECT id, 'marker', 1, 1.00 FROM o
-     RETURNING txid_current()::text AS txid`,
+     RETURNING order_id::text AS id`,
+  );
+  const { rows } = await db.query<{ txid: string }>(
+    'DELETE FROM orders WHERE id = $1 RETURNING txid_current()::text AS txid',
+    [inserted.rows[0]?.id],
   );
   return BigInt(rows[0]?.txid ?? '0');
 }
