@@ -8,5 +8,6 @@ export { createCleanupRules } from './cleanup-rules.js';
 export type { CleanupRules } from './cleanup-rules.js';
 export { markArchival, untaggedDeleteGroups } from './delete-groups.js';
 export type { DeleteGroup } from './delete-groups.js';
+export { deletesPastRetention } from './retention-judge.js';
 export { deleteOf, waitingChangeOf } from './waiting-change.js';
 export type { WaitingChange } from './waiting-change.js';

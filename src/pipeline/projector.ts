@@ -1,4 +1,10 @@
-import { markArchival, untaggedDeleteGroups, waitingChangeOf, type CleanupRules } from '../cleanup/index.js';
+import {
+  deletesPastRetention,
+  markArchival,
+  untaggedDeleteGroups,
+  waitingChangeOf,
+  type CleanupRules,
+} from '../cleanup/index.js';
 import { decodeRecord, isRowEvent, type ChangeEvent, type RowEvent, type Truncate } from '../decode/index.js';
 import { ErrorCode, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
@@ -78,16 +84,14 @@ export function createProjector({ models, store, logger, cleanup }: ProjectorDep
   /** Marks the archiver's deletes (by replication origin) and those past a declared retention. */
   async function recogniseArchival(events: readonly RowEvent[]): Promise<FoldEvent[]> {
     const byOrigin = (event: RowEvent) => event.source.origin !== null && origins.has(event.source.origin);
-    const pastRetention = new Set<FoldEvent>();
+    const pastRetention = new Set<RowEvent>();
     for (const [table, judge] of retentionJudges) {
-      const deletes = events.filter((e) => e.kind === 'delete' && e.table === table && !byOrigin(e));
-      if (deletes.length === 0) continue;
-      const state = await store.readModelState(judge, [...new Set(deletes.map((e) => e.rowKey))]);
-      for (const event of deletes) {
-        const memory = state.rows.get(event.rowKey)?.memory ?? null;
-        if (memory && judge.isPastArchivalRetention(memory, event.source.commitTimeMs))
-          pastRetention.add(event);
-      }
+      const deleted = events.filter((e) => e.kind === 'delete' && e.table === table && !byOrigin(e));
+      if (deleted.length === 0) continue;
+      const state = await store.readModelState(judge, [...new Set(deleted.map((e) => e.rowKey))]);
+      const stored = (rowKey: string) => state.rows.get(rowKey)?.memory ?? null;
+      for (const event of deletesPastRetention(events, judge, stored, (e) => !byOrigin(e)))
+        pastRetention.add(event);
     }
     return markArchival(events, (event) => byOrigin(event) || pastRetention.has(event));
   }

@@ -30,6 +30,10 @@ export function startReadout(
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // A test or benchmark that dies must not leave a projector consuming behind it.
+  const orphanGuard = () => child.kill('SIGKILL');
+  process.once('exit', orphanGuard);
+  void exited.then(() => process.off('exit', orphanGuard));
   return {
     name,
     async stop(signal = 'SIGTERM') {
