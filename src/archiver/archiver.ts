@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
+import { createPacing } from './pacing.js';
 import { quoteColumn, quoteTable, readTableShape, rowKeyExpression, type TableShape } from './table-shape.js';
 
 export interface ArchivePlan {
@@ -8,7 +9,7 @@ export interface ArchivePlan {
   readonly column: string;
   readonly olderThanMs: number;
   readonly batchSize: number;
-  /** Wait before the next batch while the projector is further behind than this. */
+  /** Live changes committed during the purge should be applied within about this (see pacing.ts). */
   readonly maxLagMs: number;
   /** Where the rows go (created like the table when missing); children go to "<child>_archive". */
   readonly archiveTable: string;
@@ -50,7 +51,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Archives rows in batches, one transaction each: the rows (and their ON DELETE CASCADE children)
  * are copied to the archive tables and deleted together, under a replication origin that tells the
  * projector these deletes are archival. A batch is all or nothing, so an interrupted run loses and
- * duplicates nothing, and running again resumes. It waits while the projector lags.
+ * duplicates nothing, and running again resumes. It paces itself on how long the projector takes
+ * to apply its batches (see pacing.ts), so live changes behind them wait at most about the bound.
  */
 export function createArchiver({ client, applied }: ArchiverDeps) {
   async function cutoffOf(plan: ArchivePlan): Promise<string> {
@@ -193,17 +195,22 @@ export function createArchiver({ client, applied }: ArchiverDeps) {
           waiting,
         };
       };
+      const pacing = createPacing(plan.maxLagMs);
       /** How far behind the projector is on the archiver's own batches (ms), after dropping applied ones. */
       const lag = async (): Promise<number | null> => {
         if (!applied) return null;
-        while (unconfirmed.length > 0 && (await applied(unconfirmed[0]?.keys ?? []))) unconfirmed.shift();
+        while (unconfirmed.length > 0 && (await applied(unconfirmed[0]?.keys ?? []))) {
+          pacing.applied(Date.now() - (unconfirmed.shift()?.committedAt ?? Date.now()));
+        }
         return unconfirmed.length === 0 ? 0 : Date.now() - (unconfirmed[0]?.committedAt ?? Date.now());
       };
+      const mustWait = (behind: number | null) =>
+        behind !== null && (behind > plan.maxLagMs || unconfirmed.length >= pacing.window);
       while (!shouldStop()) {
         let behind = await lag();
-        while (behind !== null && behind > plan.maxLagMs && !shouldStop()) {
+        while (mustWait(behind) && !shouldStop()) {
           onProgress(progress(behind, true));
-          await sleep(100);
+          await sleep(50);
           behind = await lag();
         }
         if (shouldStop()) break;

@@ -13,7 +13,7 @@ const USAGE = `readout archive --table public.orders --older-than 90d [options]
   batch; running the same command again resumes.
   --column NAME          the timestamp column that says how old a row is (created_at)
   --batch-size N         rows per transaction (1000)
-  --max-lag 2000ms|2s    wait while the projector is further behind than this (2s)
+  --max-lag 2000ms|2s    keep live changes applied within about this while purging (2s)
   --archive-table NAME   where the rows go ("<table>_archive", created when missing)
   --origin NAME          replication origin to tag with (the first of READOUT_ARCHIVE_ORIGINS)
   --dry-run              say what would be archived, change nothing
