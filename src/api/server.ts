@@ -7,6 +7,7 @@ import { WebSocketServer } from 'ws';
 import type { Logger } from '../log/logger.js';
 import type { ApiContext } from './context.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
+import { createApiMetrics } from './metrics.js';
 import { buildSchema } from './schema.js';
 
 export interface ApiDeps {
@@ -26,9 +27,10 @@ const GRAPHQL_PATH = '/graphql';
 /** ws accepts 100 MiB messages by default; GraphQL operations are small. */
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 
-/** The GraphQL API: Query over HTTP and Subscription over graphql-ws, same port and path. */
+/** The GraphQL API: Query over HTTP and Subscription over graphql-ws, same port and path; /healthz and /metrics beside. */
 export function createApi({ context, host, port, logger }: ApiDeps): Api {
   const schema = buildSchema();
+  const metrics = createApiMetrics({ guard: context.guard });
   const apollo = new ApolloServer<ApiContext>({ schema, plugins: [ApolloServerPluginLandingPageDisabled()] });
   let server: Server | undefined;
   let wss: WebSocketServer | undefined;
@@ -42,6 +44,16 @@ export function createApi({ context, host, port, logger }: ApiDeps): Api {
         const url = new URL(request.url ?? '/', 'http://localhost');
         if (url.pathname === '/healthz') {
           response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+          return;
+        }
+        if (url.pathname === '/metrics') {
+          metrics.render().then(
+            (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
+            (error: unknown) => {
+              logger.error({ err: error }, 'metrics could not be collected');
+              response.writeHead(503, { 'content-type': 'text/plain' }).end('metrics unavailable\n');
+            },
+          );
           return;
         }
         if (url.pathname !== GRAPHQL_PATH) {

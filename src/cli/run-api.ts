@@ -7,7 +7,7 @@ import { loadModels } from './wiring.js';
 
 export const apiCommand: Command = {
   name: 'api',
-  summary: 'serve GraphQL on /graphql (HTTP and graphql-ws) and /healthz',
+  summary: 'serve GraphQL on /graphql (HTTP and graphql-ws), /healthz and /metrics',
   usage: 'readout api\n  Listens on READOUT_API_HOST:READOUT_API_PORT until SIGTERM/SIGINT.',
   async run(config) {
     const logger = createLogger(config.logLevel, 'api');

@@ -127,6 +127,16 @@ async function release(heldId: string, as: 'archive' | 'retract'): Promise<void>
   expect(result.code).toBe(0);
 }
 
+/** The held-change lines of the API's Prometheus metrics. */
+async function heldMetrics(): Promise<{ changes: string | undefined; rows: string | undefined }> {
+  const text = await (await fetch(apiUrl.replace('/graphql', '/metrics'))).text();
+  const lines = text.split('\n');
+  return {
+    changes: lines.find((line) => line.startsWith('readout_held_changes{')),
+    rows: lines.find((line) => line.startsWith('readout_held_rows{')),
+  };
+}
+
 function startProjector(): ReadoutProcess {
   return startReadout(`${id}-projector`, 'projector', env);
 }
@@ -228,7 +238,13 @@ describe('cleanups never drain a dashboard', () => {
         heldSince: expect.any(String) as string,
       },
     ]);
+    // What monitoring sees: Prometheus gauges on the API's /metrics.
+    expect(await heldMetrics()).toEqual({
+      changes: 'readout_held_changes{table="public.orders",kind="deletes"} 1',
+      rows: 'readout_held_rows{table="public.orders"} 1500',
+    });
     await release(held?.id ?? '', 'archive');
+    expect(await heldMetrics()).toEqual({ changes: undefined, rows: undefined });
     expect(await views('keep')).toEqual(pick(before, 'keep'));
     await settle();
     await expectModelsEqualSql(store, db);
