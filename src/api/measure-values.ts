@@ -3,7 +3,7 @@ import type { MeasureDefinition } from '../definitions/index.js';
 import type { GroupState } from '../store/index.js';
 
 /** sum / n rounded half away from zero, in the same units. */
-function roundedQuotient(sum: bigint, n: bigint): bigint {
+export function roundedQuotient(sum: bigint, n: bigint): bigint {
   const negative = sum < 0n;
   const magnitude = negative ? -sum : sum;
   const quotient = (magnitude * 2n + n) / (2n * n);

@@ -1,12 +1,42 @@
 import { GraphQLError } from 'graphql';
 import type { CompiledModel } from '../projection/index.js';
 import type { ModelSnapshot } from '../store/index.js';
+import { QueryRejected, runAdHocQuery } from './ad-hoc-query.js';
 import type { ApiContext } from './context.js';
-import type { Resolvers, StatusTotal } from './generated/resolvers-types.js';
+import {
+  amountBandsView,
+  openOrdersView,
+  productSalesView,
+  revenueByHourView,
+  shippedPerMinuteView,
+  topCustomersView,
+} from './dashboard-views.js';
+import type { QueryAggregateArgs, Resolvers, StatusTotal } from './generated/resolvers-types.js';
 import { measureText } from './measure-values.js';
+import { readModelInfo } from './read-model-info.js';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
 
-const ORDERS_BY_STATUS = 'orders_by_status';
+/** The demo dashboard's read models (readmodels/*.yaml), by the typed field that serves each. */
+const MODELS = {
+  ordersByStatus: 'orders_by_status',
+  revenueByHour: 'revenue_by_hour',
+  topCustomers: 'revenue_by_customer',
+  ordersShippedPerMinute: 'orders_shipped_per_minute',
+  openOrders: 'open_orders',
+  ordersByAmountBand: 'orders_by_amount_band',
+  itemsByProduct: 'items_by_product',
+} as const;
+
+const MAX_AGGREGATE_ROWS = 1000;
+
+/** A snapshot no change has reached: subscriptions check their arguments against it first. */
+const EMPTY: ModelSnapshot = {
+  model: '',
+  version: 0n,
+  buckets: [],
+  source: { lsn: null, txId: null, commitTimeMs: null },
+  appliedAtMs: null,
+};
 
 function isoFromMs(ms: string | null): string | null {
   return ms === null ? null : new Date(Number(ms)).toISOString();
@@ -22,19 +52,69 @@ function requireModel(context: ApiContext, name: string): CompiledModel {
   return model;
 }
 
-function measureOf(model: CompiledModel, name: string) {
-  const measure = model.definition.measures.find((m) => m.name === name);
-  if (!measure) throw new GraphQLError(`read model "${model.name}" has no measure "${name}"`);
-  return measure;
+/** Runs a view; a rejected argument becomes a precise GraphQL error naming it. */
+function answer<T>(compute: () => T): T {
+  try {
+    return compute();
+  } catch (error) {
+    if (error instanceof QueryRejected)
+      throw new GraphQLError(error.message, {
+        extensions: { code: 'BAD_USER_INPUT', argumentName: error.argument },
+      });
+    throw error;
+  }
+}
+
+function instant(text: string | null | undefined, argument: string): number | null {
+  if (text === null || text === undefined) return null;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new QueryRejected(`${argument} must be an ISO-8601 instant, got "${text}"`, argument);
+  return ms;
+}
+
+function aggregate(context: ApiContext, snapshot: ModelSnapshot, args: QueryAggregateArgs) {
+  const model = requireModel(context, args.readModel);
+  return answer(() => {
+    const limit = args.limit ?? 100;
+    if (limit < 1 || limit > MAX_AGGREGATE_ROWS)
+      throw new QueryRejected(`limit must be between 1 and ${MAX_AGGREGATE_ROWS}, got ${limit}`, 'limit');
+    const result = runAdHocQuery(model.definition, snapshot, {
+      where:
+        args.where?.map((filter) => ({ dimension: filter.dimension, in: filter.in.map((v) => v ?? null) })) ??
+        [],
+      fromMs: instant(args.from, 'from'),
+      toMs: instant(args.to, 'to'),
+      granularity: args.granularity ? (args.granularity.toLowerCase() as 'minute' | 'hour' | 'day') : null,
+      timeZone: args.timeZone ?? null,
+      groupBy: args.groupBy ?? null,
+      measures: args.measures ?? null,
+      orderBy:
+        args.orderBy?.map((order) => ({ by: order.by, descending: order.direction === 'DESC' })) ?? null,
+      limit,
+    });
+    return {
+      readModel: model.name,
+      totalRows: result.totalRows,
+      rows: result.rows.map((row) => ({
+        time: row.time && { start: new Date(row.time.startMs).toISOString(), local: row.time.label },
+        dimensions: [...row.dimensions],
+        measures: row.measures.map((m) => ({ ...m, type: m.type.toUpperCase() as Uppercase<typeof m.type> })),
+      })),
+      freshness: snapshot,
+    };
+  });
 }
 
 /** One entry per status of the orders_by_status model, sorted by status. */
 function statusTotals(model: CompiledModel, snapshot: ModelSnapshot): StatusTotal[] {
-  const groups = snapshot.buckets[0]?.groups ?? [];
-  const [orders, revenue, average] = ['orders', 'revenue', 'average_amount'].map((name) =>
-    measureOf(model, name),
-  );
-  return groups
+  const measure = (name: string) => {
+    const found = model.definition.measures.find((m) => m.name === name);
+    if (!found) throw new GraphQLError(`read model "${model.name}" has no measure "${name}"`);
+    return found;
+  };
+  const [orders, revenue, average] = ['orders', 'revenue', 'average_amount'].map(measure);
+  return (snapshot.buckets[0]?.groups ?? [])
     .map((group) => ({
       status: group.group[0] ?? '',
       count: (orders && measureText(orders, group)) ?? '0',
@@ -44,13 +124,56 @@ function statusTotals(model: CompiledModel, snapshot: ModelSnapshot): StatusTota
     .sort((a, b) => (a.status < b.status ? -1 : a.status > b.status ? 1 : 0));
 }
 
-export const resolvers: Resolvers = {
+/**
+ * The answer of each dashboard field from one snapshot of its model; the same function serves the
+ * query (reading the snapshot now) and the subscription (every pushed snapshot).
+ */
+type View<Args> = (model: CompiledModel, snapshot: ModelSnapshot, args: Args, context: ApiContext) => unknown;
+
+const views = {
+  ordersByStatus: (_model, snapshot) => snapshot,
+  revenueByHour: (model, snapshot, args: { day?: string | null; timeZone?: string | null }, context) =>
+    answer(() => revenueByHourView(model.definition, snapshot, args, context.now())),
+  topCustomers: (model, snapshot, args: { limit?: number | null }) =>
+    answer(() => topCustomersView(model.definition, snapshot, args.limit ?? 10)),
+  ordersShippedPerMinute: (model, snapshot, args: { lastMinutes?: number | null }, context) =>
+    answer(() => shippedPerMinuteView(model.definition, snapshot, args.lastMinutes ?? 60, context.now())),
+  openOrders: (model, snapshot) => openOrdersView(model.definition, snapshot),
+  ordersByAmountBand: (model, snapshot) => amountBandsView(model.definition, snapshot),
+  itemsByProduct: (model, snapshot) => productSalesView(model.definition, snapshot),
+} satisfies Record<keyof typeof MODELS, View<never>>;
+
+type Field = keyof typeof MODELS;
+
+function query<F extends Field>(field: F) {
+  return async (_parent: unknown, args: Parameters<(typeof views)[F]>[2], context: ApiContext) => {
+    const model = requireModel(context, MODELS[field]);
+    const view = views[field] as View<typeof args>;
+    return view(model, await context.store.readSnapshot(model), args, context);
+  };
+}
+
+function subscription<F extends Field>(field: F) {
+  const view = views[field] as View<unknown>;
+  return {
+    subscribe: (_parent: unknown, args: unknown, context: ApiContext) => {
+      const model = requireModel(context, MODELS[field]);
+      view(model, EMPTY, args, context); // refuses bad arguments before subscribing
+      return context.live.watch(model.name);
+    },
+    resolve: (snapshot: ModelSnapshot, args: unknown, context: ApiContext) =>
+      view(requireModel(context, MODELS[field]), snapshot, args, context),
+  };
+}
+
+const fields = Object.keys(MODELS) as Field[];
+
+export const resolvers = {
   Decimal: DecimalScalar,
   BigInt: BigIntScalar,
   DateTime: DateTimeScalar,
   Query: {
-    ordersByStatus: (_parent, _args, context) =>
-      context.store.readSnapshot(requireModel(context, ORDERS_BY_STATUS)),
+    ...Object.fromEntries(fields.map((field) => [field, query(field)])),
     heldChanges: async (_parent, _args, context) =>
       (await context.guard?.listHeld())?.map((change) => ({
         id: change.id,
@@ -59,18 +182,24 @@ export const resolvers: Resolvers = {
         rows: change.rows,
         heldSince: new Date(change.heldAtMs).toISOString(),
       })) ?? [],
+    readModels: (_parent, _args, context) => [...context.models.values()].map(readModelInfo),
+    aggregate: async (_parent, args, context) =>
+      aggregate(context, await context.store.readSnapshot(requireModel(context, args.readModel)), args),
   },
   Subscription: {
-    ordersByStatus: {
-      subscribe: (_parent, _args, context) => {
-        requireModel(context, ORDERS_BY_STATUS);
-        return context.live.watch(ORDERS_BY_STATUS);
+    ...Object.fromEntries(fields.map((field) => [field, subscription(field)])),
+    aggregate: {
+      subscribe: (_parent, args, context) => {
+        aggregate(context, EMPTY, args); // refuses bad arguments before subscribing
+        return context.live.watch(args.readModel);
       },
-      resolve: (snapshot: ModelSnapshot) => snapshot,
+      resolve: (snapshot: ModelSnapshot, args: QueryAggregateArgs, context: ApiContext) =>
+        aggregate(context, snapshot, args),
     },
   },
   OrdersByStatus: {
-    groups: (snapshot, _args, context) => statusTotals(requireModel(context, ORDERS_BY_STATUS), snapshot),
+    groups: (snapshot, _args, context) =>
+      statusTotals(requireModel(context, MODELS.ordersByStatus), snapshot),
     freshness: (snapshot) => snapshot,
   },
   Freshness: {
@@ -84,4 +213,4 @@ export const resolvers: Resolvers = {
         ? null
         : String(Math.max(0, context.now() - Number(snapshot.source.commitTimeMs))),
   },
-};
+} as Resolvers;

@@ -3,14 +3,12 @@
  * Kafka → projector process → Redis → API process → GraphQL over HTTP and graphql-ws.
  * The oracle is SQL itself: the API must equal a GROUP BY over the orders table, exactly.
  */
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
-import { freePort } from '../support/free-port.js';
 import { markerTxId } from '../support/model-checks.js';
 import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
-import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
+import { startPipeline, type Pipeline } from '../support/pipeline.js';
 
 interface Group {
   status: string;
@@ -25,7 +23,7 @@ const SELECTION = '{ ordersByStatus { groups { status count revenue } freshness 
 const MIX = { inserts: 5, updates: 4, deletes: 2 };
 const pgUrl = process.env.READOUT_PG_URL ?? '';
 let db: pg.Client;
-const running: ReadoutProcess[] = [];
+const pipelines: Pipeline[] = [];
 
 async function sqlGroups(): Promise<Group[]> {
   const { rows } = await db.query<Group>(
@@ -53,32 +51,6 @@ async function waitCaughtUp(apiUrl: string, txId: bigint, timeoutMs = 120_000): 
   }
 }
 
-/** A projector and an API with their own consumer group and Redis key prefix. */
-async function startPipeline(label: string) {
-  const id = `${label}-${randomUUID().slice(0, 8)}`;
-  const port = await freePort();
-  const env = { READOUT_CONSUMER_GROUP: id, READOUT_KEY_PREFIX: id, READOUT_API_PORT: String(port) };
-  const startProjector = (name: string) => {
-    const projector = startReadout(`${id}-${name}`, 'projector', env);
-    running.push(projector);
-    return projector;
-  };
-  const projector = startProjector('projector');
-  const api = startReadout(`${id}-api`, 'api', env);
-  running.push(api);
-  const apiUrl = `http://127.0.0.1:${port}/graphql`;
-  for (let attempt = 0; ; attempt += 1) {
-    const healthy = await fetch(apiUrl.replace('/graphql', '/healthz')).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (healthy) break;
-    if (attempt > 150) throw new Error('API did not start');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { apiUrl, projector, startProjector };
-}
-
 function expectVersionsIncreasing(received: OrdersByStatus[]): void {
   const versions = received.map((value) => BigInt(value.ordersByStatus.freshness.version));
   for (let i = 1; i < versions.length; i += 1) expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? -1n);
@@ -92,13 +64,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(running.map((process) => process.stop()));
+  await Promise.all(pipelines.map((pipeline) => pipeline.stop()));
   await db?.end();
 });
 
 describe('orders by status, end to end', () => {
   it('equals SQL exactly after a mixed workload, and a subscriber saw every version in order', async () => {
-    const { apiUrl } = await startPipeline('mixed');
+    const pipeline = await startPipeline('mixed');
+    pipelines.push(pipeline);
+    const { apiUrl } = pipeline;
     const subscription = subscribeWs<OrdersByStatus>(apiUrl, `subscription ${SELECTION}`);
     await subscription.until(() => true, 30_000); // the current value comes first
 
@@ -122,7 +96,9 @@ describe('orders by status, end to end', () => {
   });
 
   it('still equals SQL exactly when the projector is killed mid-workload and restarted', async () => {
-    const { apiUrl, projector, startProjector } = await startPipeline('killed');
+    const pipeline = await startPipeline('killed');
+    pipelines.push(pipeline);
+    const { apiUrl, projector, startProjector } = pipeline;
     await writeWorkload(150, 7);
     // Kill it once it has applied part of the stream, not before it started.
     const deadline = Date.now() + 60_000;
