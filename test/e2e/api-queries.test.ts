@@ -1,0 +1,279 @@
+/**
+ * The GraphQL API end to end on the real stack: after a workload written with SQL, every typed
+ * dashboard query and ad hoc aggregates equal their SQL oracles, subscriptions push the current
+ * value then newer versions, freshness is consistent with the source, and bad arguments get
+ * precise errors on both transports.
+ */
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRandom, runOperation } from '../../src/demo/workload.js';
+import type { ReadModelStore } from '../../src/store/index.js';
+import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
+import { connectToStack, markerTxId, waitAllApplied } from '../support/model-checks.js';
+import { startPipeline, type Pipeline } from '../support/pipeline.js';
+
+let db: pg.Client;
+let store: ReadModelStore;
+let pipeline: Pipeline;
+
+type Row = Record<string, string | null>;
+async function sql(text: string, values: unknown[] = []): Promise<Row[]> {
+  return (await db.query<Row>(text, values)).rows;
+}
+
+async function writeAndSettle(operations: number, seed: number): Promise<void> {
+  const random = createRandom(seed);
+  for (let i = 0; i < operations; i += 1)
+    await runOperation(db, random, { inserts: 6, updates: 3, deletes: 1 });
+  await waitAllApplied(store, await markerTxId(db));
+}
+
+/** The raw GraphQL response (data and errors), over HTTP. */
+async function post(
+  query: string,
+): Promise<{ data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> }> {
+  const response = await fetch(pipeline.apiUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json' },
+    body: JSON.stringify({ query }),
+  });
+  return (await response.json()) as {
+    data?: unknown;
+    errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+  };
+}
+
+beforeAll(async () => {
+  pipeline = await startPipeline('api');
+  ({ db, store } = await connectToStack(pipeline.id));
+  await writeAndSettle(150, 71);
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await store?.quit();
+  await db?.end();
+});
+
+describe('GraphQL API on the real stack', () => {
+  it('answers every typed dashboard query exactly as SQL does', async () => {
+    const [{ day } = { day: '' }] = await sql(
+      `SELECT to_char(now() AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') AS day`,
+    );
+    const answer = await queryHttp<{
+      revenueByHour: {
+        day: string;
+        hours: Array<{ hour: { start: string }; orders: string; revenue: string }>;
+        total: string;
+      };
+      topCustomers: { customers: Array<{ rank: number; customer: string; revenue: string; orders: string }> };
+      openOrders: { count: string; value: string; largest: string | null; smallest: string | null };
+      ordersByAmountBand: { bands: Array<{ band: string; orders: string; customers: string }> };
+      itemsByProduct: { products: Array<Record<string, string | null>> };
+    }>(
+      pipeline.apiUrl,
+      `query ($day: String) {
+        revenueByHour(day: $day, timeZone: "Europe/Berlin") { day hours { hour { start } orders revenue } total }
+        topCustomers(limit: 5) { customers { rank customer revenue orders } }
+        openOrders { count value largest smallest }
+        ordersByAmountBand { bands { band orders customers } }
+        itemsByProduct { products { product quantity lines orders highestUnitPrice } }
+      }`,
+      { day },
+    );
+
+    const dayStart = `(date_trunc('day', now() AT TIME ZONE 'Europe/Berlin') AT TIME ZONE 'Europe/Berlin')`;
+    const hours = await sql(
+      `SELECT to_char(date_trunc('hour', created_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.000"Z"') AS start,
+              count(*)::text AS orders, sum(amount)::text AS revenue
+       FROM orders WHERE status <> 'cancelled' AND created_at >= ${dayStart} AND created_at < ${dayStart} + interval '1 day'
+       GROUP BY 1 ORDER BY 1`,
+    );
+    expect(answer.revenueByHour.day).toBe(day);
+    expect(
+      answer.revenueByHour.hours.map((h) => ({ start: h.hour.start, orders: h.orders, revenue: h.revenue })),
+    ).toEqual(hours);
+    const [total] = await sql(
+      `SELECT coalesce(sum(amount), 0.00)::text AS total FROM orders
+       WHERE status <> 'cancelled' AND created_at >= ${dayStart} AND created_at < ${dayStart} + interval '1 day'`,
+    );
+    expect(answer.revenueByHour.total).toBe(total?.total);
+
+    // Redis ranks equal totals by group text descending; the demo's amounts make ties unlikely.
+    const top = await sql(
+      `SELECT customer, sum(amount)::text AS revenue, count(*)::text AS orders FROM orders
+       WHERE status <> 'cancelled' GROUP BY customer ORDER BY sum(amount) DESC, customer DESC LIMIT 5`,
+    );
+    expect(answer.topCustomers.customers).toEqual(top.map((row, index) => ({ rank: index + 1, ...row })));
+
+    const [open] = await sql(
+      `SELECT count(*)::text AS count, coalesce(sum(amount), 0.00)::text AS value, max(amount)::text AS largest,
+              min(amount)::text AS smallest FROM orders WHERE status IN ('pending', 'paid')`,
+    );
+    expect(answer.openOrders).toEqual(open);
+
+    const bands = await sql(
+      `SELECT CASE WHEN amount < 50 THEN '<50' WHEN amount < 200 THEN '50..200' WHEN amount < 1000 THEN '200..1000' ELSE '>=1000' END AS band,
+              count(*)::text AS orders, count(DISTINCT customer)::text AS customers
+       FROM orders GROUP BY 1 ORDER BY min(amount)`,
+    );
+    expect(answer.ordersByAmountBand.bands).toEqual(bands);
+
+    const products = await sql(
+      `SELECT product, sum(quantity)::text AS quantity, count(*)::text AS lines, count(DISTINCT order_id)::text AS orders,
+              max(unit_price)::text AS "highestUnitPrice"
+       FROM order_items GROUP BY product ORDER BY product`,
+    );
+    expect(answer.itemsByProduct.products).toEqual(products);
+  });
+
+  it('answers ad hoc aggregates as SQL does, and lists every read model', async () => {
+    const answer = await queryHttp<{
+      readModels: Array<{
+        name: string;
+        dimensions: Array<{ name: string }>;
+        measures: Array<{ name: string }>;
+      }>;
+      byDay: {
+        rows: Array<{
+          time: { local: string };
+          measures: Array<{ name: string; integer: string | null; decimal: string | null }>;
+        }>;
+      };
+      paidOrShipped: {
+        rows: Array<{
+          dimensions: unknown[];
+          measures: Array<{ name: string; integer: string | null; decimal: string | null }>;
+        }>;
+        freshness: { sourceCommitTime: string; lagMs: string };
+      };
+      topByRevenue: { rows: Array<{ dimensions: Array<{ value: string }> }>; totalRows: number };
+    }>(
+      pipeline.apiUrl,
+      `{
+        readModels { name dimensions { name } measures { name } }
+        byDay: aggregate(readModel: "revenue_by_hour", granularity: DAY, measures: ["orders", "revenue"]) {
+          rows { time { local } measures { name integer decimal } }
+        }
+        paidOrShipped: aggregate(readModel: "orders_by_status", where: [{ dimension: "status", in: ["paid", "shipped"] }], groupBy: [], measures: ["orders", "revenue", "average_amount"]) {
+          rows { dimensions { name } measures { name integer decimal } }
+          freshness { sourceCommitTime lagMs }
+        }
+        topByRevenue: aggregate(readModel: "revenue_by_customer", orderBy: [{ by: "revenue", direction: DESC }, { by: "customer", direction: DESC }], limit: 3) {
+          rows { dimensions { value } } totalRows
+        }
+      }`,
+    );
+    expect(answer.readModels.map((m) => m.name).sort()).toEqual([
+      'items_by_product',
+      'open_orders',
+      'orders_by_amount_band',
+      'orders_by_status',
+      'orders_shipped_per_minute',
+      'revenue_by_customer',
+      'revenue_by_hour',
+    ]);
+
+    const days = await sql(
+      `SELECT to_char(date_trunc('day', created_at, 'Europe/Berlin') AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') AS day,
+              count(*)::text AS orders, sum(amount)::text AS revenue
+       FROM orders WHERE status <> 'cancelled' AND created_at > now() - interval '35 days' GROUP BY 1 ORDER BY 1`,
+    );
+    expect(
+      answer.byDay.rows.map((row) => ({
+        day: row.time.local.slice(0, 10),
+        orders: row.measures[0]?.integer,
+        revenue: row.measures[1]?.decimal,
+      })),
+    ).toEqual(days);
+
+    const [paid] = await sql(
+      `SELECT count(*)::text AS orders, sum(amount)::text AS revenue, round(avg(amount), 2)::text AS average
+       FROM orders WHERE status IN ('paid', 'shipped')`,
+    );
+    expect(answer.paidOrShipped.rows).toEqual([
+      {
+        dimensions: [],
+        measures: [
+          { name: 'orders', integer: paid?.orders, decimal: null },
+          { name: 'revenue', integer: null, decimal: paid?.revenue },
+          { name: 'average_amount', integer: null, decimal: paid?.average },
+        ],
+      },
+    ]);
+    // Freshness: as of a commit that happened, not in the future; the lag is measured from it.
+    const commit = Date.parse(answer.paidOrShipped.freshness.sourceCommitTime);
+    expect(commit).toBeLessThanOrEqual(Date.now());
+    expect(Number(answer.paidOrShipped.freshness.lagMs)).toBeGreaterThanOrEqual(0);
+
+    const customers = await sql(
+      `SELECT customer FROM orders WHERE status <> 'cancelled' GROUP BY customer ORDER BY sum(amount) DESC, customer DESC`,
+    );
+    expect(answer.topByRevenue.totalRows).toBe(customers.length);
+    expect(answer.topByRevenue.rows.map((row) => row.dimensions[0]?.value)).toEqual(
+      customers.slice(0, 3).map((row) => row.customer),
+    );
+  });
+
+  it('pushes the current value first, then the version with a new order', async () => {
+    const query = `subscription {
+      aggregate(readModel: "orders_by_status", groupBy: [], measures: ["orders"]) {
+        rows { measures { integer } } freshness { version }
+      }
+    }`;
+    type Pushed = {
+      aggregate: { rows: Array<{ measures: Array<{ integer: string }> }>; freshness: { version: string } };
+    };
+    const subscription = subscribeWs<Pushed>(pipeline.apiUrl, query);
+    const count = async () => (await sql('SELECT count(*)::text AS n FROM orders'))[0]?.n;
+    const first = await subscription.until(() => true, 30_000);
+    expect(first.aggregate.rows[0]?.measures[0]?.integer).toBe(await count());
+    await db.query(`INSERT INTO orders (customer, status, amount) VALUES ('subscriber-check', 'paid', 5.00)`);
+    const expected = await count();
+    const later = await subscription.until(
+      (value) => value.aggregate.rows[0]?.measures[0]?.integer === expected,
+      30_000,
+    );
+    expect(BigInt(later.aggregate.freshness.version)).toBeGreaterThan(
+      BigInt(first.aggregate.freshness.version),
+    );
+    await subscription.close();
+  });
+
+  it('refuses bad arguments with a precise error naming the argument, on HTTP and on WebSocket', async () => {
+    const cases: Array<[string, string, RegExp]> = [
+      [
+        'aggregate(readModel: "orders_by_status", groupBy: ["colour"]) { totalRows }',
+        'groupBy',
+        /no dimension \W*colour/,
+      ],
+      [
+        'aggregate(readModel: "orders_by_amount_band", groupBy: []) { totalRows }',
+        'measures',
+        /distinct count/,
+      ],
+      [
+        'aggregate(readModel: "revenue_by_hour", granularity: MINUTE) { totalRows }',
+        'granularity',
+        /no finer/,
+      ],
+      ['aggregate(readModel: "orders_by_status", limit: 1001) { totalRows }', 'limit', /between 1 and 1000/],
+      ['topCustomers(limit: 11) { customers { rank } }', 'limit', /between 1 and 10/],
+      ['revenueByHour(day: "2026-13-01") { total }', 'day', /date like/],
+      ['revenueByHour(timeZone: "Mars/Olympus") { total }', 'timeZone', /IANA zone/],
+    ];
+    for (const [field, argument, message] of cases) {
+      const response = await post(`{ ${field} }`);
+      expect(response.errors?.[0]?.message).toMatch(message);
+      expect(response.errors?.[0]?.extensions).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        argumentName: argument,
+      });
+      const subscription = subscribeWs(pipeline.apiUrl, `subscription { ${field} }`);
+      await expect(subscription.until(() => true, 10_000)).rejects.toThrow(message);
+      await subscription.close();
+    }
+    const unknown = await post('{ aggregate(readModel: "nope") { totalRows } }');
+    expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'READ_MODEL_UNDEFINED' });
+  });
+});
