@@ -21,6 +21,11 @@ export READOUT_KAFKA_CONTROLLER_PORT="${READOUT_KAFKA_CONTROLLER_PORT:-19093}"
 export READOUT_CONNECT_PORT="${READOUT_CONNECT_PORT:-18083}"
 export READOUT_API_PORT="${READOUT_API_PORT:-4000}"
 
+# The local stack is a demo on 127.0.0.1: no API keys, and introspection on for GraphiQL. Elsewhere
+# the API requires READOUT_API_KEYS and hides its schema (see README, "API safety").
+export READOUT_API_AUTH="${READOUT_API_AUTH:-off}"
+export READOUT_API_INTROSPECTION="${READOUT_API_INTROSPECTION:-on}"
+
 export READOUT_TOPIC_PREFIX="${READOUT_TOPIC_PREFIX:-readout}"
 export READOUT_CONNECTOR_FILE="${READOUT_CONNECTOR_FILE:-$READOUT_ROOT/stack/connector/orders-connector.json}"
 

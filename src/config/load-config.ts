@@ -5,6 +5,20 @@ const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port');
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().min(1000).max(600_000);
 const identifier = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
+const limit = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list (empty when unset), each item checked by `item`. */
+function list(item: z.ZodType<string, string>) {
+  return z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== ''),
+    )
+    .pipe(z.array(item));
+}
 
 /**
  * Every environment variable Readout reads, its default, and what it must look like.
@@ -45,7 +59,32 @@ const schema = z.object({
     ),
   READOUT_ROW_CACHE_ROWS: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // The API's safety (docs/api-safety.md): on unless switched off, as for the local demo stack.
+  READOUT_API_AUTH: z.enum(['keys', 'off']).default('keys'),
+  READOUT_API_KEYS: list(z.string().min(16, 'API keys of at least 16 characters')),
+  READOUT_API_INTROSPECTION: z.enum(['on', 'off']).default('off'),
+  READOUT_API_MAX_DEPTH: limit(1, 100).default(10),
+  READOUT_API_MAX_ALIASES: limit(0, 1000).default(30),
+  READOUT_API_MAX_TOKENS: limit(10, 100_000).default(2000),
+  READOUT_API_MAX_COST: limit(1, 100_000).default(500),
+  READOUT_API_MAX_SUBSCRIPTIONS_PER_SOCKET: limit(1, 10_000).default(25),
+  READOUT_API_MAX_CONNECTIONS: limit(1, 1_000_000).default(20_000),
+  READOUT_API_ALLOWED_ORIGINS: list(z.url({ protocol: /^https?$/ })),
+  READOUT_API_SLOW_CLIENT_BYTES: limit(1024, 1 << 30).default(1 << 20),
+  READOUT_API_COALESCE_MS: limit(0, 60_000).default(100),
 });
+
+export interface ApiLimits {
+  readonly maxDepth: number;
+  readonly maxAliases: number;
+  readonly maxTokens: number;
+  /** Fields selected, fragments expanded. */
+  readonly maxCost: number;
+  readonly maxSubscriptionsPerSocket: number;
+  readonly maxConnections: number;
+  /** A socket whose unsent bytes exceed this is closed (a subscriber that does not read). */
+  readonly slowClientBytes: number;
+}
 
 export interface ReadoutConfig {
   readonly kafka: {
@@ -56,7 +95,17 @@ export interface ReadoutConfig {
     readonly topicPrefix: string;
   };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
-  readonly api: { readonly host: string; readonly port: number };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    /** Null: no authentication (the local demo). Empty: keys required but none given (the API refuses to start). */
+    readonly apiKeys: readonly string[] | null;
+    readonly introspection: boolean;
+    readonly limits: ApiLimits;
+    /** Browser origins allowed to open a WebSocket, besides the API's own. */
+    readonly allowedOrigins: readonly string[];
+    readonly coalesceMs: number;
+  };
   readonly postgres: { readonly url: string };
   /** Folder of read-model definitions (*.yaml), relative to the working directory. */
   readonly readModelsDir: string;
@@ -99,7 +148,23 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       topicPrefix: v.READOUT_TOPIC_PREFIX,
     },
     redis: { url: v.READOUT_REDIS_URL, keyPrefix: v.READOUT_KEY_PREFIX },
-    api: { host: v.READOUT_API_HOST, port: v.READOUT_API_PORT },
+    api: {
+      host: v.READOUT_API_HOST,
+      port: v.READOUT_API_PORT,
+      apiKeys: v.READOUT_API_AUTH === 'off' ? null : v.READOUT_API_KEYS,
+      introspection: v.READOUT_API_INTROSPECTION === 'on',
+      limits: {
+        maxDepth: v.READOUT_API_MAX_DEPTH,
+        maxAliases: v.READOUT_API_MAX_ALIASES,
+        maxTokens: v.READOUT_API_MAX_TOKENS,
+        maxCost: v.READOUT_API_MAX_COST,
+        maxSubscriptionsPerSocket: v.READOUT_API_MAX_SUBSCRIPTIONS_PER_SOCKET,
+        maxConnections: v.READOUT_API_MAX_CONNECTIONS,
+        slowClientBytes: v.READOUT_API_SLOW_CLIENT_BYTES,
+      },
+      allowedOrigins: v.READOUT_API_ALLOWED_ORIGINS,
+      coalesceMs: v.READOUT_API_COALESCE_MS,
+    },
     postgres: { url: v.READOUT_PG_URL },
     readModelsDir: v.READOUT_READMODELS_DIR,
     cleanup: { massDeleteRows: v.READOUT_MASS_DELETE_ROWS, archiveOrigins: v.READOUT_ARCHIVE_ORIGINS },

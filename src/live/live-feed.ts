@@ -17,6 +17,8 @@ export interface LiveFeedDeps {
   readonly logger: Logger;
   /** Waiting states per subscriber before only the newest is kept. */
   readonly queueLimit?: number;
+  /** At most one value per subscriber per this many ms (the newest is sent); 0: no coalescing. */
+  readonly coalesceMs?: number;
 }
 
 export interface LiveFeed {
@@ -34,6 +36,33 @@ export interface LiveFeed {
 export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
   const { subscriber, channelOf, readSnapshot, logger } = deps;
   const queueLimit = deps.queueLimit ?? 256;
+  const coalesceMs = deps.coalesceMs ?? 0;
+  // Per model, the newest snapshot read and the read in flight: every subscriber woken by the same
+  // notice shares one Redis read instead of each making its own.
+  const shared = new Map<
+    string,
+    { latest?: ModelSnapshot | undefined; reading?: Promise<ModelSnapshot> | undefined }
+  >();
+
+  /** A snapshot at `version` or newer, sharing reads between subscribers of the model. */
+  async function readAtLeast(model: string, version: bigint): Promise<ModelSnapshot> {
+    let entry = shared.get(model);
+    if (!entry) shared.set(model, (entry = {}));
+    const cache = entry;
+    // Bounded: a notice for a version Redis no longer has (it lost data) must not spin forever.
+    for (let attempt = 0; ; attempt += 1) {
+      if (cache.latest && cache.latest.version >= version) return cache.latest;
+      cache.reading ??= readSnapshot(model)
+        .then((snapshot) => {
+          if (!cache.latest || snapshot.version > cache.latest.version) cache.latest = snapshot;
+          return snapshot;
+        })
+        .finally(() => (cache.reading = undefined));
+      // A read that started before `version` was applied may return an older one: read again.
+      const snapshot = await cache.reading;
+      if (snapshot.version >= version || attempt >= 20) return snapshot;
+    }
+  }
   const listeners = new Map<string, Set<LatestQueue<FeedItem>>>();
   const modelOfChannel = new Map<string, string>();
   let everReady = false;
@@ -70,6 +99,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     set.delete(queue);
     if (set.size === 0) {
       listeners.delete(model);
+      shared.delete(model);
       const channel = channelOf(model);
       modelOfChannel.delete(channel);
       subscriber
@@ -82,6 +112,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     watch(model) {
       const queue = new LatestQueue<FeedItem>(queueLimit);
       let lastVersion = -1n;
+      let lastSentAt = 0;
       let started: Promise<void> | undefined;
 
       async function nextSnapshot(): Promise<IteratorResult<ModelSnapshot>> {
@@ -92,10 +123,15 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
           const item = await queue.next();
           if (item === undefined) return { done: true, value: undefined };
           if (item.kind === 'notice' && item.version <= lastVersion) continue;
+          const wait = lastSentAt + coalesceMs - Date.now();
+          if (item.kind === 'notice' && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           // Reading now gives the newest version: notices queued meanwhile are skipped (coalescing).
-          const snapshot = await readSnapshot(model);
+          // A resync reads afresh (pub/sub may have lost notices); a notice may share a read.
+          const snapshot =
+            item.kind === 'resync' ? await readSnapshot(model) : await readAtLeast(model, item.version);
           if (snapshot.version > lastVersion) {
             lastVersion = snapshot.version;
+            lastSentAt = Date.now();
             return { done: false, value: snapshot };
           }
         }

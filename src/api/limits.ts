@@ -1,0 +1,82 @@
+import {
+  GraphQLError,
+  Kind,
+  NoSchemaIntrospectionCustomRule,
+  type ASTVisitor,
+  type SelectionSetNode,
+  type ValidationContext,
+  type ValidationRule,
+} from 'graphql';
+import type { ApiLimits } from '../config/index.js';
+
+/** Depth, aliases and cost of an operation, fragments expanded (each fragment counted where spread). */
+interface Measured {
+  depth: number;
+  aliases: number;
+  fields: number;
+}
+
+function measure(
+  context: ValidationContext,
+  selectionSet: SelectionSetNode,
+  seen: ReadonlySet<string>,
+): Measured {
+  const total: Measured = { depth: 0, aliases: 0, fields: 0 };
+  for (const selection of selectionSet.selections) {
+    let inner: Measured | null = null;
+    let ownDepth = 0;
+    if (selection.kind === Kind.FIELD) {
+      total.fields += 1;
+      if (selection.alias) total.aliases += 1;
+      ownDepth = 1;
+      if (selection.selectionSet) inner = measure(context, selection.selectionSet, seen);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      inner = measure(context, selection.selectionSet, seen);
+    } else {
+      const name = selection.name.value;
+      const fragment = context.getFragment(name);
+      // A cycle is reported by the standard rules; here it simply stops.
+      if (fragment && !seen.has(name))
+        inner = measure(context, fragment.selectionSet, new Set([...seen, name]));
+    }
+    if (inner) {
+      total.aliases += inner.aliases;
+      total.fields += inner.fields;
+    }
+    total.depth = Math.max(total.depth, ownDepth + (inner?.depth ?? 0));
+  }
+  return total;
+}
+
+/**
+ * The rules that keep one request from costing the server too much, for both transports (Apollo's
+ * validation on HTTP, graphql-ws's validate on WebSocket). Tokens are limited at parse time.
+ */
+export function limitRules(limits: ApiLimits, introspection: boolean): ValidationRule[] {
+  const limitsRule: ValidationRule = (context): ASTVisitor => ({
+    OperationDefinition(node) {
+      const { depth, aliases, fields } = measure(context, node.selectionSet, new Set());
+      const refuse = (what: string, value: number, max: number, variable: string) =>
+        context.reportError(
+          new GraphQLError(`${what} ${value} exceeds the limit of ${max} (${variable})`, {
+            nodes: [node],
+            extensions: { code: 'QUERY_TOO_COMPLEX' },
+          }),
+        );
+      if (depth > limits.maxDepth) refuse('query depth', depth, limits.maxDepth, 'READOUT_API_MAX_DEPTH');
+      if (aliases > limits.maxAliases)
+        refuse('aliases', aliases, limits.maxAliases, 'READOUT_API_MAX_ALIASES');
+      if (fields > limits.maxCost)
+        refuse('query cost (fields selected)', fields, limits.maxCost, 'READOUT_API_MAX_COST');
+    },
+  });
+  return introspection ? [limitsRule] : [limitsRule, NoSchemaIntrospectionCustomRule];
+}
+
+/** Strips "Did you mean …?" from validation errors when the schema is not to be disclosed. */
+export function withoutSuggestions(error: GraphQLError): GraphQLError {
+  const message = error.message.replace(/ ?Did you mean .*\?$/, '');
+  return message === error.message
+    ? error
+    : new GraphQLError(message, { nodes: error.nodes ?? null, extensions: error.extensions });
+}

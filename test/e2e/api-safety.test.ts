@@ -1,0 +1,214 @@
+/**
+ * The API's safety on a real API process (Redis from the stack): API keys on HTTP and in
+ * graphql-ws `connection_init`, query limits refused before execution on both transports when
+ * exceeded by one, introspection and suggestions off, the WebSocket Origin check, subscriptions
+ * per socket and connections per process. Each refusal is a precise error or close code.
+ */
+import { randomUUID } from 'node:crypto';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port.js';
+import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
+
+const KEY = 'test-key-0123456789abcdef';
+const running: ReadoutProcess[] = [];
+let guarded: string; // auth on, introspection off, small limits
+let tokens: string; // a token limit of 10
+
+async function startApi(env: Record<string, string>): Promise<string> {
+  const port = await freePort();
+  const id = `safety-${randomUUID().slice(0, 8)}`;
+  running.push(startReadout(id, 'api', { READOUT_KEY_PREFIX: id, READOUT_API_PORT: String(port), ...env }));
+  const url = `http://127.0.0.1:${port}/graphql`;
+  for (let attempt = 0; ; attempt += 1) {
+    if (
+      await fetch(url.replace('/graphql', '/healthz')).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return url;
+    if (attempt > 150) throw new Error('API did not start');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+interface Answer {
+  status: number;
+  data?: unknown;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+}
+
+async function post(
+  url: string,
+  query: string,
+  headers: Record<string, string> = { authorization: `Bearer ${KEY}` },
+): Promise<Answer> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json', ...headers },
+    body: JSON.stringify({ query }),
+  });
+  return { status: response.status, ...((await response.json()) as Omit<Answer, 'status'>) };
+}
+
+/** A raw graphql-transport-ws socket: the messages it got, and how it closed. */
+function rawSocket(url: string, origin?: string) {
+  const socket = new WebSocket(url.replace(/^http/, 'ws'), 'graphql-transport-ws', origin ? { origin } : {});
+  const messages: Array<{ type: string; id?: string; payload?: unknown }> = [];
+  socket.on('message', (data: Buffer) =>
+    messages.push(JSON.parse(data.toString()) as (typeof messages)[number]),
+  );
+  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
+    socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+  );
+  const refused = new Promise<number>((resolve) =>
+    socket.on('unexpected-response', (_request, response) => resolve(response.statusCode ?? 0)),
+  );
+  const opened = new Promise<void>((resolve) => socket.on('open', () => resolve()));
+  const send = (message: unknown) => socket.send(JSON.stringify(message));
+  const next = async (type: string, id?: string) => {
+    for (let i = 0; i < 100; i += 1) {
+      const found = messages.find((m) => m.type === type && (id === undefined || m.id === id));
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no ${type} message (got ${JSON.stringify(messages)})`);
+  };
+  /** Opens, initialises with the key, waits for the ack. */
+  const ready = async () => {
+    await opened;
+    send({ type: 'connection_init', payload: { authorization: `Bearer ${KEY}` } });
+    await next('connection_ack');
+  };
+  return { socket, messages, closed, refused, opened, send, next, ready };
+}
+
+/** The first error a graphql-ws subscription gets for `query`. */
+async function wsErrors(url: string, query: string): Promise<Array<{ message: string }>> {
+  const client = rawSocket(url);
+  await client.ready();
+  client.send({ id: '1', type: 'subscribe', payload: { query } });
+  const error = await client.next('error', '1').catch((failure: unknown) => {
+    throw new Error(`${query}: ${String(failure)}`);
+  });
+  client.socket.close();
+  return error.payload as Array<{ message: string }>;
+}
+
+beforeAll(async () => {
+  [guarded, tokens] = await Promise.all([
+    startApi({
+      READOUT_API_AUTH: 'keys',
+      READOUT_API_KEYS: `${KEY},another-key-0123456789`,
+      READOUT_API_INTROSPECTION: 'off',
+      READOUT_API_MAX_DEPTH: '3',
+      READOUT_API_MAX_ALIASES: '2',
+      READOUT_API_MAX_COST: '10',
+      READOUT_API_MAX_SUBSCRIPTIONS_PER_SOCKET: '2',
+      READOUT_API_MAX_CONNECTIONS: '3',
+    }),
+    startApi({ READOUT_API_AUTH: 'off', READOUT_API_MAX_TOKENS: '10' }),
+  ]);
+});
+
+afterAll(async () => {
+  await Promise.all(running.map((process) => process.stop()));
+});
+
+describe('API safety', () => {
+  it('asks for an API key on HTTP (Bearer or X-API-Key) and refuses a missing or unknown one with 401', async () => {
+    const query = '{ openOrders { count } }';
+    for (const headers of [{}, { authorization: 'Bearer not-a-key-at-all-0000' }, { 'x-api-key': 'nope' }]) {
+      const answer = await post(guarded, query, headers);
+      expect(answer.status).toBe(401);
+      expect(answer.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    }
+    expect((await post(guarded, query)).status).toBe(200);
+    expect((await post(guarded, query, { 'x-api-key': 'another-key-0123456789' })).status).toBe(200);
+  });
+
+  it('closes a WebSocket whose connection_init has no valid key with 4403', async () => {
+    const refused = rawSocket(guarded);
+    await refused.opened;
+    refused.send({ type: 'connection_init', payload: { authorization: 'Bearer wrong-key-0123456789' } });
+    expect((await refused.closed).code).toBe(4403);
+    const accepted = rawSocket(guarded);
+    await accepted.ready();
+    accepted.socket.close();
+  });
+
+  it('refuses each limit exceeded by one before execution, on HTTP and on WebSocket', async () => {
+    const cost10 = 'openOrders { count value largest smallest freshness { version lagMs sourceTxId sourceLsn';
+    const cases: Array<{ allowed: string; refused: string; subscription: string; message: RegExp }> = [
+      {
+        allowed: '{ revenueByHour { freshness { version } } }',
+        refused: '{ revenueByHour { hours { hour { start } } } }',
+        subscription: 'subscription { revenueByHour { hours { hour { start } } } }',
+        message: /query depth 4 exceeds the limit of 3/,
+      },
+      {
+        allowed: '{ a: openOrders { count } b: openOrders { count } }',
+        refused: '{ a: openOrders { count } b: openOrders { count } c: openOrders { count } }',
+        subscription: 'subscription { openOrders { a: count b: count c: count } }',
+        message: /aliases 3 exceeds the limit of 2/,
+      },
+      {
+        allowed: `{ ${cost10} } } }`,
+        refused: `{ ${cost10} appliedAt } } }`,
+        subscription: `subscription { ${cost10} appliedAt } } }`,
+        message: /query cost \(fields selected\) 11 exceeds the limit of 10/,
+      },
+    ];
+    for (const { allowed, refused, subscription, message } of cases) {
+      expect((await post(guarded, allowed)).errors).toBeUndefined();
+      const answer = await post(guarded, refused);
+      expect(answer.status).toBe(400);
+      expect(answer.data).toBeUndefined();
+      expect(answer.errors?.[0]?.message).toMatch(message);
+      expect((await wsErrors(guarded, subscription))[0]?.message).toMatch(message);
+    }
+    // Tokens: 10 pass, 11 do not (limited while parsing).
+    expect(
+      (await post(tokens, '{ openOrders { count value largest smallest __typename } }')).errors,
+    ).toBeUndefined();
+    const tooLong = '{ openOrders { count value largest smallest __typename freshness } }';
+    expect((await post(tokens, tooLong)).errors?.[0]?.message).toMatch(/more tha.? 10 tokens/);
+    expect((await wsErrors(tokens, `subscription ${tooLong}`))[0]?.message).toMatch(/more tha.? 10 tokens/);
+  });
+
+  it('hides the schema when introspection is off: no __schema, no "Did you mean"', async () => {
+    const introspection = await post(guarded, '{ __schema { types { name } } }');
+    expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    const typo = await post(guarded, '{ openOrder { count } }');
+    expect(typo.errors?.[0]?.message).toMatch(/Cannot query field "openOrder"/);
+    expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    const typoWs = await wsErrors(guarded, 'subscription { openOrder { count } }');
+    expect(typoWs[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it('refuses a WebSocket from another origin with 403, and accepts its own origin', async () => {
+    expect(await rawSocket(guarded, 'http://evil.example').refused).toBe(403);
+    const own = rawSocket(guarded, new URL(guarded).origin);
+    await own.ready();
+    own.socket.close();
+  });
+
+  it('closes a socket that opens more subscriptions than allowed with 4601', async () => {
+    const client = rawSocket(guarded);
+    await client.ready();
+    for (const id of ['1', '2', '3'])
+      client.send({ id, type: 'subscribe', payload: { query: 'subscription { openOrders { count } }' } });
+    const closed = await client.closed;
+    expect(closed.code).toBe(4601);
+    expect(closed.reason).toMatch(/too many subscriptions/);
+  });
+
+  it('closes connections past the per-process limit with 1013', async () => {
+    const sockets = [rawSocket(guarded), rawSocket(guarded), rawSocket(guarded)];
+    await Promise.all(sockets.map((s) => s.opened));
+    const fourth = rawSocket(guarded);
+    expect((await fourth.closed).code).toBe(1013);
+    for (const s of sockets) s.socket.close();
+  });
+});
