@@ -59,7 +59,7 @@ const schema = z.object({
     ),
   READOUT_ROW_CACHE_ROWS: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // The API's safety (docs/api-safety.md): on unless switched off, as for the local demo stack.
+  // The API's safety (docs/api.md): on unless switched off, as for the local demo stack.
   READOUT_API_AUTH: z.enum(['keys', 'off']).default('keys'),
   READOUT_API_KEYS: list(z.string().min(16, 'API keys of at least 16 characters')),
   READOUT_API_INTROSPECTION: z.enum(['on', 'off']).default('off'),
