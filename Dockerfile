@@ -2,11 +2,15 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# npm install, not npm ci: see docs/decisions.md (npm leaves other platforms' optional packages out of the lockfile).
+RUN npm install --no-audit --no-fund
 COPY tsconfig.json codegen.yml ./
 COPY schema ./schema
 COPY readmodels ./readmodels
 COPY src ./src
+COPY web ./web
+COPY vite.config.ts ./
+RUN npm run build:web
 USER node
 ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
 CMD ["api"]

@@ -18,6 +18,8 @@ if [ "$(psql_admin -d "$READOUT_PG_DATABASE" -tAc 'SELECT count(*) FROM orders')
   say "seeding 500 orders"
   readout seed --count 500
 fi
+say "bundling the web pages (GraphiQL)"
+npm run -s build:web
 start_readout projector projector
 start_readout api api
 api_url="http://127.0.0.1:$READOUT_API_PORT/graphql"
@@ -30,6 +32,7 @@ Readout is running: PostgreSQL → Debezium → Kafka → projector → Redis �
 A workload writes ~${READOUT_DEMO_RATE:-10} order changes a second (inserts, status updates, deletes).
 
   GraphQL (HTTP and graphql-ws):  $api_url
+  GraphiQL (offline, live queries): http://127.0.0.1:$READOUT_API_PORT/graphiql
   Query it:
     curl -s $api_url -H 'content-type: application/json' \\
       -d '{"query":"{ ordersByStatus { groups { status count revenue } freshness { version lagMs } } }"}'

@@ -11,6 +11,9 @@ npm run -s check
 echo "== unit and component tests"
 npx vitest run --project unit --project component
 
+echo "== web pages (GraphiQL), bundled for the API to serve"
+npm run -s build:web
+
 echo "== end-to-end tests on the real stack"
 export READOUT_STACK_DIR="${READOUT_TEST_STACK_DIR:-$PWD/.stack-test}"
 export READOUT_PG_PORT="${READOUT_TEST_PG_PORT:-54339}"

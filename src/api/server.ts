@@ -11,6 +11,7 @@ import { createApiAuth, credentialFromConnectionParams, credentialFromHeaders } 
 import { CloseCode } from './close-codes.js';
 import type { ApiContext } from './context.js';
 import { limitRules, withoutSuggestions } from './limits.js';
+import { serveWebPage } from './web-pages.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
 import { createApiMetrics } from './metrics.js';
 import { buildSchema } from './schema.js';
@@ -71,7 +72,12 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
           return;
         }
         if (url.pathname !== GRAPHQL_PATH) {
-          response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: try ${GRAPHQL_PATH}\n`);
+          void serveWebPage(request, response, url.pathname).then((served) => {
+            if (!served)
+              response
+                .writeHead(404, { 'content-type': 'text/plain' })
+                .end(`not found: try ${GRAPHQL_PATH} or /graphiql\n`);
+          });
           return;
         }
         if (!auth.allows(credentialFromHeaders(request.headers))) {

@@ -276,4 +276,22 @@ describe('GraphQL API on the real stack', () => {
     const unknown = await post('{ aggregate(readModel: "nope") { totalRows } }');
     expect(unknown.errors?.[0]?.extensions).toMatchObject({ code: 'READ_MODEL_UNDEFINED' });
   });
+
+  it('serves GraphiQL offline: a page whose scripts and styles all come from the API itself', async () => {
+    const origin = new URL(pipeline.apiUrl).origin;
+    const page = await fetch(`${origin}/graphiql`);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    const references = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((match) => match[1] ?? '');
+    expect(references.length).toBeGreaterThan(0);
+    for (const reference of references) {
+      expect(reference).toMatch(/^\/assets\//); // nothing from a CDN
+      const asset = await fetch(`${origin}${reference}`);
+      expect(asset.status).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(0);
+    }
+    // Apollo's landing page (which loads from a CDN) is off: a browser GET of /graphql gets no page.
+    const landing = await fetch(pipeline.apiUrl, { headers: { accept: 'text/html' } });
+    expect(await landing.text()).not.toMatch(/<script|apollographql\.com/);
+  });
 });
