@@ -5,6 +5,7 @@
  * precise errors on both transports.
  */
 import type pg from 'pg';
+import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
 import type { ReadModelStore } from '../../src/store/index.js';
@@ -293,5 +294,15 @@ describe('GraphQL API on the real stack', () => {
     // Apollo's landing page (which loads from a CDN) is off: a browser GET of /graphql gets no page.
     const landing = await fetch(pipeline.apiUrl, { headers: { accept: 'text/html' } });
     expect(await landing.text()).not.toMatch(/<script|apollographql\.com/);
+  });
+
+  it('passes every MUST of the GraphQL-over-HTTP server audits (graphql-http)', async () => {
+    const results = await auditServer({ url: pipeline.apiUrl });
+    const musts = results.filter((result) => result.name.startsWith('MUST'));
+    expect(musts.length).toBeGreaterThan(0);
+    const failed = musts
+      .filter((result) => result.status !== 'ok')
+      .map((result) => `${result.id} ${result.name}: ${'reason' in result ? result.reason : ''}`);
+    expect(failed).toEqual([]);
   });
 });
