@@ -4,7 +4,7 @@
  * value then newer versions, freshness is consistent with the source, and bad arguments get
  * precise errors on both transports.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
@@ -304,5 +304,46 @@ describe('GraphQL API on the real stack', () => {
       .filter((result) => result.status !== 'ok')
       .map((result) => `${result.id} ${result.name}: ${'reason' in result ? result.reason : ''}`);
     expect(failed).toEqual([]);
+  });
+
+  it('keeps the subscription contract under a concurrent write storm: current value first, then only newer versions, ending at the final value', async () => {
+    type Pushed = {
+      ordersByStatus: { groups: Array<{ status: string; count: string }>; freshness: { version: string } };
+    };
+    const selection = '{ ordersByStatus { groups { status count } freshness { version } } }';
+    const writers = [81, 82, 83, 84].map(async (seed) => {
+      const writer = new pg.Client({ connectionString: process.env.READOUT_PG_URL });
+      await writer.connect();
+      const random = createRandom(seed);
+      for (let i = 0; i < 60; i += 1)
+        await runOperation(writer, random, { inserts: 5, updates: 4, deletes: 1 });
+      await writer.end();
+    });
+    // Subscribers join while the storm runs, each remembering the version current when it joined.
+    const subscribers: Array<{ joinedAt: bigint; subscription: ReturnType<typeof subscribeWs<Pushed>> }> = [];
+    for (let i = 0; i < 8; i += 1) {
+      const now = await queryHttp<Pushed>(pipeline.apiUrl, selection);
+      subscribers.push({
+        joinedAt: BigInt(now.ordersByStatus.freshness.version),
+        subscription: subscribeWs<Pushed>(pipeline.apiUrl, `subscription ${selection}`),
+      });
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    await Promise.all(writers);
+    await waitAllApplied(store, await markerTxId(db));
+    const final = await queryHttp<Pushed>(pipeline.apiUrl, selection);
+    const finalVersion = final.ordersByStatus.freshness.version;
+    for (const { joinedAt, subscription } of subscribers) {
+      const last = await subscription.until(
+        (value) => value.ordersByStatus.freshness.version === finalVersion,
+        30_000,
+      );
+      expect(last.ordersByStatus.groups).toEqual(final.ordersByStatus.groups);
+      const versions = subscription.received.map((value) => BigInt(value.ordersByStatus.freshness.version));
+      expect(versions[0]).toBeGreaterThanOrEqual(joinedAt); // the current value first, never an older one
+      for (let i = 1; i < versions.length; i += 1)
+        expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? -1n);
+      await subscription.close();
+    }
   });
 });

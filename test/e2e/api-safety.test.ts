@@ -211,4 +211,34 @@ describe('API safety', () => {
     expect((await fourth.closed).code).toBe(1013);
     for (const s of sockets) s.socket.close();
   });
+
+  it("closes with graphql-ws's own codes on protocol errors: 4400, 4401, 4408, 4409, 4429", async () => {
+    const malformed = rawSocket(tokens);
+    await malformed.opened;
+    malformed.socket.send('{"type":"no-such-message"}');
+    expect((await malformed.closed).code).toBe(4400);
+
+    const early = rawSocket(tokens);
+    await early.opened;
+    early.send({ id: '1', type: 'subscribe', payload: { query: 'subscription { openOrders { count } }' } });
+    expect((await early.closed).code).toBe(4401);
+
+    const silent = rawSocket(tokens); // never sends connection_init
+    expect((await silent.closed).code).toBe(4408);
+
+    const duplicate = rawSocket(tokens);
+    await duplicate.ready();
+    for (let i = 0; i < 2; i += 1)
+      duplicate.send({
+        id: 'same',
+        type: 'subscribe',
+        payload: { query: 'subscription { openOrders { count } }' },
+      });
+    expect((await duplicate.closed).code).toBe(4409);
+
+    const twice = rawSocket(tokens);
+    await twice.ready();
+    twice.send({ type: 'connection_init', payload: {} });
+    expect((await twice.closed).code).toBe(4429);
+  });
 });
