@@ -149,7 +149,7 @@ function query<F extends Field>(field: F) {
   return async (_parent: unknown, args: Parameters<(typeof views)[F]>[2], context: ApiContext) => {
     const model = requireModel(context, MODELS[field]);
     const view = views[field] as View<typeof args>;
-    return view(model, await context.store.readSnapshot(model), args, context);
+    return view(model, await context.live.current(model.name), args, context);
   };
 }
 
@@ -184,7 +184,7 @@ export const resolvers = {
       })) ?? [],
     readModels: (_parent, _args, context) => [...context.models.values()].map(readModelInfo),
     aggregate: async (_parent, args, context) =>
-      aggregate(context, await context.store.readSnapshot(requireModel(context, args.readModel)), args),
+      aggregate(context, await context.live.current(requireModel(context, args.readModel).name), args),
   },
   Subscription: {
     ...Object.fromEntries(fields.map((field) => [field, subscription(field)])),

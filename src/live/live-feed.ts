@@ -24,6 +24,11 @@ export interface LiveFeedDeps {
 export interface LiveFeed {
   /** The model's current state first, then every newer version in order; never an older one. */
   watch(model: string): AsyncIterableIterator<ModelSnapshot>;
+  /**
+   * The model's newest snapshot this process knows of: read from Redis once per version and kept
+   * until a notice says a newer one exists (queries use it: most are answered without Redis).
+   */
+  current(model: string): Promise<ModelSnapshot>;
   close(): Promise<void>;
 }
 
@@ -65,17 +70,23 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
   }
   const listeners = new Map<string, Set<LatestQueue<FeedItem>>>();
   const modelOfChannel = new Map<string, string>();
+  // Models whose channel stays subscribed for `current`, and the newest version noticed of each.
+  const cachedModels = new Map<string, Promise<void>>();
+  const noticed = new Map<string, bigint>();
   let everReady = false;
 
   subscriber.on('message', (channel: string, message: string) => {
     const model = modelOfChannel.get(channel);
     const notice = parseVersionNotice(message);
     if (!model || !notice) return;
+    if (notice.version > (noticed.get(model) ?? -1n)) noticed.set(model, notice.version);
     for (const queue of listeners.get(model) ?? []) queue.push({ kind: 'notice', version: notice.version });
   });
   subscriber.on('ready', () => {
     if (everReady) {
       logger.warn('Redis subscriber reconnected: subscribers resync from snapshots');
+      // Notices may have been lost while disconnected: nothing cached can be trusted.
+      shared.clear();
       for (const queues of listeners.values()) for (const queue of queues) queue.push({ kind: 'resync' });
     }
     everReady = true;
@@ -86,9 +97,13 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     if (!set) {
       set = new Set();
       listeners.set(model, set);
-      const channel = channelOf(model);
-      modelOfChannel.set(channel, model);
-      await subscriber.subscribe(channel);
+      const cached = cachedModels.get(model);
+      if (cached) await cached;
+      else {
+        const channel = channelOf(model);
+        modelOfChannel.set(channel, model);
+        await subscriber.subscribe(channel);
+      }
     }
     set.add(queue);
   }
@@ -99,6 +114,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     set.delete(queue);
     if (set.size === 0) {
       listeners.delete(model);
+      if (cachedModels.has(model)) return; // `current` keeps the channel
       shared.delete(model);
       const channel = channelOf(model);
       modelOfChannel.delete(channel);
@@ -149,6 +165,21 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
         },
       };
       return iterator;
+    },
+
+    async current(model) {
+      // Subscribed before the first read, so no newer version can go unnoticed after it.
+      let subscribed = cachedModels.get(model);
+      if (!subscribed) {
+        const channel = channelOf(model);
+        modelOfChannel.set(channel, model);
+        subscribed = listeners.has(model)
+          ? Promise.resolve()
+          : subscriber.subscribe(channel).then(() => undefined);
+        cachedModels.set(model, subscribed);
+      }
+      await subscribed;
+      return readAtLeast(model, noticed.get(model) ?? 0n);
     },
 
     async close() {

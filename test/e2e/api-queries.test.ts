@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
 import type { ReadModelStore } from '../../src/store/index.js';
 import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
-import { connectToStack, markerTxId, waitAllApplied } from '../support/model-checks.js';
+import { connectToStack, demoModels, markerTxId, waitAllApplied } from '../support/model-checks.js';
 import { startPipeline, type Pipeline } from '../support/pipeline.js';
 
 let db: pg.Client;
@@ -26,7 +26,28 @@ async function writeAndSettle(operations: number, seed: number): Promise<void> {
   const random = createRandom(seed);
   for (let i = 0; i < operations; i += 1)
     await runOperation(db, random, { inserts: 6, updates: 3, deletes: 1 });
-  await waitAllApplied(store, await markerTxId(db));
+  await settle();
+}
+
+/**
+ * Everything written so far applied in Redis, and known to the API: it answers queries from the
+ * newest snapshot a notice told it of, so it can trail Redis by the notice's trip.
+ */
+async function settle(): Promise<void> {
+  const txId = await markerTxId(db);
+  await waitAllApplied(store, txId);
+  for (const model of demoModels) {
+    for (let attempt = 0; ; attempt += 1) {
+      const answer = await queryHttp<{ aggregate: { freshness: { sourceTxId: string | null } } }>(
+        pipeline.apiUrl,
+        `{ aggregate(readModel: "${model.name}", limit: 1) { freshness { sourceTxId } } }`,
+      );
+      const applied = answer.aggregate.freshness.sourceTxId;
+      if (applied !== null && BigInt(applied) >= txId) break;
+      if (attempt > 100) throw new Error(`the API never showed ${model.name} at txId ${txId}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
 
 /** The raw GraphQL response (data and errors), over HTTP. */
@@ -330,7 +351,7 @@ describe('GraphQL API on the real stack', () => {
       await new Promise((resolve) => setTimeout(resolve, 150));
     }
     await Promise.all(writers);
-    await waitAllApplied(store, await markerTxId(db));
+    await settle();
     const final = await queryHttp<Pushed>(pipeline.apiUrl, selection);
     const finalVersion = final.ordersByStatus.freshness.version;
     for (const { joinedAt, subscription } of subscribers) {
