@@ -11,6 +11,7 @@ import { createApiAuth, credentialFromConnectionParams, credentialFromHeaders } 
 import { CloseCode } from './close-codes.js';
 import type { ApiContext } from './context.js';
 import { limitRules, withoutSuggestions } from './limits.js';
+import { createSharedSubscribe } from './shared-subscriptions.js';
 import { serveWebPage } from './web-pages.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
 import { createApiMetrics } from './metrics.js';
@@ -39,6 +40,7 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
   const metrics = createApiMetrics({ guard: context.guard });
   const auth = createApiAuth(settings.apiKeys);
   const rules = limitRules(limits, introspection);
+  const sharedSubscribe = createSharedSubscribe();
   const apollo = new ApolloServer<ApiContext>({
     schema,
     plugins: [ApolloServerPluginLandingPageDisabled()],
@@ -130,6 +132,8 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
       wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket }>(
         {
           schema,
+          // Identical subscriptions are executed once per change (see shared-subscriptions.ts).
+          subscribe: sharedSubscribe,
           onConnect: (ctx) => auth.allows(credentialFromConnectionParams(ctx.connectionParams)),
           onSubscribe: (ctx, id, payload) => {
             const ids = active.get(ctx.extra.socket) ?? new Set<string>();
