@@ -40,7 +40,7 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
   const metrics = createApiMetrics({ guard: context.guard });
   const auth = createApiAuth(settings.apiKeys);
   const rules = limitRules(limits, introspection);
-  const sharedSubscribe = createSharedSubscribe();
+  const sharedSubscribe = createSharedSubscribe((model) => context.live.current(model));
   const apollo = new ApolloServer<ApiContext>({
     schema,
     plugins: [ApolloServerPluginLandingPageDisabled()],

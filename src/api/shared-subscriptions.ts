@@ -1,37 +1,57 @@
-import { print, subscribe, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
 import { LatestQueue } from '../live/index.js';
+import type { ModelSnapshot } from '../store/index.js';
 
 type Result = ExecutionResult;
 
-/** One execution of a subscription, its results handed to every identical subscription. */
+/** What a subscription's source yields: a read model's snapshot (see the resolvers' `watch`). */
+function isSnapshot(event: unknown): event is ModelSnapshot {
+  return typeof event === 'object' && event !== null && 'version' in event && 'model' in event;
+}
+
+/** One source stream and execution per change, handed to every identical subscription. */
 interface Hub {
-  readonly consumers: Set<LatestQueue<Result>>;
-  /** The newest result, for a subscription that joins later: the current value first. */
-  last: Result | undefined;
-  source: AsyncIterator<Result> | undefined;
+  /** Each subscriber, and the version it has already had (it is sent only newer ones). */
+  readonly consumers: Map<LatestQueue<Result>, { floor: bigint }>;
+  /** The newest result, and the snapshot it was computed from. */
+  last: { readonly snapshot: ModelSnapshot; readonly result: Result } | undefined;
+  source: AsyncIterator<unknown> | undefined;
 }
 
 /**
  * graphql-ws's `subscribe`, shared: subscriptions with the same document, variables and operation
- * name are executed once per change and every one of them gets the same result object (serialized
- * by graphql-ws per socket). A subscriber that falls behind keeps only the newest result, so the
- * one execution never waits for a slow socket. The context must be the same for all (it is: the
- * API has no per-request state).
+ * name are executed once per change and every one of them gets the same result object (graphql-ws
+ * serializes it per socket). A subscriber that falls behind keeps only the newest result, so the
+ * one execution never waits for a slow socket. A subscriber that joins gets the current value
+ * first: the hub's newest, or, when the model has moved on since (the hub may be waiting out its
+ * coalescing interval), its own execution on the current snapshot. The context must be the same
+ * for all subscribers (it is: the API keeps no per-request state).
  */
-export function createSharedSubscribe() {
+export function createSharedSubscribe(current: (model: string) => Promise<ModelSnapshot>) {
   const hubs = new Map<string, Hub>();
 
-  async function pump(key: string, hub: Hub, source: AsyncIterator<Result>): Promise<void> {
+  async function run(args: ExecutionArgs, snapshot: ModelSnapshot): Promise<Result> {
+    return await execute({ ...args, rootValue: snapshot });
+  }
+
+  async function pump(key: string, hub: Hub, args: ExecutionArgs, source: AsyncIterator<unknown>) {
     try {
       for (;;) {
         const next = await source.next();
         if (next.done) break;
-        hub.last = next.value;
-        for (const consumer of hub.consumers) consumer.push(next.value);
+        if (!isSnapshot(next.value)) continue;
+        const snapshot = next.value;
+        const result = await run(args, snapshot);
+        hub.last = { snapshot, result };
+        for (const [consumer, seen] of hub.consumers) {
+          if (snapshot.version <= seen.floor) continue;
+          seen.floor = snapshot.version;
+          consumer.push(result);
+        }
       }
     } finally {
       if (hubs.get(key) === hub) hubs.delete(key);
-      for (const consumer of hub.consumers) consumer.close();
+      for (const consumer of hub.consumers.keys()) consumer.close();
     }
   }
 
@@ -44,6 +64,26 @@ export function createSharedSubscribe() {
     }
   }
 
+  /** Sends the joiner the current value, then attaches it for newer ones. */
+  async function join(hub: Hub, args: ExecutionArgs, consumer: LatestQueue<Result>): Promise<void> {
+    const seen = { floor: -1n };
+    const last = hub.last;
+    if (last) {
+      const now = await current(last.snapshot.model);
+      const first =
+        now.version > last.snapshot.version ? { snapshot: now, result: await run(args, now) } : last;
+      seen.floor = first.snapshot.version;
+      consumer.push(first.result);
+      // A newer result may have come while this one was computed: send it too (no await between).
+      const newest = hub.last;
+      if (newest && newest.snapshot.version > seen.floor) {
+        seen.floor = newest.snapshot.version;
+        consumer.push(newest.result);
+      }
+    }
+    hub.consumers.set(consumer, seen);
+  }
+
   return async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<Result> | Result> {
     const key = JSON.stringify([
       print(args.document),
@@ -52,22 +92,17 @@ export function createSharedSubscribe() {
     ]);
     let hub = hubs.get(key);
     if (!hub) {
-      const created: Hub = { consumers: new Set(), last: undefined, source: undefined };
+      const stream = await createSourceEventStream(args);
+      if (!(Symbol.asyncIterator in stream)) return stream; // refused (bad arguments): the error
+      const source = stream[Symbol.asyncIterator]();
+      const created: Hub = { consumers: new Map(), last: undefined, source };
       hubs.set(key, created);
-      const outcome = await subscribe(args);
-      if (!(Symbol.asyncIterator in outcome)) {
-        hubs.delete(key); // refused (bad arguments): an error result, shared with nobody
-        for (const consumer of created.consumers) consumer.close();
-        return outcome;
-      }
-      created.source = outcome;
-      void pump(key, created, outcome);
+      void pump(key, created, args, source);
       hub = created;
     }
     const consumer = new LatestQueue<Result>(1);
-    hub.consumers.add(consumer);
-    if (hub.last) consumer.push(hub.last);
     const joined = hub;
+    await join(joined, args, consumer);
     const iterator: AsyncGenerator<Result> = {
       async next() {
         const value = await consumer.next();
