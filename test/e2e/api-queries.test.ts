@@ -7,11 +7,14 @@
 import pg from 'pg';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createRandom, runOperation } from '../../src/demo/workload.js';
 import type { ReadModelStore } from '../../src/store/index.js';
 import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
 import { connectToStack, demoModels, markerTxId, waitAllApplied } from '../support/model-checks.js';
 import { startPipeline, type Pipeline } from '../support/pipeline.js';
+import { freePort } from '../support/free-port.js';
+import { startReadout } from '../support/readout-process.js';
 
 let db: pg.Client;
 let store: ReadModelStore;
@@ -365,6 +368,61 @@ describe('GraphQL API on the real stack', () => {
       for (let i = 1; i < versions.length; i += 1)
         expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? -1n);
       await subscription.close();
+    }
+  });
+
+  it('closes a subscriber that does not read with 4600 once its unsent bytes pass the limit', async () => {
+    // Big answers: an order in each of the last 840 hours, so an hourly aggregate has 840 rows.
+    await db.query(
+      `INSERT INTO orders (customer, status, amount, created_at)
+       SELECT 'hourly', 'paid', 10.00, now() - g * interval '1 hour' FROM generate_series(1, 840) g`,
+    );
+    await settle();
+    const port = await freePort();
+    const api = startReadout(`${pipeline.id}-slow-api`, 'api', {
+      READOUT_KEY_PREFIX: pipeline.id,
+      READOUT_API_PORT: String(port),
+      READOUT_API_SLOW_CLIENT_BYTES: '65536',
+      READOUT_API_COALESCE_MS: '0',
+    });
+    try {
+      const url = `ws://127.0.0.1:${port}/graphql`;
+      for (
+        let i = 0;
+        !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ));
+        i += 1
+      ) {
+        if (i > 150) throw new Error('API did not start');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const socket = new WebSocket(url, 'graphql-transport-ws');
+      const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+      await new Promise((resolve) => socket.once('open', resolve));
+      const acked = new Promise((resolve) => socket.once('message', resolve));
+      socket.send(JSON.stringify({ type: 'connection_init' }));
+      await acked;
+      // Stop reading: what the server sends piles up in the kernel's buffers, then in its own.
+      (socket as unknown as { _socket: { pause(): void } })._socket.pause();
+      const query = (limit: number) =>
+        `subscription { aggregate(readModel: "revenue_by_hour", limit: ${limit}) { rows { time { start local } measures { name integer decimal } } } }`;
+      for (let i = 0; i < 20; i += 1)
+        socket.send(
+          JSON.stringify({ id: String(i), type: 'subscribe', payload: { query: query(1000 - i) } }),
+        );
+      for (let i = 0; i < 5; i += 1) {
+        await db.query(`INSERT INTO orders (customer, status, amount) VALUES ('slow-reader', 'paid', 1.00)`);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      (socket as unknown as { _socket: { resume(): void } })._socket.resume(); // to read the close frame
+      const timeout = new Promise<string>((resolve) =>
+        setTimeout(() => resolve('not closed within 60 s'), 60_000),
+      );
+      expect(await Promise.race([closed, timeout])).toBe(4600);
+    } finally {
+      await api.stop();
     }
   });
 });
