@@ -372,10 +372,10 @@ describe('GraphQL API on the real stack', () => {
   });
 
   it('closes a subscriber that does not read with 4600 once its unsent bytes pass the limit', async () => {
-    // Big answers: an order in each of the last 840 hours, so an hourly aggregate has 840 rows.
+    // Big answers: an order in each of the last 800 hours (inside the model's 35 days), so an hourly aggregate has 800 rows.
     await db.query(
       `INSERT INTO orders (customer, status, amount, created_at)
-       SELECT 'hourly', 'paid', 10.00, now() - g * interval '1 hour' FROM generate_series(1, 840) g`,
+       SELECT 'hourly', 'paid', 10.00, now() - g * interval '1 hour' FROM generate_series(1, 800) g`,
     );
     await settle();
     const port = await freePort();
