@@ -2,20 +2,18 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, parse, specifiedRules, validate } from 'graphql';
-import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocketServer } from 'ws';
 import type { ReadoutConfig } from '../config/index.js';
 import type { Logger } from '../log/logger.js';
-import { createApiAuth, credentialFromConnectionParams, credentialFromHeaders } from './auth.js';
-import { CloseCode } from './close-codes.js';
+import { createApiAuth, credentialFromHeaders } from './auth.js';
 import type { ApiContext } from './context.js';
-import { limitRules, withoutSuggestions } from './limits.js';
-import { createSharedSubscribe } from './shared-subscriptions.js';
-import { serveWebPage } from './web-pages.js';
+import { GRAPHQL_PATH, attachGraphQLWs } from './graphql-ws.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
+import { limitRules } from './limits.js';
 import { createApiMetrics } from './metrics.js';
 import { buildSchema } from './schema.js';
+import { createSharedSubscribe } from './shared-subscriptions.js';
+import { serveWebPage } from './web-pages.js';
 
 export interface ApiDeps {
   readonly context: ApiContext;
@@ -29,10 +27,6 @@ export interface Api {
   stop(): Promise<void>;
 }
 
-const GRAPHQL_PATH = '/graphql';
-/** ws accepts 100 MiB messages by default; GraphQL operations are small. */
-const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
-
 /** The GraphQL API: Query over HTTP and Subscription over graphql-ws, same port and path; /healthz and /metrics beside. */
 export function createApi({ context, settings, logger }: ApiDeps): Api {
   const { host, port, limits, introspection } = settings;
@@ -40,7 +34,6 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
   const metrics = createApiMetrics({ guard: context.guard });
   const auth = createApiAuth(settings.apiKeys);
   const rules = limitRules(limits, introspection);
-  const sharedSubscribe = createSharedSubscribe((model) => context.live.current(model));
   const apollo = new ApolloServer<ApiContext>({
     schema,
     plugins: [ApolloServerPluginLandingPageDisabled()],
@@ -51,7 +44,7 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
   });
   let server: Server | undefined;
   let wss: WebSocketServer | undefined;
-  let wsCleanup: { dispose: () => void | Promise<void> } | undefined;
+  let disposeWs: (() => Promise<void>) | undefined;
 
   return {
     async start() {
@@ -102,79 +95,14 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
           response.end(JSON.stringify({ errors: [{ message: 'internal error' }] }));
         });
       });
-      const ownOrigins = () => {
-        const actual = (server?.address() as AddressInfo | null)?.port ?? port;
-        return [host, 'localhost', '127.0.0.1'].map((name) => `http://${name}:${actual}`);
-      };
-      wss = new WebSocketServer({
+      ({ wss, dispose: disposeWs } = attachGraphQLWs({
         server,
-        path: GRAPHQL_PATH,
-        maxPayload: WS_MAX_PAYLOAD_BYTES,
-        // Browsers send Origin; a page from elsewhere must not ride on a user's network position.
-        verifyClient: (
-          { origin }: { origin: string | undefined },
-          accept: (ok: boolean, code?: number, message?: string) => void,
-        ) => {
-          if (!origin || ownOrigins().includes(origin) || settings.allowedOrigins.includes(origin))
-            accept(true);
-          else accept(false, 403, `origin ${origin} is not allowed (READOUT_API_ALLOWED_ORIGINS)`);
-        },
-      });
-      wss.on('connection', (socket) => {
-        if ((wss?.clients.size ?? 0) > limits.maxConnections)
-          socket.close(
-            CloseCode.TooManyConnections,
-            `too many connections (READOUT_API_MAX_CONNECTIONS=${limits.maxConnections})`,
-          );
-      });
-      const active = new WeakMap<WebSocket, Set<string>>();
-      const rulesForWs = [...specifiedRules, ...rules];
-      wsCleanup = useServer<Record<string, unknown>, { socket: WebSocket }>(
-        {
-          schema,
-          // Identical subscriptions are executed once per change (see shared-subscriptions.ts).
-          subscribe: sharedSubscribe,
-          onConnect: (ctx) => auth.allows(credentialFromConnectionParams(ctx.connectionParams)),
-          onSubscribe: (ctx, id, payload) => {
-            const ids = active.get(ctx.extra.socket) ?? new Set<string>();
-            active.set(ctx.extra.socket, ids);
-            if (ids.size >= limits.maxSubscriptionsPerSocket) {
-              ctx.extra.socket.close(
-                CloseCode.TooManySubscriptions,
-                `too many subscriptions on this socket (READOUT_API_MAX_SUBSCRIPTIONS_PER_SOCKET=${limits.maxSubscriptionsPerSocket})`,
-              );
-              return [];
-            }
-            // Parsed and validated here, with the limits Apollo applies on HTTP, so that a refusal
-            // (a parse error included) is an error message for this subscription.
-            let document;
-            try {
-              document = parse(payload.query, { maxTokens: limits.maxTokens });
-            } catch (error) {
-              if (error instanceof GraphQLError) return [error];
-              throw error;
-            }
-            const errors = validate(schema, document, rulesForWs);
-            if (errors.length > 0) return introspection ? errors : errors.map(withoutSuggestions);
-            ids.add(id);
-            return {
-              schema,
-              document,
-              contextValue: context,
-              operationName: payload.operationName ?? null,
-              variableValues: payload.variables ?? null,
-            };
-          },
-          onComplete: (ctx, id) => void active.get(ctx.extra.socket)?.delete(id),
-          onError: (ctx, id) => void active.get(ctx.extra.socket)?.delete(id),
-          onNext: (ctx) => {
-            const { socket } = ctx.extra;
-            if (socket.bufferedAmount > limits.slowClientBytes)
-              socket.close(CloseCode.SlowClient, `slow client: over ${limits.slowClientBytes} bytes unsent`);
-          },
-        },
-        wss,
-      );
+        schema,
+        context,
+        settings,
+        rules,
+        subscribe: createSharedSubscribe((model) => context.live.current(model)),
+      }));
       const listening = server;
       await new Promise<void>((resolve, reject) => {
         listening.once('error', reject);
@@ -187,7 +115,7 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
     },
 
     async stop() {
-      await wsCleanup?.dispose();
+      await disposeWs?.();
       wss?.close();
       const closing = server;
       if (closing) {
