@@ -46,7 +46,8 @@ start_postgres() {
   else
     as_pg_user "$PG_BIN_DIR/pg_ctl" -D "$PG_DATA" -l "$PG_DATA.log/postgres.log" -w -t 60 start -o \
       "-p $READOUT_PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=$PG_DATA.run \
-       -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c max_connections=100" >/dev/null ||
+       -c wal_level=logical -c max_replication_slots=10 -c max_wal_senders=10 -c max_connections=100 \
+       -c track_commit_timestamp=on" >/dev/null ||
       { tail "$PG_DATA.log/postgres.log" >&2; die "PostgreSQL did not start"; }
   fi
   wait_for "PostgreSQL" 60 "pg_isready -q -h $READOUT_PG_HOST -p $READOUT_PG_PORT" "$PG_DATA.log/postgres.log"

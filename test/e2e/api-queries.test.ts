@@ -240,6 +240,23 @@ describe('GraphQL API on the real stack', () => {
     );
   });
 
+  it("states its freshness as PostgreSQL recorded it: the newest change's transaction and commit time", async () => {
+    await writeAndSettle(20, 72); // the last change applied is the marker's delete (see settle)
+    const { ordersByStatus } = await queryHttp<{
+      ordersByStatus: { freshness: { sourceTxId: string; sourceCommitTime: string; lagMs: string } };
+    }>(pipeline.apiUrl, '{ ordersByStatus { freshness { sourceTxId sourceCommitTime lagMs } } }');
+    const answeredAt = Date.now();
+    // track_commit_timestamp=on (stack/up.sh): PostgreSQL's own record of the commit time.
+    const [committed] = await sql(
+      `SELECT (floor(extract(epoch FROM pg_xact_commit_timestamp($1::text::xid)) * 1000))::bigint::text AS ms`,
+      [ordersByStatus.freshness.sourceTxId],
+    );
+    expect(Date.parse(ordersByStatus.freshness.sourceCommitTime)).toBe(Number(committed?.ms));
+    const lag = Number(ordersByStatus.freshness.lagMs);
+    expect(lag).toBeGreaterThanOrEqual(0);
+    expect(lag).toBeLessThanOrEqual(answeredAt - Number(committed?.ms));
+  });
+
   it('pushes the current value first, then the version with a new order', async () => {
     const query = `subscription {
       aggregate(readModel: "orders_by_status", groupBy: [], measures: ["orders"]) {
