@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/index.js';
+import { waitForHealthy } from '../test/support/readout-process.js';
 
 const { values } = parseArgs({
   options: { subscribers: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
@@ -81,17 +82,7 @@ const api = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api'], {
   env: { ...process.env, READOUT_API_PORT: String(apiPort), READOUT_LOG_LEVEL: 'warn' },
 });
 const metricsUrl = `http://127.0.0.1:${apiPort}/metrics`;
-for (let i = 0; ; i += 1) {
-  if (
-    await fetch(`http://127.0.0.1:${apiPort}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-  )
-    break;
-  if (i > 150) throw new Error('API did not start');
-  await sleep(200);
-}
+await waitForHealthy(`http://127.0.0.1:${apiPort}/healthz`);
 await sleep(2000);
 const before = {
   rss: await metric(metricsUrl, 'readout_api_process_resident_memory_bytes'),
@@ -171,17 +162,7 @@ const bare = spawn(
   },
 );
 const bareUrl = `http://127.0.0.1:${barePort}`;
-for (let i = 0; ; i += 1) {
-  if (
-    await fetch(`${bareUrl}/rss`).then(
-      (r) => r.ok,
-      () => false,
-    )
-  )
-    break;
-  if (i > 150) throw new Error('bare server did not start');
-  await sleep(200);
-}
+await waitForHealthy(`${bareUrl}/rss`);
 await sleep(2000);
 const bareBefore = Number(await (await fetch(`${bareUrl}/rss`)).text());
 const bareTimes: number[] = [];

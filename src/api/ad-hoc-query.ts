@@ -1,5 +1,5 @@
 import { formatUnscaled } from '../decode/index.js';
-import type { MeasureDefinition, ReadModelDefinition } from '../definitions/index.js';
+import { isTimeZone, type MeasureDefinition, type ReadModelDefinition } from '../definitions/index.js';
 import { bucketOf, type BucketUnit } from '../projection/index.js';
 import type { GroupState, ModelSnapshot } from '../store/index.js';
 import { roundedQuotient } from './measure-values.js';
@@ -103,6 +103,11 @@ function validate(definition: ReadModelDefinition, request: AdHocRequest) {
       'granularity',
     );
   const timeZone = request.timeZone ?? time?.timeZone ?? 'UTC';
+  if (!isTimeZone(timeZone))
+    throw new QueryRejected(
+      `timeZone must be an IANA zone such as Europe/Berlin, got "${timeZone}"`,
+      'timeZone',
+    );
   // A distinct count of merged groups is not the sum of their counts: refuse rather than guess.
   const merges = groupBy.length < names.length || (time !== null && granularity !== time.unit);
   const distinct = measures.find((m) => m.type === 'distinct');

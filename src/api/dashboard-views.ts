@@ -1,4 +1,5 @@
-import type { ReadModelDefinition } from '../definitions/index.js';
+import { decimalFromString, formatUnscaled, unscaledAt } from '../decode/index.js';
+import { isTimeZone, type ReadModelDefinition } from '../definitions/index.js';
 import { bucketOf } from '../projection/index.js';
 import type { ModelSnapshot } from '../store/index.js';
 import { QueryRejected, runAdHocQuery, type AdHocRow } from './ad-hoc-query.js';
@@ -33,15 +34,6 @@ function value(row: AdHocRow, name: string): string {
   if (text === undefined) throw new Error(`measure "${name}" is missing from the read model`);
   if (text === null) throw new Error(`measure "${name}" has no value`);
   return text;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** [start, end) of a calendar day in a time zone (23, 24 or 25 hours). */
@@ -93,13 +85,15 @@ export function revenueByHourView(
       ? [{ hour: timeBucket(row.time), orders: value(row, 'orders'), revenue: value(row, 'revenue') }]
       : [],
   );
-  const { rows: totals } = runAdHocQuery(definition, snapshot, {
-    ...dayRange(day, timeZone),
-    groupBy: [],
-    measures: ['revenue'],
-    limit: 1,
-  });
-  const total = totals[0] ? value(totals[0], 'revenue') : '0.00';
+  // The day's total from its hours (exact: unscaled integers at the measure's scale).
+  const revenue = definition.measures.find((measure) => measure.name === 'revenue');
+  const scale = revenue && 'scale' in revenue ? revenue.scale : 0;
+  let units = 0n;
+  for (const hour of hours) {
+    const parsed = decimalFromString(hour.revenue);
+    units += (parsed && unscaledAt(parsed, scale)) ?? 0n;
+  }
+  const total = formatUnscaled(units, scale);
   return { day, timeZone, hours, total, freshness: snapshot };
 }
 

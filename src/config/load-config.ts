@@ -6,11 +6,11 @@ const port = z.coerce.number().int().min(1).max(65535);
 const positiveMs = z.coerce.number().int().min(1000).max(600_000);
 const identifier = z.string().regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, ".", "_" or "-"');
 const limit = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
-/** A comma-separated list (empty when unset), each item checked by `item`. */
-function list(item: z.ZodType<string, string>) {
+/** A comma-separated list (`fallback` when unset), each item checked by `item`. */
+function list(item: z.ZodType<string, string>, fallback = '') {
   return z
     .string()
-    .default('')
+    .default(fallback)
     .transform((value) =>
       value
         .split(',')
@@ -43,20 +43,10 @@ const schema = z.object({
     .default('postgres://postgres:postgres@127.0.0.1:54329/readout'),
   READOUT_READMODELS_DIR: z.string().min(1).default('readmodels'),
   READOUT_MASS_DELETE_ROWS: z.coerce.number().int().min(0).max(100_000_000).default(1000),
-  READOUT_ARCHIVE_ORIGINS: z
-    .string()
-    .default('readout-archiver')
-    .transform((value) =>
-      value
-        .split(',')
-        .map((origin) => origin.trim())
-        .filter((origin) => origin !== ''),
-    )
-    .pipe(
-      z.array(
-        z.string().regex(/^[A-Za-z0-9_.-]+$/, 'replication origin names: letters, digits, ".", "_" or "-"'),
-      ),
-    ),
+  READOUT_ARCHIVE_ORIGINS: list(
+    z.string().regex(/^[A-Za-z0-9_.-]+$/, 'replication origin names: letters, digits, ".", "_" or "-"'),
+    'readout-archiver',
+  ),
   READOUT_ROW_CACHE_ROWS: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // The API's safety (docs/api.md): on unless switched off, as for the local demo stack.

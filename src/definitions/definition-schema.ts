@@ -11,7 +11,8 @@ const decimalText = z
 const scale = z.number().int().min(0).max(18);
 const duration = z.string().regex(/^\d+(m|h|d)$/, 'expected a duration like "90m", "48h" or "35d"');
 
-function isTimeZone(zone: string): boolean {
+/** An IANA time zone this runtime knows (e.g. Europe/Berlin, UTC). */
+export function isTimeZone(zone: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: zone });
     return true;

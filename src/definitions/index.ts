@@ -6,7 +6,7 @@ export { SOURCES_FILE, loadDefinitions, loadSources, parseDefinition } from './l
 export { sourceDefinition } from './source-schema.js';
 export type { SourceDefinition, TruncatePolicy } from './source-schema.js';
 export type { LoadedDefinition } from './load-definitions.js';
-export { DEFAULT_RETENTION, readModelDefinition } from './definition-schema.js';
+export { DEFAULT_RETENTION, isTimeZone, readModelDefinition } from './definition-schema.js';
 export type {
   ArchivePolicy,
   ConditionDefinition,

@@ -26,7 +26,7 @@ import {
 import { snapshotView, type ModelView } from '../support/read-model-views.js';
 import { freePort } from '../support/free-port.js';
 import { queryHttp } from '../support/graphql-clients.js';
-import { runReadout, startReadout, type ReadoutProcess } from '../support/readout-process.js';
+import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
 
 const id = `cleanup-${randomUUID().slice(0, 8)}`;
 let env: Record<string, string> = { READOUT_CONSUMER_GROUP: id, READOUT_KEY_PREFIX: id };
@@ -151,17 +151,7 @@ beforeAll(async () => {
   env = { ...env, READOUT_API_PORT: String(port) };
   api = startReadout(`${id}-api`, 'api', env);
   apiUrl = `http://127.0.0.1:${port}/graphql`;
-  for (
-    let attempt = 0;
-    !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    ));
-    attempt += 1
-  ) {
-    if (attempt > 150) throw new Error('API did not start');
-    await sleep(200);
-  }
+  await waitForHealthy(`http://127.0.0.1:${port}/healthz`);
 });
 
 afterAll(async () => {

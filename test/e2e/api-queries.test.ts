@@ -14,7 +14,7 @@ import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
 import { connectToStack, demoModels, markerTxId, waitAllApplied } from '../support/model-checks.js';
 import { startPipeline, type Pipeline } from '../support/pipeline.js';
 import { freePort } from '../support/free-port.js';
-import { startReadout } from '../support/readout-process.js';
+import { startReadout, waitForHealthy } from '../support/readout-process.js';
 
 let db: pg.Client;
 let store: ReadModelStore;
@@ -189,15 +189,26 @@ describe('GraphQL API on the real stack', () => {
         }
       }`,
     );
-    expect(answer.readModels.map((m) => m.name).sort()).toEqual([
-      'items_by_product',
-      'open_orders',
-      'orders_by_amount_band',
-      'orders_by_status',
-      'orders_shipped_per_minute',
-      'revenue_by_customer',
-      'revenue_by_hour',
-    ]);
+    // Every read model, with the dimensions and measures its definition declares.
+    expect(
+      answer.readModels
+        .map((m) => ({
+          name: m.name,
+          dimensions: m.dimensions.map((d) => d.name),
+          measures: m.measures.map((x) => x.name),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    ).toEqual(
+      demoModels
+        .map((m) => ({
+          name: m.name,
+          dimensions: m.definition.dimensions.map((d) =>
+            'name' in d && d.name ? d.name : 'column' in d ? d.column : '',
+          ),
+          measures: m.definition.measures.map((x) => x.name),
+        }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    );
 
     const days = await sql(
       `SELECT to_char(date_trunc('day', created_at, 'Europe/Berlin') AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') AS day,
@@ -303,6 +314,11 @@ describe('GraphQL API on the real stack', () => {
       ['topCustomers(limit: 11) { customers { rank } }', 'limit', /between 1 and 10/],
       ['revenueByHour(day: "2026-13-01") { total }', 'day', /date like/],
       ['revenueByHour(timeZone: "Mars/Olympus") { total }', 'timeZone', /IANA zone/],
+      [
+        'aggregate(readModel: "revenue_by_hour", granularity: DAY, timeZone: "Mars/Olympus") { totalRows }',
+        'timeZone',
+        /IANA zone/,
+      ],
     ];
     for (const [field, argument, message] of cases) {
       const response = await post(`{ ${field} }`);
@@ -404,17 +420,7 @@ describe('GraphQL API on the real stack', () => {
     });
     try {
       const url = `ws://127.0.0.1:${port}/graphql`;
-      for (
-        let i = 0;
-        !(await fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        ));
-        i += 1
-      ) {
-        if (i > 150) throw new Error('API did not start');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
+      await waitForHealthy(`http://127.0.0.1:${port}/healthz`);
       const socket = new WebSocket(url, 'graphql-transport-ws');
       const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
       await new Promise((resolve) => socket.once('open', resolve));

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
-import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
+import { startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
 
 const KEY = 'test-key-0123456789abcdef';
 const running: ReadoutProcess[] = [];
@@ -20,17 +20,8 @@ async function startApi(env: Record<string, string>): Promise<string> {
   const id = `safety-${randomUUID().slice(0, 8)}`;
   running.push(startReadout(id, 'api', { READOUT_KEY_PREFIX: id, READOUT_API_PORT: String(port), ...env }));
   const url = `http://127.0.0.1:${port}/graphql`;
-  for (let attempt = 0; ; attempt += 1) {
-    if (
-      await fetch(url.replace('/graphql', '/healthz')).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return url;
-    if (attempt > 150) throw new Error('API did not start');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitForHealthy(url.replace('/graphql', '/healthz'));
+  return url;
 }
 
 interface Answer {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { freePort } from './free-port.js';
-import { startReadout, type ReadoutProcess } from './readout-process.js';
+import { startReadout, waitForHealthy, type ReadoutProcess } from './readout-process.js';
 
 export interface Pipeline {
   /** The API's GraphQL URL (http; the same path serves graphql-ws). */
@@ -26,15 +26,7 @@ export async function startPipeline(label: string): Promise<Pipeline> {
   const projector = startProjector('projector');
   running.push(startReadout(`${id}-api`, 'api', env));
   const apiUrl = `http://127.0.0.1:${port}/graphql`;
-  for (let attempt = 0; ; attempt += 1) {
-    const healthy = await fetch(apiUrl.replace('/graphql', '/healthz')).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (healthy) break;
-    if (attempt > 150) throw new Error('API did not start');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await waitForHealthy(apiUrl.replace('/graphql', '/healthz'));
   return {
     apiUrl,
     id,

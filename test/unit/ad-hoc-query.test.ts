@@ -1,26 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { QueryRejected, runAdHocQuery, type AdHocRow } from '../../src/api/ad-hoc-query.js';
-import { readModelDefinition } from '../../src/definitions/index.js';
 import { bucketOf } from '../../src/projection/index.js';
 import type { GroupState, ModelSnapshot } from '../../src/store/index.js';
+import { everyMeasureModel } from '../support/demo-models.js';
 
 /** Hourly buckets in Berlin, a status and a customer dimension, every kind of measure. */
-const definition = readModelDefinition.parse({
-  name: 'sales',
-  source: 'public.orders',
+const { definition } = everyMeasureModel('sales', {
+  filter: [],
   dimensions: [
     { name: 'hour', bucket: { column: 'created_at', unit: 'hour', timeZone: 'Europe/Berlin' } },
     { column: 'status' },
     { column: 'customer' },
   ],
-  measures: [
-    { name: 'orders', type: 'count' },
-    { name: 'revenue', type: 'sum', column: 'amount', scale: 2 },
-    { name: 'average', type: 'avg', column: 'amount', scale: 2 },
-    { name: 'largest', type: 'max', column: 'amount', scale: 2 },
-    { name: 'smallest', type: 'min', column: 'amount', scale: 2 },
-    { name: 'buyers', type: 'distinct', column: 'customer' },
-  ],
+  top: undefined,
 });
 
 /** A group holding `amounts` (in cents), as the store would after applying those rows. */
@@ -36,7 +28,7 @@ function group(status: string, customer: string, amounts: number[]): GroupState 
       'average.n': BigInt(amounts.length),
     },
     extremes: { largest: String(Math.max(...amounts)), smallest: String(Math.min(...amounts)) },
-    distincts: { buyers: 1n },
+    distincts: { customers: 1n },
   };
 }
 
@@ -124,10 +116,10 @@ describe('ad hoc aggregate over a snapshot', () => {
   });
 
   it('keeps distinct counts only where no groups are merged', () => {
-    const { rows } = runAdHocQuery(definition, snapshot, { measures: ['buyers'], limit: 10 });
+    const { rows } = runAdHocQuery(definition, snapshot, { measures: ['customers'], limit: 10 });
     expect(rows).toHaveLength(5);
     const merging = () =>
-      runAdHocQuery(definition, snapshot, { groupBy: ['status'], measures: ['buyers'], limit: 10 });
+      runAdHocQuery(definition, snapshot, { groupBy: ['status'], measures: ['customers'], limit: 10 });
     expect(merging).toThrow(QueryRejected);
     expect(merging).toThrow(/cannot be added up/);
   });
@@ -143,6 +135,7 @@ describe('ad hoc aggregate over a snapshot', () => {
       return 'accepted';
     };
     expect(rejected({ groupBy: ['colour'], limit: 1 })).toBe('groupBy');
+    expect(rejected({ granularity: 'day', timeZone: 'Mars/Olympus', limit: 1 })).toBe('timeZone');
     expect(rejected({ measures: ['profit'], limit: 1 })).toBe('measures');
     expect(rejected({ granularity: 'minute', limit: 1 })).toBe('granularity');
     expect(rejected({ where: [{ dimension: 'hour', in: ['x'] }], limit: 1 })).toBe('where');
