@@ -9,6 +9,7 @@ import { deadLettersCommand } from './cli/dead-letters.js';
 import { seedCommand, watchCommand, workloadCommand } from './cli/demo-commands.js';
 import { explainCommand } from './cli/explain.js';
 import { heldCommand } from './cli/held.js';
+import { statusCommand } from './cli/status.js';
 import { apiCommand } from './cli/run-api.js';
 import { projectorCommand } from './cli/run-projector.js';
 import { describeError, isReadoutError } from './errors/index.js';
@@ -16,6 +17,7 @@ import { describeError, isReadoutError } from './errors/index.js';
 const commands: readonly Command[] = [
   projectorCommand,
   apiCommand,
+  statusCommand,
   explainCommand,
   deadLettersCommand,
   heldCommand,

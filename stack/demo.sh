@@ -18,7 +18,7 @@ if [ "$(psql_admin -d "$READOUT_PG_DATABASE" -tAc 'SELECT count(*) FROM orders')
   say "seeding 500 orders"
   readout seed --count 500
 fi
-say "bundling the web pages (GraphiQL)"
+say "bundling the web pages (dashboard, GraphiQL)"
 npm run -s build:web
 start_readout projector projector
 start_readout api api
@@ -31,7 +31,8 @@ cat <<INFO
 Readout is running: PostgreSQL → Debezium → Kafka → projector → Redis → GraphQL.
 A workload writes ~${READOUT_DEMO_RATE:-10} order changes a second (inserts, status updates, deletes).
 
-  GraphQL (HTTP and graphql-ws):  $api_url
+  Live dashboard:                  http://127.0.0.1:$READOUT_API_PORT/dashboard/
+  GraphQL (HTTP and graphql-ws):   $api_url
   GraphiQL (offline, live queries): http://127.0.0.1:$READOUT_API_PORT/graphiql
   Query it:
     curl -s $api_url -H 'content-type: application/json' \\

@@ -11,8 +11,9 @@ npm run -s check
 echo "== unit and component tests"
 npx vitest run --project unit --project component
 
-echo "== web pages (GraphiQL), bundled for the API to serve"
+echo "== web pages (dashboard, GraphiQL), bundled for the API to serve; Chromium for the browser test"
 npm run -s build:web
+bash test/install-chromium.sh
 
 echo "== end-to-end tests on the real stack"
 export READOUT_STACK_DIR="${READOUT_TEST_STACK_DIR:-$PWD/.stack-test}"

@@ -1,4 +1,4 @@
-import type { LiveFeed } from '../live/index.js';
+import type { HeldFeed, LiveFeed } from '../live/index.js';
 import type { CompiledModel } from '../projection/index.js';
 import type { GuardStore, ReadModelStore } from '../store/index.js';
 
@@ -8,6 +8,8 @@ export interface ApiContext {
   /** The mass-delete guard's state (null when the guard is off). */
   readonly guard: GuardStore | null;
   readonly live: LiveFeed;
+  /** The guard's held changes, live (an empty list when the guard is off). */
+  readonly held: HeldFeed;
   /** The read models, by name, as loaded from their definitions. */
   readonly models: ReadonlyMap<string, CompiledModel>;
   /** The current time in epoch ms (a function so tests can fix it). */

@@ -1,25 +1,22 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  GraphQLError,
-  parse,
-  specifiedRules,
-  validate,
-  type GraphQLSchema,
-  type ValidationRule,
-} from 'graphql';
+import { specifiedRules, type GraphQLSchema, type ValidationRule } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ReadoutConfig } from '../config/index.js';
 import { createApiAuth, credentialFromConnectionParams } from './auth.js';
 import { CloseCode } from './close-codes.js';
 import type { ApiContext } from './context.js';
+import { createDocumentCache } from './document-cache.js';
 import { withoutSuggestions } from './limits.js';
+import type { ApiMetrics } from './metrics.js';
 import type { createSharedSubscribe } from './shared-subscriptions.js';
 
 export const GRAPHQL_PATH = '/graphql';
 /** ws accepts 100 MiB messages by default; GraphQL operations are small. */
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
+/** Distinct subscription texts kept parsed and validated (a dashboard sends a handful). */
+const DOCUMENTS_KEPT = 500;
 
 export interface GraphQLWsDeps {
   readonly server: Server;
@@ -29,6 +26,7 @@ export interface GraphQLWsDeps {
   /** The same limits Apollo applies on HTTP. */
   readonly rules: readonly ValidationRule[];
   readonly subscribe: ReturnType<typeof createSharedSubscribe>;
+  readonly metrics: Pick<ApiMetrics, 'pushed' | 'slowClientClosed' | 'watch'>;
 }
 
 /**
@@ -36,7 +34,15 @@ export interface GraphQLWsDeps {
  * upgrade, connections per process, the API key in connection_init, each subscribe parsed and
  * validated with the HTTP side's limits, subscriptions per socket, and slow clients closed.
  */
-export function attachGraphQLWs({ server, schema, context, settings, rules, subscribe }: GraphQLWsDeps) {
+export function attachGraphQLWs({
+  server,
+  schema,
+  context,
+  settings,
+  rules,
+  subscribe,
+  metrics,
+}: GraphQLWsDeps) {
   const { host, port, limits, introspection } = settings;
   const auth = createApiAuth(settings.apiKeys);
   const ownOrigins = () => {
@@ -64,7 +70,17 @@ export function attachGraphQLWs({ server, schema, context, settings, rules, subs
       );
   });
   const active = new WeakMap<WebSocket, Set<string>>();
-  const rulesForWs = [...specifiedRules, ...rules];
+  let subscriptions = 0;
+  metrics.watch({ sockets: () => wss.clients.size, subscriptions: () => subscriptions });
+  const parseAndValidate = createDocumentCache({
+    schema,
+    rules: [...specifiedRules, ...rules],
+    maxTokens: limits.maxTokens,
+    capacity: DOCUMENTS_KEPT,
+  });
+  const forget = (socket: WebSocket, id: string) => {
+    if (active.get(socket)?.delete(id)) subscriptions -= 1;
+  };
   const cleanup = useServer<Record<string, unknown>, { socket: WebSocket }>(
     {
       schema,
@@ -83,16 +99,10 @@ export function attachGraphQLWs({ server, schema, context, settings, rules, subs
         }
         // Parsed and validated here, with the limits Apollo applies on HTTP, so that a refusal
         // (a parse error included) is an error message for this subscription.
-        let document;
-        try {
-          document = parse(payload.query, { maxTokens: limits.maxTokens });
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const errors = validate(schema, document, rulesForWs);
-        if (errors.length > 0) return introspection ? errors : errors.map(withoutSuggestions);
+        const { document, errors } = parseAndValidate(payload.query);
+        if (errors) return introspection ? [...errors] : errors.map(withoutSuggestions);
         ids.add(id);
+        subscriptions += 1;
         return {
           schema,
           document,
@@ -101,12 +111,20 @@ export function attachGraphQLWs({ server, schema, context, settings, rules, subs
           variableValues: payload.variables ?? null,
         };
       },
-      onComplete: (ctx, id) => void active.get(ctx.extra.socket)?.delete(id),
-      onError: (ctx, id) => void active.get(ctx.extra.socket)?.delete(id),
+      onComplete: (ctx, id) => forget(ctx.extra.socket, id),
+      onClose: (ctx) => {
+        const ids = active.get(ctx.extra.socket);
+        subscriptions -= ids?.size ?? 0;
+        ids?.clear();
+      },
+      onError: (ctx, id) => forget(ctx.extra.socket, id),
       onNext: (ctx) => {
         const { socket } = ctx.extra;
-        if (socket.bufferedAmount > limits.slowClientBytes)
+        metrics.pushed();
+        if (socket.bufferedAmount > limits.slowClientBytes) {
+          metrics.slowClientClosed();
           socket.close(CloseCode.SlowClient, `slow client: over ${limits.slowClientBytes} bytes unsent`);
+        }
       },
     },
     wss,

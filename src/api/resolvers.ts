@@ -1,4 +1,6 @@
 import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors/index.js';
+import type { HeldState } from '../live/index.js';
 import type { CompiledModel } from '../projection/index.js';
 import type { ModelSnapshot } from '../store/index.js';
 import { QueryRejected, runAdHocQuery } from './ad-hoc-query.js';
@@ -36,7 +38,26 @@ const EMPTY: ModelSnapshot = {
   buckets: [],
   source: { lsn: null, txId: null, commitTimeMs: null },
   appliedAtMs: null,
+  catchingUp: false,
 };
+
+/**
+ * A snapshot the API may answer from: a projector has written the model, and it is not replaying
+ * what Redis lost. Otherwise the answer would be wrong numbers, so it is a precise error instead.
+ */
+function servable(snapshot: ModelSnapshot): ModelSnapshot {
+  if (snapshot.version === 0n)
+    throw new GraphQLError(
+      `read model "${snapshot.model}" has no data yet: no projector has filled it (is one running?)`,
+      { extensions: { code: ErrorCode.ReadModelNotReady } },
+    );
+  if (snapshot.catchingUp)
+    throw new GraphQLError(
+      `read model "${snapshot.model}" is being rebuilt: Redis lost data and the projector is replaying it from Kafka`,
+      { extensions: { code: ErrorCode.ReadModelNotReady } },
+    );
+  return snapshot;
+}
 
 function isoFromMs(ms: string | null): string | null {
   return ms === null ? null : new Date(Number(ms)).toISOString();
@@ -106,6 +127,16 @@ function aggregate(context: ApiContext, snapshot: ModelSnapshot, args: QueryAggr
   });
 }
 
+function heldView(state: HeldState) {
+  return state.changes.map((change) => ({
+    id: change.id,
+    kind: change.kind === 'truncate' ? ('TRUNCATE' as const) : ('DELETES' as const),
+    table: change.table,
+    rows: change.rows,
+    heldSince: new Date(change.heldAtMs).toISOString(),
+  }));
+}
+
 /** One entry per status of the orders_by_status model, sorted by status. */
 function statusTotals(model: CompiledModel, snapshot: ModelSnapshot): StatusTotal[] {
   const measure = (name: string) => {
@@ -149,7 +180,7 @@ function query<F extends Field>(field: F) {
   return async (_parent: unknown, args: Parameters<(typeof views)[F]>[2], context: ApiContext) => {
     const model = requireModel(context, MODELS[field]);
     const view = views[field] as View<typeof args>;
-    return view(model, await context.live.current(model.name), args, context);
+    return view(model, servable(await context.live.current(model.name)), args, context);
   };
 }
 
@@ -162,7 +193,7 @@ function subscription<F extends Field>(field: F) {
       return context.live.watch(model.name);
     },
     resolve: (snapshot: ModelSnapshot, args: unknown, context: ApiContext) =>
-      view(requireModel(context, MODELS[field]), snapshot, args, context),
+      view(requireModel(context, MODELS[field]), servable(snapshot), args, context),
   };
 }
 
@@ -174,27 +205,28 @@ export const resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     ...Object.fromEntries(fields.map((field) => [field, query(field)])),
-    heldChanges: async (_parent, _args, context) =>
-      (await context.guard?.listHeld())?.map((change) => ({
-        id: change.id,
-        kind: change.kind === 'truncate' ? 'TRUNCATE' : 'DELETES',
-        table: change.table,
-        rows: change.rows,
-        heldSince: new Date(change.heldAtMs).toISOString(),
-      })) ?? [],
+    heldChanges: async (_parent, _args, context) => heldView(await context.held.current()),
     readModels: (_parent, _args, context) => [...context.models.values()].map(readModelInfo),
     aggregate: async (_parent, args, context) =>
-      aggregate(context, await context.live.current(requireModel(context, args.readModel).name), args),
+      aggregate(
+        context,
+        servable(await context.live.current(requireModel(context, args.readModel).name)),
+        args,
+      ),
   },
   Subscription: {
     ...Object.fromEntries(fields.map((field) => [field, subscription(field)])),
+    heldChanges: {
+      subscribe: (_parent, _args, context) => context.held.watch(),
+      resolve: (state: HeldState) => heldView(state),
+    },
     aggregate: {
       subscribe: (_parent, args, context) => {
         aggregate(context, EMPTY, args); // refuses bad arguments before subscribing
         return context.live.watch(args.readModel);
       },
       resolve: (snapshot: ModelSnapshot, args: QueryAggregateArgs, context: ApiContext) =>
-        aggregate(context, snapshot, args),
+        aggregate(context, servable(snapshot), args),
     },
   },
   OrdersByStatus: {

@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { WebSocketServer } from 'ws';
 import type { ReadoutConfig } from '../config/index.js';
+import { HELD_CHANGES } from '../live/index.js';
 import type { Logger } from '../log/logger.js';
 import { createApiAuth, credentialFromHeaders } from './auth.js';
 import type { ApiContext } from './context.js';
@@ -11,24 +12,39 @@ import { GRAPHQL_PATH, attachGraphQLWs } from './graphql-ws.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
 import { limitRules } from './limits.js';
 import { createApiMetrics } from './metrics.js';
+import type { ModelSnapshot, Readiness } from '../store/index.js';
 import { buildSchema } from './schema.js';
 import { createSharedSubscribe } from './shared-subscriptions.js';
 import { serveWebPage } from './web-pages.js';
+
+/** The source commit time of a pushed read-model snapshot (held-change lists have none). */
+function commitTimeOf(pushed: unknown): number | null {
+  const ms = (pushed as Partial<ModelSnapshot>).source?.commitTimeMs;
+  return ms ? Number(ms) : null;
+}
 
 export interface ApiDeps {
   readonly context: ApiContext;
   readonly settings: ReadoutConfig['api'];
   readonly logger: Logger;
+  /** Can every read model be served correctly now? (/readyz) */
+  readonly readiness: () => Promise<Readiness>;
 }
 
 export interface Api {
   /** Listens; resolves with the GraphQL URL (http; the same path serves ws). */
   start(): Promise<string>;
-  stop(): Promise<void>;
+  /** The first step of a shutdown: takes no new connections. */
+  stopAccepting(): void;
+  /** Then: closes every WebSocket with 1001 and every HTTP connection. */
+  closeConnections(): Promise<void>;
 }
 
-/** The GraphQL API: Query over HTTP and Subscription over graphql-ws, same port and path; /healthz and /metrics beside. */
-export function createApi({ context, settings, logger }: ApiDeps): Api {
+/**
+ * The GraphQL API: Query over HTTP and Subscription over graphql-ws, same port and path; /healthz
+ * (alive), /readyz (every read model servable) and /metrics beside.
+ */
+export function createApi({ context, settings, logger, readiness }: ApiDeps): Api {
   const { host, port, limits, introspection } = settings;
   const schema = buildSchema();
   const metrics = createApiMetrics({ guard: context.guard });
@@ -56,6 +72,14 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
           response.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
           return;
         }
+        if (url.pathname === '/readyz') {
+          void readiness().then((state) =>
+            response
+              .writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' })
+              .end(`${JSON.stringify(state)}\n`),
+          );
+          return;
+        }
         if (url.pathname === '/metrics') {
           metrics.render().then(
             (text) => response.writeHead(200, { 'content-type': metrics.contentType }).end(text),
@@ -71,7 +95,7 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
             if (!served)
               response
                 .writeHead(404, { 'content-type': 'text/plain' })
-                .end(`not found: try ${GRAPHQL_PATH} or /graphiql\n`);
+                .end(`not found: try ${GRAPHQL_PATH}, /dashboard or /graphiql\n`);
           });
           return;
         }
@@ -101,7 +125,11 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
         context,
         settings,
         rules,
-        subscribe: createSharedSubscribe((model) => context.live.current(model)),
+        metrics,
+        subscribe: createSharedSubscribe(
+          (model) => (model === HELD_CHANGES ? context.held.current() : context.live.current(model)),
+          (pushed) => metrics.versionPushed(commitTimeOf(pushed)),
+        ),
       }));
       const listening = server;
       await new Promise<void>((resolve, reject) => {
@@ -114,15 +142,15 @@ export function createApi({ context, settings, logger }: ApiDeps): Api {
       return url;
     },
 
-    async stop() {
-      await disposeWs?.();
+    stopAccepting() {
+      // No new HTTP requests or WebSocket upgrades; open connections go on until closed below.
+      server?.close();
+    },
+
+    async closeConnections() {
+      await disposeWs?.(); // graphql-ws closes every socket with 1001 "Going away"
       wss?.close();
-      const closing = server;
-      if (closing) {
-        const closed = new Promise<void>((resolve) => closing.close(() => resolve()));
-        closing.closeAllConnections();
-        await closed;
-      }
+      server?.closeAllConnections();
       await apollo.stop();
     },
   };

@@ -1,11 +1,25 @@
-import { createSourceEventStream, execute, print, type ExecutionArgs, type ExecutionResult } from 'graphql';
+import {
+  createSourceEventStream,
+  execute,
+  print,
+  type DocumentNode,
+  type ExecutionArgs,
+  type ExecutionResult,
+} from 'graphql';
 import { LatestQueue } from '../live/index.js';
-import type { ModelSnapshot } from '../store/index.js';
 
 type Result = ExecutionResult;
 
-/** What a subscription's source yields: a read model's snapshot (see the resolvers' `watch`). */
-function isSnapshot(event: unknown): event is ModelSnapshot {
+/**
+ * What a subscription's source yields: a read model's snapshot (see the resolvers' `watch`) or
+ * the guard's held state, each with the version it is of.
+ */
+export interface Versioned {
+  readonly model: string;
+  readonly version: bigint;
+}
+
+function isSnapshot(event: unknown): event is Versioned {
   return typeof event === 'object' && event !== null && 'version' in event && 'model' in event;
 }
 
@@ -14,7 +28,7 @@ interface Hub {
   /** Each subscriber, and the version it has already had (it is sent only newer ones). */
   readonly consumers: Map<LatestQueue<Result>, { floor: bigint }>;
   /** The newest result, and the snapshot it was computed from. */
-  last: { readonly snapshot: ModelSnapshot; readonly result: Result } | undefined;
+  last: { readonly snapshot: Versioned; readonly result: Result } | undefined;
   source: AsyncIterator<unknown> | undefined;
 }
 
@@ -27,10 +41,21 @@ interface Hub {
  * coalescing interval), its own execution on the current snapshot. The context must be the same
  * for all subscribers (it is: the API keeps no per-request state).
  */
-export function createSharedSubscribe(current: (model: string) => Promise<ModelSnapshot>) {
+export function createSharedSubscribe(
+  current: (model: string) => Promise<Versioned>,
+  /** Told once per new version computed for a hub (metrics). */
+  onVersion: (pushed: Versioned) => void = () => undefined,
+) {
   const hubs = new Map<string, Hub>();
+  // Subscribers of the same text share one parsed document (document-cache.ts): printed once.
+  const printed = new WeakMap<DocumentNode, string>();
+  const printOnce = (document: DocumentNode) => {
+    let text = printed.get(document);
+    if (text === undefined) printed.set(document, (text = print(document)));
+    return text;
+  };
 
-  async function run(args: ExecutionArgs, snapshot: ModelSnapshot): Promise<Result> {
+  async function run(args: ExecutionArgs, snapshot: Versioned): Promise<Result> {
     return await execute({ ...args, rootValue: snapshot });
   }
 
@@ -43,6 +68,7 @@ export function createSharedSubscribe(current: (model: string) => Promise<ModelS
         const snapshot = next.value;
         const result = await run(args, snapshot);
         hub.last = { snapshot, result };
+        onVersion(snapshot);
         for (const [consumer, seen] of hub.consumers) {
           if (snapshot.version <= seen.floor) continue;
           seen.floor = snapshot.version;
@@ -86,7 +112,7 @@ export function createSharedSubscribe(current: (model: string) => Promise<ModelS
 
   return async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<Result> | Result> {
     const key = JSON.stringify([
-      print(args.document),
+      printOnce(args.document),
       args.variableValues ?? null,
       args.operationName ?? null,
     ]);

@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 const WEB_ROOT = new URL('../../dist/web/', import.meta.url);
 
 const PAGES: Readonly<Record<string, string>> = {
+  '/dashboard': 'dashboard/index.html',
+  '/dashboard/': 'dashboard/index.html',
   '/graphiql': 'graphiql/index.html',
   '/graphiql/': 'graphiql/index.html',
 };
@@ -26,7 +28,7 @@ function typeOf(file: string): string {
 }
 
 /**
- * Serves the bundled web pages (GraphiQL) and their assets: fixed page paths, and asset file
+ * Serves the bundled web pages (the dashboard, GraphiQL) and their assets: fixed page paths, and asset file
  * names without any path (so nothing outside dist/web can be named). Resolves false when the
  * path is not one of them.
  */

@@ -62,6 +62,7 @@ export const deadLettersCommand: Command = {
               topic: letter.topic,
               partition: letter.partition,
               records: [record],
+              highWatermark: (BigInt(letter.offset) + 1n).toString(),
             });
             if (stats.deadLettered === 0) {
               await store.removeDeadLetters([deadLetterId(letter)]);

@@ -1,15 +1,23 @@
 import { createApi } from '../api/index.js';
-import { createLiveFeed } from '../live/index.js';
+import { createHeldFeed, createLiveFeed } from '../live/index.js';
 import { ErrorCode, ReadoutError } from '../errors/index.js';
 import { createLogger } from '../log/logger.js';
-import { createGuardStore, createRedisStore, modelKeys } from '../store/index.js';
+import {
+  checkReadiness,
+  createGuardStore,
+  createRedisStore,
+  heldChannel,
+  modelKeys,
+} from '../store/index.js';
 import { untilSignal, type Command } from './command.js';
+import { shutDownInOrder } from './shutdown.js';
 import { loadModels } from './wiring.js';
 
 export const apiCommand: Command = {
   name: 'api',
   summary: 'serve GraphQL on /graphql (HTTP and graphql-ws), /healthz and /metrics',
-  usage: 'readout api\n  Listens on READOUT_API_HOST:READOUT_API_PORT until SIGTERM/SIGINT.',
+  usage:
+    'readout api\n  Listens on READOUT_API_HOST:READOUT_API_PORT until SIGTERM/SIGINT, then stops in order: no new\n  connections, WebSockets closed with 1001, Redis.',
   async run(config) {
     if (config.api.apiKeys?.length === 0)
       throw new ReadoutError(
@@ -31,17 +39,25 @@ export const apiCommand: Command = {
       logger,
       coalesceMs: config.api.coalesceMs,
     });
+    const held = createHeldFeed({
+      subscriber: store.duplicateConnection(),
+      channel: heldChannel(config.redis.keyPrefix),
+      list: async () => (await guard?.listHeld()) ?? [],
+      logger,
+    });
     const api = createApi({
-      context: { store, guard, live, models, now: () => Date.now() },
+      context: { store, guard, live, held, models, now: () => Date.now() },
       settings: config.api,
       logger,
+      readiness: () => checkReadiness(store, models, config.redis.keyPrefix),
     });
     await api.start();
     const signal = await untilSignal();
     logger.info({ signal }, 'api stopping');
-    await api.stop();
-    await live.close();
-    await store.quit();
-    await guard?.quit();
+    await shutDownInOrder(logger, [
+      ['stopped taking connections', () => api.stopAccepting()],
+      ['closed WebSockets with 1001 and HTTP connections', () => api.closeConnections()],
+      ['quit Redis', async () => Promise.all([live.close(), held.close(), store.quit(), guard?.quit()])],
+    ]);
   },
 };

@@ -1,11 +1,21 @@
 import { createKafkaSource } from '../ingest/index.js';
+import { createProjectorMetrics, createStreamPositions } from '../pipeline/index.js';
+import { checkReadiness, guardReader, modelReader, type StreamReader } from '../store/index.js';
 import { untilSignal, type Command } from './command.js';
-import { sourceTopics, wireProjector } from './wiring.js';
+import { startOpsServer } from './ops-server.js';
+import { shutDownInOrder } from './shutdown.js';
+import { sourceTopics, topicOf, transactionTopic, wireProjector } from './wiring.js';
+
+/** How often the projector looks for a Redis that lost everything while no batch came. */
+const LOSS_CHECK_MS = 1000;
 
 export const projectorCommand: Command = {
   name: 'projector',
   summary: 'consume the Debezium topics and keep the read models in Redis',
-  usage: 'readout projector\n  Runs until SIGTERM/SIGINT. Configuration: READOUT_* variables (see README).',
+  usage: `readout projector
+  Runs until SIGTERM/SIGINT, then stops in order: its HTTP endpoints, consumption, the batch in
+  flight (applied and committed), Redis. Serves /healthz, /readyz and /metrics on
+  READOUT_PROJECTOR_HOST:READOUT_PROJECTOR_PORT. Configuration: READOUT_* variables (see README).`,
   async run(config) {
     const { models, store, guard, projector, logger } = wireProjector(config, 'projector');
     const topics = sourceTopics(config, models);
@@ -17,22 +27,83 @@ export const projectorCommand: Command = {
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       logger,
     });
+    const metrics = createProjectorMetrics();
+    const prefix = config.redis.keyPrefix;
+    const readersByTopic = new Map<string, StreamReader[]>();
+    for (const model of models) {
+      const topic = topicOf(config, model);
+      readersByTopic.set(topic, [...(readersByTopic.get(topic) ?? []), modelReader(prefix, model.name)]);
+    }
+    if (guard) readersByTopic.set(transactionTopic(config), [guardReader(prefix)]);
+    const positions = createStreamPositions({
+      positions: store.positions,
+      readersOf: (topic) => readersByTopic.get(topic) ?? [],
+      readers: [...readersByTopic.values()].flat(),
+      topics,
+      source,
+      forgetCached: () => store.forgetCached(),
+      onReplay: (topic, partition) => metrics.observeReplay(topic, partition),
+      logger,
+    });
+    let consuming = false;
+    const modelsByName = new Map(models.map((model) => [model.name, model]));
+    const ops = await startOpsServer(
+      config.projector.host,
+      config.projector.port,
+      {
+        metrics,
+        ready: async () => {
+          const models = await checkReadiness(store, modelsByName, prefix);
+          return { ready: consuming && models.ready, detail: { consuming, notReady: models.notReady } };
+        },
+      },
+      logger,
+    );
+    // Also while waiting for Debezium's topics: a fresh Redis is marked ready (and empty) then.
+    // Said once per outage, not every second (batches report their own failures).
+    let checkFailing = false;
+    const lossCheck = setInterval(() => {
+      positions.checkForLoss().then(
+        () => {
+          if (checkFailing) logger.info('Redis answers the loss check again');
+          checkFailing = false;
+        },
+        (error: unknown) => {
+          if (!checkFailing) logger.warn({ err: error }, 'Redis loss check failed; retrying every second');
+          checkFailing = true;
+        },
+      );
+    }, LOSS_CHECK_MS);
     const stopRequested = untilSignal();
     // Starting waits for Debezium to create a topic; a signal meanwhile still stops cleanly.
     await Promise.race([
       source.start(async (batch) => {
-        await projector.handleBatch(batch);
+        const started = process.hrtime.bigint();
+        const rewind = await positions.check(batch);
+        if (rewind) return rewind;
+        const stats = await projector.handleBatch(batch);
+        await positions.advance(batch);
+        metrics.observeBatch(batch, stats, Number(process.hrtime.bigint() - started) / 1e9);
       }),
       stopRequested,
     ]);
+    consuming = true;
     logger.info(
       { topics, models: models.map((m) => m.name), group: config.kafka.consumerGroup },
       'projector consuming',
     );
     const signal = await stopRequested;
     logger.info({ signal }, 'projector stopping');
-    await source.stop();
-    await store.quit();
-    await guard?.quit();
+    clearInterval(lossCheck);
+    consuming = false;
+    await shutDownInOrder(logger, [
+      ['stopped taking connections', () => ops.close()],
+      [
+        'paused consumption and drained the batch in flight (applied, offsets committed)',
+        () => source.pause(),
+      ],
+      ['left the consumer group', () => source.stop()],
+      ['quit Redis', async () => Promise.all([store.quit(), guard?.quit()])],
+    ]);
   },
 };

@@ -28,9 +28,14 @@ export function transactionTopic(config: ReadoutConfig): string {
   return `${config.kafka.topicPrefix}.transaction`;
 }
 
+/** The Debezium topic of a model's table. */
+export function topicOf(config: ReadoutConfig, model: CompiledModel): string {
+  return `${config.kafka.topicPrefix}.${model.table}`;
+}
+
 /** The source topic of each table the read models read, and the transaction topic when guarding. */
 export function sourceTopics(config: ReadoutConfig, models: readonly CompiledModel[]): string[] {
-  const tables = [...new Set(models.map((model) => `${config.kafka.topicPrefix}.${model.table}`))];
+  const tables = [...new Set(models.map((model) => topicOf(config, model)))];
   return config.cleanup.massDeleteRows > 0 ? [...tables, transactionTopic(config)] : tables;
 }
 

@@ -37,6 +37,9 @@ const schema = z.object({
   READOUT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:63790'),
   READOUT_KEY_PREFIX: identifier.default('readout'),
   READOUT_API_HOST: z.string().min(1).default('127.0.0.1'),
+  // The projector's /healthz, /readyz and /metrics; 0 picks any free port (it is logged).
+  READOUT_PROJECTOR_HOST: z.string().min(1).default('127.0.0.1'),
+  READOUT_PROJECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
   READOUT_API_PORT: port.default(4000),
   READOUT_PG_URL: z
     .url({ protocol: /^postgres(ql)?$/ })
@@ -85,6 +88,8 @@ export interface ReadoutConfig {
     readonly topicPrefix: string;
   };
   readonly redis: { readonly url: string; readonly keyPrefix: string };
+  /** Where the projector serves /healthz, /readyz and /metrics (port 0: any free port). */
+  readonly projector: { readonly host: string; readonly port: number };
   readonly api: {
     readonly host: string;
     readonly port: number;
@@ -138,6 +143,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       topicPrefix: v.READOUT_TOPIC_PREFIX,
     },
     redis: { url: v.READOUT_REDIS_URL, keyPrefix: v.READOUT_KEY_PREFIX },
+    projector: { host: v.READOUT_PROJECTOR_HOST, port: v.READOUT_PROJECTOR_PORT },
     api: {
       host: v.READOUT_API_HOST,
       port: v.READOUT_API_PORT,

@@ -11,6 +11,8 @@ export const ErrorCode = {
   EventUnsupported: 'EVENT_UNSUPPORTED',
   /** Another writer changed a row's stored position between our read and our write. */
   StoreConflict: 'STORE_CONFLICT',
+  /** A read model has no data yet, or is replaying what Redis lost: its numbers would be wrong. */
+  ReadModelNotReady: 'READ_MODEL_NOT_READY',
   /** Redis or Kafka was unreachable or failed a command; retrying may succeed. */
   DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
 } as const;

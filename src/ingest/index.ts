@@ -4,4 +4,6 @@
  */
 export { createKafkaSource } from './kafka-source.js';
 export type { KafkaSourceOptions } from './kafka-source.js';
-export type { ChangeSource, SourceBatch } from './source.js';
+export type { ChangeSource, PartitionRange, Rewind, SourceBatch } from './source.js';
+export { readConsumerLag } from './consumer-lag.js';
+export type { PartitionLag } from './consumer-lag.js';

@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
 import type { Logger } from '../log/logger.js';
-import type { ChangeSource, SourceBatch } from './source.js';
+import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from './source.js';
 
 export interface KafkaSourceOptions {
   readonly brokers: readonly string[];
@@ -29,6 +29,7 @@ function toSourceBatch(payload: EachBatchPayload): SourceBatch {
   return {
     topic: batch.topic,
     partition: batch.partition,
+    highWatermark: batch.highWatermark,
     records: batch.messages.map((message) => ({
       topic: batch.topic,
       partition: batch.partition,
@@ -60,7 +61,12 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
   const admin = kafka.admin();
   const checkEveryMs = options.topicCheckIntervalMs ?? 2000;
   let consumer: Consumer | undefined;
+  // The group's latest assignment to this member: topic → partitions.
+  let assignment: Record<string, number[]> = {};
   let stopped = false;
+  let paused = false;
+  // The batch being handled, if any: pausing waits for it (handled and committed).
+  let inFlight: Promise<unknown> | undefined;
   let watcher: Promise<void> | undefined;
 
   async function existingTopics(): Promise<string[]> {
@@ -68,7 +74,15 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     return options.topics.filter((topic) => existing.has(topic));
   }
 
-  async function run(topics: string[], handle: (batch: SourceBatch) => Promise<void>): Promise<void> {
+  async function range(topic: string, partition: number): Promise<PartitionRange> {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const found = offsets.find((entry) => entry.partition === partition);
+    return { topic, partition, low: found?.low ?? '0', high: found?.high ?? '0' };
+  }
+
+  type Handler = (batch: SourceBatch) => Promise<void | Rewind>;
+
+  async function run(topics: string[], handle: Handler): Promise<void> {
     const active = kafka.consumer({
       groupId: options.groupId,
       sessionTimeout: options.sessionTimeoutMs,
@@ -81,6 +95,9 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       maxBytes: 16 * 1024 * 1024,
     });
     consumer = active;
+    active.on(active.events.GROUP_JOIN, ({ payload }) => {
+      assignment = payload.memberAssignment;
+    });
     await active.connect();
     await active.subscribe({ topics, fromBeginning: true });
     await active.run({
@@ -88,23 +105,29 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        if (batch.isEmpty() || !payload.isRunning() || payload.isStale()) return;
-        await handle(toSourceBatch(payload));
-        const lastOffset = batch.lastOffset();
-        payload.resolveOffset(lastOffset);
-        // Committed only now: Redis has acknowledged everything up to lastOffset.
-        await active.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
-        ]);
+        if (paused || batch.isEmpty() || !payload.isRunning() || payload.isStale()) return;
+        const work = (async () => {
+          const outcome = await handle(toSourceBatch(payload));
+          if (outcome) {
+            // Nothing resolved or committed: the partition is read again from there.
+            active.seek({ topic: batch.topic, partition: batch.partition, offset: outcome.rewindTo });
+            return;
+          }
+          const lastOffset = batch.lastOffset();
+          payload.resolveOffset(lastOffset);
+          // Committed only now: Redis has acknowledged everything up to lastOffset.
+          await active.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+          ]);
+        })();
+        inFlight = work;
+        await work;
         await payload.heartbeat();
       },
     });
   }
 
-  async function watchForNewTopics(
-    consuming: string[],
-    handle: (batch: SourceBatch) => Promise<void>,
-  ): Promise<void> {
+  async function watchForNewTopics(consuming: string[], handle: Handler): Promise<void> {
     let current = consuming;
     while (!stopped && current.length < options.topics.length) {
       await sleep(checkEveryMs);
@@ -142,6 +165,22 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       watcher = watchForNewTopics(topics, handle).catch((error: unknown) => {
         options.logger.error({ err: error }, 'watching for new source topics failed');
       });
+    },
+    async assigned() {
+      const all = Object.entries(assignment).flatMap(([topic, partitions]) =>
+        partitions.map((partition) => ({ topic, partition })),
+      );
+      return await Promise.all(all.map(({ topic, partition }) => range(topic, partition)));
+    },
+    range,
+    existingTopics,
+    seek(topic, partition, offset) {
+      consumer?.seek({ topic, partition, offset });
+    },
+    async pause() {
+      paused = true;
+      consumer?.pause(options.topics.map((topic) => ({ topic })));
+      await inFlight?.catch(() => undefined);
     },
     async stop() {
       stopped = true;

@@ -6,3 +6,5 @@
 export { createLiveFeed } from './live-feed.js';
 export type { LiveFeed, LiveFeedDeps } from './live-feed.js';
 export { LatestQueue } from './latest-queue.js';
+export { createHeldFeed, HELD_CHANGES } from './held-feed.js';
+export type { HeldFeed, HeldState } from './held-feed.js';

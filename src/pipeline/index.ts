@@ -1,3 +1,7 @@
 /** pipeline: the projector, wiring decode → projection → store for batches from ingest. */
 export { createProjector } from './projector.js';
 export type { BatchStats, Projector, ProjectorDeps } from './projector.js';
+export { createStreamPositions } from './stream-positions.js';
+export type { StreamPositions } from './stream-positions.js';
+export { createProjectorMetrics } from './projector-metrics.js';
+export type { ProjectorMetrics } from './projector-metrics.js';

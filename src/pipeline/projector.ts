@@ -33,6 +33,8 @@ export interface BatchStats {
   readonly applied: number;
   readonly duplicates: number;
   readonly deadLettered: number;
+  /** Commit time (epoch ms) of each row change in the batch, for the freshness histogram. */
+  readonly commitTimesMs: readonly number[];
 }
 
 export interface Projector {
@@ -224,6 +226,7 @@ export function createProjector({ models, store, logger, cleanup }: ProjectorDep
     async handleBatch(batch) {
       const letters: DeadLetter[] = [];
       const total = { applied: 0, duplicates: 0 };
+      const commitTimesMs: number[] = [];
       if (cleanup && batch.topic === cleanup.transactionTopic) {
         Object.assign(total, await handleTransactions(batch, letters));
       } else {
@@ -238,6 +241,7 @@ export function createProjector({ models, store, logger, cleanup }: ProjectorDep
           letters,
         };
         for (const segment of decodeSegments(batch, letters)) {
+          for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
           const events = await admit(await recogniseArchival(segment.events), batch);
           const written = await writeAll(events, context);
           const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, batch) : null;
@@ -253,7 +257,7 @@ export function createProjector({ models, store, logger, cleanup }: ProjectorDep
           `dead-lettered: ${letter.reason}`,
         );
       }
-      return { ...total, deadLettered: letters.length };
+      return { ...total, deadLettered: letters.length, commitTimesMs };
     },
   };
 }

@@ -96,6 +96,14 @@ if request.retainFrom then
   end
 end
 
+-- Versions stay below 2^53 (the clock in microseconds is about 1.8e15), so a Lua double holds them
+-- exactly; '%.0f' prints them without an exponent.
+-- A model's first version is the Redis clock in microseconds, not 1: after Redis lost its data,
+-- versions start above any a subscriber saw before (see positions.lua).
+if redis.call('HEXISTS', META, 'version') == 0 then
+  local start = redis.call('TIME')
+  redis.call('HSET', META, 'version', start[1] .. string.format('%06d', tonumber(start[2])))
+end
 local version = redis.call('HINCRBY', META, 'version', 1)
 redis.call('HINCRBY', META, 'applied', request.applied)
 redis.call('HINCRBY', META, 'duplicates', request.duplicates)
@@ -111,5 +119,5 @@ if greater(request.offset.next, redis.call('HGET', OFFSETS, request.offset.parti
   redis.call('HSET', OFFSETS, request.offset.partition, request.offset.next)
 end
 
-redis.call('PUBLISH', ARGV[1], cjson.encode({ model = request.model, version = tostring(version) }))
-return { 'applied', tostring(version) }
+redis.call('PUBLISH', ARGV[1], cjson.encode({ model = request.model, version = string.format('%.0f', version) }))
+return { 'applied', string.format('%.0f', version) }

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { WaitingChange } from '../cleanup/index.js';
-import { guardTag } from './keys.js';
+import { guardTag, heldChannel } from './keys.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
 
 const guardScript = loadLuaScript('./guard.lua');
@@ -95,6 +95,7 @@ export function createGuardStore(options: { url: string; keyPrefix: string }): G
   const redis = new Redis(options.url, { maxRetriesPerRequest: 3 });
   const tag = guardTag(options.keyPrefix);
   const held = `${tag}:held`;
+  const changed = heldChannel(options.keyPrefix);
   const guard = async (args: Array<string | number>): Promise<string[]> => {
     try {
       return (await runLuaScript(
@@ -177,11 +178,12 @@ export function createGuardStore(options: { url: string; keyPrefix: string }): G
         .multi()
         .hset(`${tag}:decided`, `${meta.table}|${meta.txId}`, decision)
         .hdel(`${tag}:held-tx`, `${meta.table}|${meta.txId}`)
+        .publish(changed, id)
         .exec();
     },
 
     async drop(id) {
-      await redis.multi().del(`${tag}:held-rows:${id}`).hdel(held, id).exec();
+      await redis.multi().del(`${tag}:held-rows:${id}`).hdel(held, id).publish(changed, id).exec();
     },
 
     async countPending() {

@@ -17,6 +17,8 @@ local op, tag = ARGV[1], ARGV[2]
 local ENDS, ENDS_AT = tag .. ':ends', tag .. ':ends-at'
 local HELD, HELD_TX, DECIDED = tag .. ':held', tag .. ':held-tx', tag .. ':decided'
 local PENDING_INDEX = tag .. ':pending-index'
+-- Told whenever the held set changes (keys.ts heldChannel), so dashboards can show it live.
+local HELD_CHANGED = tag .. ':held-changed'
 
 local function pendingKey(table_name, tx) return tag .. ':pending:' .. table_name .. ':' .. tx end
 local function heldRowsKey(id) return tag .. ':held-rows:' .. id end
@@ -36,6 +38,7 @@ local function hold(table_name, tx, now)
   if redis.call('HEXISTS', HELD, id) == 0 then
     redis.call('HSET', HELD, id, cjson.encode({ id = id, kind = 'deletes', table = table_name, txId = tx, heldAtMs = now }))
   end
+  redis.call('PUBLISH', HELD_CHANGED, id)
   return id
 end
 
@@ -47,6 +50,7 @@ if op == 'admit' then
   local held = redis.call('HGET', HELD_TX, txKey)
   if held then
     for i = 7, #ARGV, 2000 do redis.call('HSET', heldRowsKey(held), unpack(ARGV, i, math.min(#ARGV, i + 1999))) end
+    redis.call('PUBLISH', HELD_CHANGED, held)
     return { 'hold' }
   end
   local ended = redis.call('HGET', ENDS, tx)
@@ -96,6 +100,7 @@ if op == 'truncate' then
   if redis.call('HEXISTS', HELD, id) == 0 then
     redis.call('HSET', HELD, id, cjson.encode({ id = id, kind = 'truncate', table = table_name, heldAtMs = now }))
   end
+  redis.call('PUBLISH', HELD_CHANGED, id)
   return { 'hold' }
 end
 

@@ -9,7 +9,11 @@ export type { ApplyOutcome, BatchWrite, BucketRange, DeadLetter, ReadModelStore 
 export { withRowCache } from './row-cache.js';
 export { createGuardStore } from './guard-store.js';
 export type { Admission, GuardStore, HeldChange } from './guard-store.js';
-export { deadLetterKey, modelKeys } from './keys.js';
+export { deadLetterKey, heldChannel, modelKeys } from './keys.js';
 export type { ModelKeys } from './keys.js';
 export { parseVersionNotice } from './model-snapshot.js';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.js';
+export { guardReader, modelReader, partitionKey } from './positions.js';
+export type { PositionStore, ReaderReadiness, StreamPosition, StreamReader } from './positions.js';
+export { checkReadiness } from './readiness.js';
+export type { Readiness } from './readiness.js';

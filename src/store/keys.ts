@@ -59,7 +59,20 @@ export function guardTag(prefix: string): string {
   return `{${prefix}:guard}`;
 }
 
+/** Channel told (with the held id) whenever the guard's held set changes; guard.lua builds it too. */
+export function heldChannel(prefix: string): string {
+  return `${guardTag(prefix)}:held-changed`;
+}
+
 /** Hash: "topic/partition/offset" → JSON {code, reason, key, value}. */
 export function deadLetterKey(prefix: string): string {
   return `${prefix}:dead-letters`;
+}
+
+/**
+ * Set by a projector once Redis holds its read models; absent after a flush or an empty restart,
+ * which is how the projector tells "Redis lost everything" from "nothing happened".
+ */
+export function loadedMarkerKey(prefix: string): string {
+  return `${prefix}:loaded`;
 }

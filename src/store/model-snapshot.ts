@@ -24,8 +24,14 @@ export interface BucketState {
 /** A read model's state at one version. */
 export interface ModelSnapshot {
   readonly model: string;
-  /** 0 before the first applied batch; +1 per applied batch. */
+  /**
+   * 0 before a projector first wrote the model (it is not ready: nothing is known yet); then grows
+   * with every applied batch. It starts at the Redis clock in microseconds, and again after Redis
+   * lost data, so it never goes back.
+   */
   readonly version: bigint;
+  /** Redis lost data and the projector is replaying it: the numbers are not right yet. */
+  readonly catchingUp: boolean;
   readonly buckets: readonly BucketState[];
   readonly source: {
     readonly lsn: string | null;

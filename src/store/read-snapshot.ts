@@ -90,5 +90,6 @@ export function snapshotFromRead(model: string, json: string): ModelSnapshot {
       commitTimeMs: nonEmpty(meta.get('commitTimeMs')),
     },
     appliedAtMs: nonEmpty(meta.get('appliedAtMs')),
+    catchingUp: [...meta.keys()].some((field) => field.startsWith('catch-up:')),
   };
 }

@@ -10,6 +10,7 @@ import { buildApplyRequest } from './batch-request.js';
 import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.js';
 import { deadLetterKey, modelKeys } from './keys.js';
 import type { ModelSnapshot } from './model-snapshot.js';
+import { createPositionStore, type PositionStore } from './positions.js';
 import { snapshotFromRead } from './read-snapshot.js';
 import { decodeStoredRow, storedPosition } from './stored-row.js';
 
@@ -69,6 +70,12 @@ export interface ReadModelStore {
   listDeadLetters(): Promise<DeadLetter[]>;
   /** Removes dead letters by id ("topic/partition/offset"); returns how many were there. */
   removeDeadLetters(ids: readonly string[]): Promise<number>;
+  /** Redis's own figure for the memory it uses (INFO memory used_memory), in bytes. */
+  memoryUsed(): Promise<number>;
+  /** Drops whatever this process remembers of Redis's rows (after Redis lost data). */
+  forgetCached(): void;
+  /** Read models' (and the guard's) places in the change stream: how a Redis loss is noticed. */
+  readonly positions: PositionStore;
   /** A second connection in subscriber mode, for the live stage. */
   duplicateConnection(): Redis;
   quit(): Promise<void>;
@@ -82,6 +89,20 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
   const run = (script: LuaScript, keys: string[], args: string[]) => runLuaScript(redis, script, keys, args);
 
   return {
+    positions: createPositionStore(redis, keyPrefix),
+    forgetCached() {
+      // Nothing is cached here (see row-cache.ts).
+    },
+
+    async memoryUsed() {
+      try {
+        const info = await redis.info('memory');
+        return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+      } catch (error) {
+        throw redisUnavailable('INFO memory', error);
+      }
+    },
+
     async readModelState(model, rowKeys) {
       const keys = modelKeys(keyPrefix, model.name);
       try {

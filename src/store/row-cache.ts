@@ -30,6 +30,13 @@ export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): Re
   return {
     ...store,
 
+    forgetCached() {
+      // A replay after a loss must see Redis's rows, not what was written before the loss: a
+      // cached newer position would make the replayed changes look like duplicates.
+      caches.clear();
+      store.forgetCached();
+    },
+
     async readModelState(model, rowKeys) {
       const cache = cacheOf(model);
       const rows = new Map<string, StoredRow>();

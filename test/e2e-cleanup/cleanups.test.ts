@@ -25,7 +25,7 @@ import {
 } from '../support/model-checks.js';
 import { snapshotView, type ModelView } from '../support/read-model-views.js';
 import { freePort } from '../support/free-port.js';
-import { queryHttp } from '../support/graphql-clients.js';
+import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
 import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
 
 const id = `cleanup-${randomUUID().slice(0, 8)}`;
@@ -207,6 +207,13 @@ describe('cleanups never drain a dashboard', () => {
     );
     await settle();
     const before = await views();
+    // A dashboard's banner: pushed the held set now (nothing), then whenever it changes.
+    const banner = subscribeWs<{ heldChanges: Array<{ id: string; rows: number }> }>(
+      apiUrl,
+      'subscription { heldChanges { id rows } }',
+    );
+    await banner.until(() => true, 10_000);
+    expect(banner.received[0]).toEqual({ heldChanges: [] });
     // A purge Readout does not know: the rows are copied aside only so the SQL oracle can count them.
     await db.query(
       `WITH gone AS (DELETE FROM orders WHERE customer = 'bulk-a' RETURNING *) INSERT INTO test_kept_orders SELECT * FROM gone`,
@@ -214,6 +221,10 @@ describe('cleanups never drain a dashboard', () => {
     const [held] = await waitForHeld((all) => all.some((c) => c.kind === 'deletes' && c.rows === 1500));
     expect(held).toMatchObject({ kind: 'deletes', table: 'public.orders', rows: 1500 });
     expect(await views()).toEqual(before);
+    const shown = await banner.until(
+      (v) => v.heldChanges.some((c) => c.id === held?.id && c.rows === 1500),
+      10_000,
+    );
     // What a dashboard shows: "a large delete is waiting for a decision".
     const answer = await queryHttp<{ heldChanges: Array<Record<string, unknown>> }>(
       apiUrl,
@@ -235,6 +246,9 @@ describe('cleanups never drain a dashboard', () => {
     });
     await release(held?.id ?? '', 'archive');
     expect(await heldMetrics()).toEqual({ changes: undefined, rows: undefined });
+    const after = banner.received.indexOf(shown);
+    await banner.until((v) => banner.received.indexOf(v) > after && v.heldChanges.length === 0, 10_000);
+    await banner.close();
     expect(await views('keep')).toEqual(pick(before, 'keep'));
     await settle();
     await expectModelsEqualSql(store, db);

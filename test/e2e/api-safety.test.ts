@@ -8,19 +8,26 @@ import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
-import { startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
+import { startReadout, waitForReady, type ReadoutProcess } from '../support/readout-process.js';
 
 const KEY = 'test-key-0123456789abcdef';
 const running: ReadoutProcess[] = [];
+// One consumer group and key prefix for the file: a projector fills the read models the APIs serve.
+const id = `safety-${randomUUID().slice(0, 8)}`;
 let guarded: string; // auth on, introspection off, small limits
 let tokens: string; // a token limit of 10
 
 async function startApi(env: Record<string, string>): Promise<string> {
   const port = await freePort();
-  const id = `safety-${randomUUID().slice(0, 8)}`;
-  running.push(startReadout(id, 'api', { READOUT_KEY_PREFIX: id, READOUT_API_PORT: String(port), ...env }));
+  running.push(
+    startReadout(`${id}-api-${port}`, 'api', {
+      READOUT_KEY_PREFIX: id,
+      READOUT_API_PORT: String(port),
+      ...env,
+    }),
+  );
   const url = `http://127.0.0.1:${port}/graphql`;
-  await waitForHealthy(url.replace('/graphql', '/healthz'));
+  await waitForReady(url);
   return url;
 }
 
@@ -88,6 +95,9 @@ async function wsErrors(url: string, query: string): Promise<Array<{ message: st
 }
 
 beforeAll(async () => {
+  running.push(
+    startReadout(`${id}-projector`, 'projector', { READOUT_KEY_PREFIX: id, READOUT_CONSUMER_GROUP: id }),
+  );
   [guarded, tokens] = await Promise.all([
     startApi({
       READOUT_API_AUTH: 'keys',

@@ -6,9 +6,8 @@
  * that duplicates were seen and skipped.
  */
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom, runOperation } from '../../src/demo/workload.js';
 import type { ReadModelStore } from '../../src/store/index.js';
 import {
   connectToStack,
@@ -19,6 +18,7 @@ import {
   markerTxId,
   waitAllApplied,
 } from '../support/model-checks.js';
+import { backgroundWorkload } from '../support/background-workload.js';
 import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
 import { crashConnectWorker, resnapshot, restartStack } from '../support/stack-control.js';
 
@@ -34,27 +34,6 @@ function startProjector(): ReadoutProcess {
   starts += 1;
   projector = startReadout(`${id}-projector-${starts}`, 'projector', env);
   return projector;
-}
-
-/** Writes changes continuously, each its own transaction, until stopped. */
-function backgroundWorkload(seed: number) {
-  let running = true;
-  const client = new pg.Client({ connectionString: process.env.READOUT_PG_URL });
-  const done = (async () => {
-    await client.connect();
-    const random = createRandom(seed);
-    while (running) {
-      await runOperation(client, random, { inserts: 5, updates: 4, deletes: 2 });
-      await sleep(5);
-    }
-    await client.end();
-  })();
-  return {
-    async stop() {
-      running = false;
-      await done;
-    },
-  };
 }
 
 async function totalVersion(): Promise<bigint> {

@@ -27,7 +27,7 @@ const KEPT_ELSEWHERE = {
 } as const;
 
 /** What a model's oracle reads: live rows, plus (under "archive: keep") the rows archived so far. */
-async function oracleRelations(db: pg.ClientBase, model: CompiledModel): Promise<OracleRelations> {
+export async function oracleRelations(db: pg.ClientBase, model: CompiledModel): Promise<OracleRelations> {
   const relation = async (table: keyof typeof KEPT_ELSEWHERE): Promise<string> => {
     if (model.archive !== 'keep') return table;
     const parts = [table as string];

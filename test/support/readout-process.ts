@@ -6,8 +6,14 @@ const artifacts = new URL('test-artifacts/', root);
 
 export interface ReadoutProcess {
   readonly name: string;
+  /** Where its output goes (test-artifacts/<name>.log). */
+  readonly logFile: string;
   /** Sends a signal and waits for the process to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Sends a signal without waiting (SIGSTOP, SIGCONT). */
+  signal(signal: NodeJS.Signals): void;
+  /** Its exit code once it exited (null: killed by a signal). */
+  readonly exited: Promise<number | null>;
 }
 
 /**
@@ -24,21 +30,27 @@ export function startReadout(
   const args = typeof command === 'string' ? [command] : command;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    // Any free port for a projector's /metrics unless the test names one (several run at once).
+    env: { ...process.env, READOUT_PROJECTOR_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   // A test or benchmark that dies must not leave a projector consuming behind it.
   const orphanGuard = () => child.kill('SIGKILL');
   process.once('exit', orphanGuard);
   void exited.then(() => process.off('exit', orphanGuard));
   return {
     name,
+    logFile: new URL(`${name}.log`, artifacts).pathname,
+    exited,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
+    },
+    signal(signal) {
+      child.kill(signal);
     },
   };
 }
@@ -58,6 +70,14 @@ export function runReadout(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stdout, stderr })));
+}
+
+/**
+ * Waits until an API's /readyz answers 200: a projector has filled every read model and none is
+ * replaying lost data (the API refuses to answer from them before).
+ */
+export async function waitForReady(apiUrl: string, timeoutMs = 120_000): Promise<void> {
+  await waitForHealthy(apiUrl.replace(/\/graphql$/, '/readyz'), timeoutMs);
 }
 
 /** Waits until `url` (e.g. an API's /healthz) answers 200, for up to `timeoutMs`. */

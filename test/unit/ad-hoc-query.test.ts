@@ -54,6 +54,7 @@ const snapshot: ModelSnapshot = {
   })),
   source: { lsn: '100', txId: '7', commitTimeMs: '0' },
   appliedAtMs: '0',
+  catchingUp: false,
 };
 
 function table(rows: AdHocRow[]) {

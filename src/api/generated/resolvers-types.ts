@@ -344,6 +344,8 @@ export type Subscription = {
   __typename?: 'Subscription';
   /** Live: the ad hoc question's answer first, then again after every change of the model. */
   aggregate: Aggregate;
+  /** The changes the mass-delete guard holds now, then the list again whenever it changes. */
+  heldChanges: Array<HeldChange>;
   itemsByProduct: ItemsByProduct;
   /** Orders not yet shipped, with the largest. */
   openOrders: OpenOrders;
@@ -775,6 +777,7 @@ export type StatusTotalResolvers<ContextType = ApiContext, ParentType extends Re
 
 export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   aggregate?: SubscriptionResolver<ResolversTypes['Aggregate'], "aggregate", ParentType, ContextType, RequireFields<SubscriptionAggregateArgs, 'limit' | 'readModel'>>;
+  heldChanges?: SubscriptionResolver<Array<ResolversTypes['HeldChange']>, "heldChanges", ParentType, ContextType>;
   itemsByProduct?: SubscriptionResolver<ResolversTypes['ItemsByProduct'], "itemsByProduct", ParentType, ContextType>;
   openOrders?: SubscriptionResolver<ResolversTypes['OpenOrders'], "openOrders", ParentType, ContextType>;
   ordersByAmountBand?: SubscriptionResolver<ResolversTypes['OrdersByAmountBand'], "ordersByAmountBand", ParentType, ContextType>;

@@ -1,0 +1,111 @@
+import type { PartitionLag } from '../ingest/index.js';
+import type { HeldChange, ReaderReadiness } from '../store/index.js';
+
+/** Everything `readout status` reports, as --json prints it. */
+export interface StatusReport {
+  readonly group: string;
+  readonly keyPrefix: string;
+  readonly at: string;
+  /** Per partition of the source topics; `lagSeconds` is an upper bound (see lagSeconds()). */
+  readonly consumer: ReadonlyArray<PartitionLag & { readonly lagSeconds: number }>;
+  readonly readModels: ReadonlyArray<{
+    readonly name: string;
+    readonly state: 'ready' | 'empty' | 'catching-up';
+    readonly version: string;
+    readonly sourceCommitTime: string | null;
+    readonly sourceLsn: string | null;
+    readonly sourceTxId: string | null;
+    readonly appliedAt: string | null;
+    readonly catchUpTo: Readonly<Record<string, string>>;
+  }>;
+  readonly deadLetters: number;
+  readonly held: readonly HeldChange[];
+  readonly redisMemoryBytes: number;
+  readonly api: { readonly url: string; readonly ready: boolean | null; readonly detail: string };
+  /** What needs an operator, one line each (empty: healthy). */
+  readonly trouble: readonly string[];
+}
+
+const iso = (ms: string | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
+
+/**
+ * How long ago the newest change a partition's read models applied was committed, when the group
+ * is behind on it (0 when it is not): an upper bound on how far behind in time its models are.
+ */
+export function lagSeconds(lag: PartitionLag, models: readonly ReaderReadiness[], nowMs: number): number {
+  if (BigInt(lag.lag) === 0n) return 0;
+  const newest = Math.max(0, ...models.map((m) => Number(m.source.commitTimeMs ?? 0)));
+  return newest === 0 ? NaN : Math.round((nowMs - newest) / 100) / 10;
+}
+
+export function modelEntry(model: ReaderReadiness): StatusReport['readModels'][number] {
+  return {
+    name: model.name,
+    state: model.version === 0n ? 'empty' : model.catchUp.size > 0 ? 'catching-up' : 'ready',
+    version: model.version.toString(),
+    sourceCommitTime: iso(model.source.commitTimeMs),
+    sourceLsn: model.source.lsn,
+    sourceTxId: model.source.txId,
+    appliedAt: iso(model.appliedAtMs),
+    catchUpTo: Object.fromEntries(model.catchUp),
+  };
+}
+
+/** The lines an operator must act on, with what to do; empty when all is well. */
+export function troubleOf(report: Omit<StatusReport, 'trouble'>): string[] {
+  const trouble: string[] = [];
+  for (const model of report.readModels) {
+    if (model.state === 'empty')
+      trouble.push(`${model.name}: no data yet; is a projector running? (readout projector)`);
+    if (model.state === 'catching-up')
+      trouble.push(`${model.name}: replaying what Redis lost; it serves again once caught up`);
+  }
+  if (report.deadLetters > 0)
+    trouble.push(`${report.deadLetters} dead letters: readout dead-letters list, then reapply or drop`);
+  for (const held of report.held)
+    trouble.push(
+      `held ${held.kind} on ${held.table} (${held.id}): readout held release ${held.id} --as archive|retract`,
+    );
+  if (report.api.ready !== true) trouble.push(`API not ready: ${report.api.detail}`);
+  return trouble;
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+
+/** The human-readable report. */
+export function renderStatus(report: StatusReport): string {
+  const lines = [
+    `Readout status: consumer group ${report.group}, key prefix ${report.keyPrefix}, at ${report.at}`,
+    '',
+  ];
+  lines.push('Kafka consumer lag (per partition)');
+  if (report.consumer.length === 0) lines.push('  (no source topic exists yet)');
+  for (const p of report.consumer) {
+    const seconds = Number.isNaN(p.lagSeconds)
+      ? ''
+      : p.lagSeconds > 0
+        ? `, up to ${p.lagSeconds} s behind`
+        : '';
+    lines.push(
+      `  ${pad(`${p.topic}/${p.partition}`, 36)} lag ${pad(p.lag, 8)} events${seconds}  (committed ${p.committed ?? 'nothing'} of ${p.high})`,
+    );
+  }
+  lines.push('', 'Read models');
+  for (const m of report.readModels) {
+    const where = m.sourceCommitTime
+      ? `as of commit ${m.sourceCommitTime} (LSN ${m.sourceLsn ?? '?'}, tx ${m.sourceTxId ?? '?'})`
+      : 'no change applied';
+    lines.push(`  ${pad(m.name, 28)} ${pad(m.state, 12)} ${where}`);
+  }
+  lines.push(
+    '',
+    `Dead letters:  ${report.deadLetters}`,
+    `Held changes:  ${report.held.length === 0 ? 'none' : report.held.map((h) => `${h.id} (${h.rows} rows)`).join(', ')}`,
+    `Redis memory:  ${(report.redisMemoryBytes / 2 ** 20).toFixed(1)} MiB`,
+    `API:           ${report.api.ready === true ? 'ready' : report.api.ready === false ? 'NOT ready' : 'unreachable'} (${report.api.url})`,
+    '',
+  );
+  if (report.trouble.length === 0) lines.push('Healthy.');
+  else lines.push('Needs attention:', ...report.trouble.map((line) => `  - ${line}`));
+  return lines.join('\n');
+}

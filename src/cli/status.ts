@@ -1,0 +1,80 @@
+import { parseArgs } from 'node:util';
+import { readConsumerLag } from '../ingest/index.js';
+import { modelReader } from '../store/index.js';
+import { print, toJson, type Command } from './command.js';
+import { lagSeconds, modelEntry, renderStatus, troubleOf, type StatusReport } from './status-report.js';
+import { sourceTopics, topicOf, wireProjector } from './wiring.js';
+
+const USAGE = `readout status [--json]
+  Consumer lag per partition (events, and an upper bound in seconds), each read model's state
+  and newest applied source change, dead letters, held changes, Redis memory and the API's
+  readiness. Exit code 0 when healthy, 1 when something needs attention (listed at the end),
+  2 on bad usage or configuration.`;
+
+/** The API's /readyz answer, or why it could not be had. */
+async function apiReadiness(url: string): Promise<StatusReport['api']> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    const body = (await response.json()) as { notReady?: Record<string, string> };
+    const reasons = Object.entries(body.notReady ?? {}).map(([name, why]) => `${name}: ${why}`);
+    return { url, ready: response.ok, detail: response.ok ? 'ready' : reasons.join('; ') };
+  } catch (error) {
+    return {
+      url,
+      ready: null,
+      detail: `unreachable (${error instanceof Error ? error.message : String(error)})`,
+    };
+  }
+}
+
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'lag, read-model state, dead letters, held changes, Redis memory, API readiness',
+  usage: USAGE,
+  async run(config, args) {
+    const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
+    const { models, store, guard } = wireProjector(config, 'status');
+    try {
+      const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
+      const [lags, readiness, deadLetters, held, memory, api] = await Promise.all([
+        readConsumerLag({
+          brokers: config.kafka.brokers,
+          clientId: `${config.kafka.clientId}-status`,
+          groupId: config.kafka.consumerGroup,
+          topics: sourceTopics(config, models),
+        }),
+        store.positions.readiness(models.map((model) => modelReader(config.redis.keyPrefix, model.name))),
+        store.countDeadLetters(),
+        guard?.listHeld() ?? Promise.resolve([]),
+        store.memoryUsed(),
+        apiReadiness(`http://${host}:${config.api.port}/readyz`),
+      ]);
+      const now = Date.now();
+      const byName = new Map(readiness.map((entry) => [entry.name, entry]));
+      const report = {
+        group: config.kafka.consumerGroup,
+        keyPrefix: config.redis.keyPrefix,
+        at: new Date(now).toISOString(),
+        consumer: lags.map((lag) => ({
+          ...lag,
+          lagSeconds: lagSeconds(
+            lag,
+            models.filter((m) => topicOf(config, m) === lag.topic).flatMap((m) => byName.get(m.name) ?? []),
+            now,
+          ),
+        })),
+        readModels: readiness.map(modelEntry),
+        deadLetters,
+        held,
+        redisMemoryBytes: memory,
+        api,
+      };
+      const full: StatusReport = { ...report, trouble: troubleOf(report) };
+      print(values.json ? toJson(full) : renderStatus(full));
+      if (full.trouble.length > 0) process.exitCode = 1;
+    } finally {
+      await store.quit();
+      await guard?.quit();
+    }
+  },
+};

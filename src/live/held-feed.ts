@@ -1,0 +1,120 @@
+import type { Redis } from 'ioredis';
+import type { Logger } from '../log/logger.js';
+import type { HeldChange } from '../store/index.js';
+import { LatestQueue } from './latest-queue.js';
+
+/** The name a held state goes by where model snapshots are expected (shared executions). */
+export const HELD_CHANGES = '(held changes)';
+
+/** What the mass-delete guard holds, as of one version of this process's view of it. */
+export interface HeldState {
+  readonly model: typeof HELD_CHANGES;
+  /** Grows by one whenever the list read differs from the one before (this process's count). */
+  readonly version: bigint;
+  readonly changes: readonly HeldChange[];
+}
+
+export interface HeldFeedDeps {
+  /** A dedicated connection: it is put into subscriber mode. */
+  readonly subscriber: Redis;
+  /** The guard's channel (store/keys.ts heldChannel). */
+  readonly channel: string;
+  /** Reads the held changes from Redis (empty when the guard is off). */
+  readonly list: () => Promise<readonly HeldChange[]>;
+  readonly logger: Logger;
+}
+
+export interface HeldFeed {
+  /** The current held state first, then every change of it. */
+  watch(): AsyncIterableIterator<HeldState>;
+  current(): Promise<HeldState>;
+  close(): Promise<void>;
+}
+
+/**
+ * The guard's held set, live: one Redis subscription and one list read per change for the whole
+ * process, however many dashboards show the banner. The guard tells its channel whenever it
+ * holds, adds to, decides or drops a held change; after a reconnect the list is read again
+ * (pub/sub may have lost a message meanwhile).
+ */
+export function createHeldFeed({ subscriber, channel, list, logger }: HeldFeedDeps): HeldFeed {
+  const watchers = new Set<LatestQueue<HeldState>>();
+  let state: HeldState | undefined;
+  let reading: Promise<HeldState> | undefined;
+  let stale = true;
+  let everReady = false;
+  const subscribed = subscriber.subscribe(channel).then(() => undefined);
+
+  /** Reads the list when a change was told since the last read; one read at a time. */
+  async function refresh(): Promise<HeldState> {
+    while (stale || !state) {
+      stale = false;
+      reading ??= list()
+        .then((changes) => {
+          const same = state && JSON.stringify(state.changes) === JSON.stringify(changes);
+          if (!same) state = { model: HELD_CHANGES, version: (state?.version ?? 0n) + 1n, changes };
+          return state as HeldState;
+        })
+        .finally(() => (reading = undefined));
+      await reading;
+    }
+    return state;
+  }
+
+  function told(): void {
+    stale = true;
+    refresh().then(
+      (next) => {
+        for (const watcher of watchers) watcher.push(next);
+      },
+      (error: unknown) => logger.warn({ err: error }, 'held changes could not be read'),
+    );
+  }
+
+  subscriber.on('message', (from: string) => {
+    if (from === channel) told();
+  });
+  subscriber.on('ready', () => {
+    if (everReady) told();
+    everReady = true;
+  });
+
+  return {
+    watch() {
+      const queue = new LatestQueue<HeldState>(1);
+      let last = -1n;
+      watchers.add(queue);
+      const first = subscribed.then(refresh).then((now) => queue.push(now));
+      const iterator: AsyncIterableIterator<HeldState> = {
+        async next() {
+          await first;
+          for (;;) {
+            const next = await queue.next();
+            if (next === undefined) return { done: true, value: undefined };
+            if (next.version <= last) continue;
+            last = next.version;
+            return { done: false, value: next };
+          }
+        },
+        return() {
+          watchers.delete(queue);
+          queue.close();
+          return Promise.resolve({ done: true, value: undefined });
+        },
+        [Symbol.asyncIterator]() {
+          return iterator;
+        },
+      };
+      return iterator;
+    },
+    async current() {
+      await subscribed;
+      return await refresh();
+    },
+    async close() {
+      for (const watcher of watchers) watcher.close();
+      watchers.clear();
+      await subscriber.quit();
+    },
+  };
+}

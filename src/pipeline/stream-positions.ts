@@ -1,0 +1,145 @@
+import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from '../ingest/index.js';
+import type { Logger } from '../log/logger.js';
+import { partitionKey, type PositionStore, type StreamReader } from '../store/index.js';
+
+export interface StreamPositionsDeps {
+  readonly positions: PositionStore;
+  /** The read models (and the guard) fed by a topic. */
+  readonly readersOf: (topic: string) => readonly StreamReader[];
+  /** Every reader. */
+  readonly readers: readonly StreamReader[];
+  /** Every source topic. */
+  readonly topics: readonly string[];
+  readonly source: Pick<ChangeSource, 'assigned' | 'existingTopics' | 'range' | 'seek'>;
+  /** Drops rows remembered in memory: the replay must see what Redis has. */
+  readonly forgetCached: () => void;
+  /** Told of every partition read again (metrics). */
+  readonly onReplay?: (topic: string, partition: number) => void;
+  readonly logger: Logger;
+}
+
+const min = (a: bigint | null, b: bigint) => (a === null || b < a ? b : a);
+
+/**
+ * Notices when Redis has lost data, and replays it from Kafka.
+ *
+ * - Everything lost (flushed, restarted empty, or never filled): the loaded marker is gone. Every
+ *   assigned partition is read again from its earliest retained offset.
+ * - Some lost (restored from an older snapshot): Redis keeps each reader's next offset beside its
+ *   data, so a batch that starts past it shows the gap; the partition is read again from there.
+ *
+ * Readers that are ahead skip what they already have (row positions make every change
+ * idempotent). A replaying reader is marked "catch-up" until it reaches the partition's end as it
+ * was when the loss was seen; the API refuses to serve it meanwhile rather than serve wrong numbers.
+ */
+export function createStreamPositions({
+  positions,
+  readersOf,
+  readers,
+  forgetCached,
+  onReplay,
+  topics,
+  source,
+  logger,
+}: StreamPositionsDeps) {
+  let recovering: Promise<number> | undefined;
+
+  /**
+   * Marks every reader as catching up to its partitions' ends and reads every assigned partition
+   * from the start. A reader whose topics do not exist yet has nothing to catch up: it is ready,
+   * and empty. Waits (returns 0) while the consumer has not joined its group yet.
+   */
+  async function reloadEverything(): Promise<number> {
+    const assigned = await source.assigned();
+    const existing = new Set(await source.existingTopics());
+    if (assigned.length === 0 && topics.some((topic) => existing.has(topic))) return 0;
+    for (const reader of readers) {
+      // An empty partition has nothing to replay (and no batch would ever clear its target).
+      const mine = assigned.filter(
+        (range) => readersOf(range.topic).includes(reader) && range.high !== range.low,
+      );
+      await positions.catchUp(reader, new Map(mine.map((r) => [partitionKey(r.topic, r.partition), r.high])));
+    }
+    forgetCached();
+    for (const range of assigned) {
+      source.seek(range.topic, range.partition, range.low);
+      onReplay?.(range.topic, range.partition);
+    }
+    await positions.markLoaded();
+    logger.warn(
+      {
+        partitions: assigned.map((r) => `${partitionKey(r.topic, r.partition)}@${r.low}..${r.high}`),
+        missingTopics: topics.filter((topic) => !existing.has(topic)),
+      },
+      'Redis holds no read models (new, flushed or restarted empty): reading every partition from the start; not ready until caught up',
+    );
+    return Math.max(1, assigned.length);
+  }
+
+  /** One recovery at a time: a batch and the periodic check may both see the loss. */
+  function checkForLoss(): Promise<number> {
+    recovering ??= positions
+      .loaded()
+      .then((loaded) => (loaded ? 0 : reloadEverything()))
+      .finally(() => (recovering = undefined));
+    return recovering;
+  }
+
+  return {
+    checkForLoss,
+
+    /** Before a batch: a Rewind if Redis lost data this batch would build on. */
+    async check(batch: SourceBatch): Promise<Rewind | null> {
+      const first = BigInt(batch.records[0]?.offset ?? '0');
+      const fed = readersOf(batch.topic);
+      if (fed.length === 0) return null;
+      const stood = await positions.read(fed, batch.topic, batch.partition);
+      if (!stood.loaded) {
+        await checkForLoss();
+        return { rewindTo: (await source.range(batch.topic, batch.partition)).low };
+      }
+      let from: bigint | null = null;
+      const behind: StreamReader[] = [];
+      let range: PartitionRange | undefined;
+      for (const [i, position] of stood.positions.entries()) {
+        const reader = fed[i];
+        if (!reader) continue;
+        if (position.next === null) {
+          range ??= await source.range(batch.topic, batch.partition);
+          if (first <= BigInt(range.low)) continue; // nothing recorded yet, and nothing skipped
+          from = min(from, BigInt(range.low));
+          behind.push(reader);
+        } else if (BigInt(position.next) < first) {
+          from = min(from, BigInt(position.next));
+          behind.push(reader);
+        }
+      }
+      if (from === null) return null;
+      const target = new Map([[partitionKey(batch.topic, batch.partition), batch.highWatermark]]);
+      await Promise.all(behind.map((reader) => positions.catchUp(reader, target)));
+      forgetCached();
+      onReplay?.(batch.topic, batch.partition);
+      logger.warn(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: batch.records[0]?.offset,
+          from: from.toString(),
+          readers: behind.map((reader) => reader.name),
+        },
+        'Redis lost data (an older snapshot?): reading the partition again from where it ends; not ready until caught up',
+      );
+      return { rewindTo: from.toString() };
+    },
+
+    /** After a batch: its readers have seen up to its end (clears reached catch-up targets). */
+    async advance(batch: SourceBatch): Promise<void> {
+      const last = batch.records.at(-1)?.offset;
+      if (last === undefined) return;
+      const next = (BigInt(last) + 1n).toString();
+      await positions.advance(readersOf(batch.topic), batch.topic, batch.partition, next);
+    },
+  };
+}
+
+export type StreamPositions = ReturnType<typeof createStreamPositions>;

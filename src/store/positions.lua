@@ -1,0 +1,60 @@
+-- A read model's place in the change stream: the next Kafka offset per partition (in OFFSETS) and,
+-- while it replays what Redis lost, the offset per partition it must reach again (META fields
+-- "catch-up:<topic>/<partition>"). KEYS[1]: meta, KEYS[2]: offsets. ARGV[1]: operation,
+-- ARGV[2]: channel, ARGV[3]: model name, then per operation:
+--   'advance' topic/partition, next offset: records the offset if it is further (nothing applied
+--     in the batch, so apply-batch did not record it). Clears that partition's catch-up target
+--     once reached, and announces a version when the model becomes ready.
+--   'catch-up' (topic/partition, target) pairs: the model is not ready until it reaches every
+--     target. Starts a new version epoch (the Redis clock in microseconds) so that versions stay
+--     above any a subscriber saw before the loss, and announces it.
+-- Every offset is a decimal string (int64 exceeds a Lua double).
+local META, OFFSETS = KEYS[1], KEYS[2]
+local op, channel, model = ARGV[1], ARGV[2], ARGV[3]
+
+local function greater(a, b)
+  if not b or b == '' then return true end
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+
+local function epoch()
+  local now = redis.call('TIME')
+  return now[1] .. string.format('%06d', tonumber(now[2]))
+end
+
+local function announce()
+  local version = redis.call('HINCRBY', META, 'version', 1)
+  redis.call('PUBLISH', channel, cjson.encode({ model = model, version = string.format('%.0f', version) }))
+end
+
+if op == 'advance' then
+  local partition, next = ARGV[4], ARGV[5]
+  if greater(next, redis.call('HGET', OFFSETS, partition)) then
+    redis.call('HSET', OFFSETS, partition, next)
+  end
+  local field = 'catch-up:' .. partition
+  local target = redis.call('HGET', META, field)
+  if target and not greater(target, next) then
+    redis.call('HDEL', META, field)
+    announce()
+    return 'reached'
+  end
+  return 'ok'
+end
+
+if op == 'catch-up' then
+  local start = epoch()
+  local current = redis.call('HGET', META, 'version')
+  if greater(start, current) then redis.call('HSET', META, 'version', start) end
+  for i = 4, #ARGV, 2 do
+    local reached = redis.call('HGET', OFFSETS, ARGV[i])
+    if not reached or greater(ARGV[i + 1], reached) then
+      redis.call('HSET', META, 'catch-up:' .. ARGV[i], ARGV[i + 1])
+    end
+  end
+  announce()
+  return 'ok'
+end
+
+return redis.error_reply('positions.lua: unknown operation ' .. tostring(op))

@@ -1,0 +1,173 @@
+import type { Redis } from 'ioredis';
+import { guardTag, heldChannel, loadedMarkerKey, modelKeys } from './keys.js';
+import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
+
+const positionsScript = loadLuaScript('./positions.lua');
+
+/** "topic/partition", as offsets and catch-up targets are keyed. */
+export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
+
+/** Whatever keeps a place in the change stream: a read model, or the mass-delete guard. */
+export interface StreamReader {
+  readonly name: string;
+  readonly meta: string;
+  readonly offsets: string;
+  /** Where a new version of it is announced. */
+  readonly channel: string;
+}
+
+export const modelReader = (keyPrefix: string, model: string): StreamReader => {
+  const keys = modelKeys(keyPrefix, model);
+  return { name: model, meta: keys.meta, offsets: keys.offsets, channel: keys.channel };
+};
+
+export const guardReader = (keyPrefix: string): StreamReader => ({
+  name: '(guard)',
+  meta: `${guardTag(keyPrefix)}:meta`,
+  offsets: `${guardTag(keyPrefix)}:offsets`,
+  channel: heldChannel(keyPrefix),
+});
+
+export interface ReaderReadiness {
+  readonly name: string;
+  readonly version: bigint;
+  /** The newest applied change: its commit time (epoch ms), LSN and transaction, when known. */
+  readonly source: {
+    readonly commitTimeMs: string | null;
+    readonly lsn: string | null;
+    readonly txId: string | null;
+  };
+  /** When Redis applied the newest batch (epoch ms, Redis's clock). */
+  readonly appliedAtMs: string | null;
+  /** "topic/partition" → the offset it must reach again (empty when it is not replaying). */
+  readonly catchUp: ReadonlyMap<string, string>;
+}
+
+/** Where a reader stands on one partition. */
+export interface StreamPosition {
+  /** The next offset after the last batch recorded, or null if none ever was (or Redis lost it). */
+  readonly next: string | null;
+  /** The offset it must reach again before it is ready (it is replaying lost data), or null. */
+  readonly catchUpTo: string | null;
+}
+
+export interface PositionStore {
+  /**
+   * Each reader's position on one partition, and whether Redis still holds the loaded marker
+   * (gone: Redis lost everything since it was set), in one round trip.
+   */
+  read(
+    readers: readonly StreamReader[],
+    topic: string,
+    partition: number,
+  ): Promise<{ positions: StreamPosition[]; loaded: boolean }>;
+  /** Is the loaded marker there? */
+  loaded(): Promise<boolean>;
+  /** Each reader's version (0: never written) and catch-up targets, read now (no cache). */
+  readiness(readers: readonly StreamReader[]): Promise<ReaderReadiness[]>;
+  /** Sets the loaded marker (after every reader was told to catch up). */
+  markLoaded(): Promise<void>;
+  /** Records that the readers have seen everything before `next` (clears reached catch-up targets). */
+  advance(readers: readonly StreamReader[], topic: string, partition: number, next: string): Promise<void>;
+  /** The reader is not ready until it reaches each target again; starts a new version epoch. */
+  catchUp(reader: StreamReader, targets: ReadonlyMap<string, string>): Promise<void>;
+}
+
+/**
+ * Positions in the change stream, kept in Redis beside the data they describe: if Redis loses data
+ * (flushed, restarted empty, restored from an older snapshot), the positions go back with it, and
+ * the projector sees the gap between what Redis has and what Kafka delivers next.
+ */
+export function createPositionStore(redis: Redis, keyPrefix: string): PositionStore {
+  const marker = loadedMarkerKey(keyPrefix);
+  const call = async (reader: StreamReader, args: string[]) =>
+    await runLuaScript(
+      redis,
+      positionsScript,
+      [reader.meta, reader.offsets],
+      [args[0] ?? '', reader.channel, reader.name, ...args.slice(1)],
+    );
+  return {
+    async read(readers, topic, partition) {
+      const field = partitionKey(topic, partition);
+      const pipeline = redis.pipeline().exists(marker);
+      for (const reader of readers)
+        pipeline.hget(reader.offsets, field).hget(reader.meta, `catch-up:${field}`);
+      try {
+        const replies = (await pipeline.exec()) ?? [];
+        const failed = replies.find(([error]) => error)?.[0];
+        if (failed) throw failed;
+        const positions = readers.map((_, i) => ({
+          next: (replies[1 + 2 * i]?.[1] as string | null) ?? null,
+          catchUpTo: (replies[2 + 2 * i]?.[1] as string | null) ?? null,
+        }));
+        return { positions, loaded: replies[0]?.[1] === 1 };
+      } catch (error) {
+        throw redisUnavailable('read of stream positions', error);
+      }
+    },
+
+    async loaded() {
+      try {
+        return (await redis.exists(marker)) === 1;
+      } catch (error) {
+        throw redisUnavailable('read of the loaded marker', error);
+      }
+    },
+
+    async readiness(readers) {
+      const pipeline = redis.pipeline();
+      for (const reader of readers) pipeline.hgetall(reader.meta);
+      try {
+        const replies = (await pipeline.exec()) ?? [];
+        const failed = replies.find(([error]) => error)?.[0];
+        if (failed) throw failed;
+        return readers.map((reader, i) => {
+          const meta = (replies[i]?.[1] ?? {}) as Record<string, string>;
+          const catchUp = Object.entries(meta).flatMap(([field, value]) =>
+            field.startsWith('catch-up:') ? [[field.slice('catch-up:'.length), value] as const] : [],
+          );
+          return {
+            name: reader.name,
+            version: BigInt(meta.version ?? '0'),
+            source: {
+              commitTimeMs: meta.commitTimeMs ?? null,
+              lsn: meta.lsn ?? null,
+              txId: meta.txId ?? null,
+            },
+            appliedAtMs: meta.appliedAtMs ?? null,
+            catchUp: new Map(catchUp),
+          };
+        });
+      } catch (error) {
+        throw redisUnavailable('read of read-model readiness', error);
+      }
+    },
+
+    async markLoaded() {
+      try {
+        await redis.set(marker, new Date().toISOString());
+      } catch (error) {
+        throw redisUnavailable('write of the loaded marker', error);
+      }
+    },
+
+    async advance(readers, topic, partition, next) {
+      try {
+        await Promise.all(
+          readers.map((reader) => call(reader, ['advance', partitionKey(topic, partition), next])),
+        );
+      } catch (error) {
+        throw redisUnavailable('record of stream positions', error);
+      }
+    },
+
+    async catchUp(reader, targets) {
+      try {
+        await call(reader, ['catch-up', ...[...targets].flat()]);
+      } catch (error) {
+        throw redisUnavailable('record of catch-up targets', error);
+      }
+    },
+  };
+}

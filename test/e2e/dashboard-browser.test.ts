@@ -1,0 +1,180 @@
+/**
+ * The live dashboard in a real browser (Debian's headless Chromium driven by playwright-core) on
+ * the real stack: panels follow SQL writes, show the reconnecting state while the API is down and
+ * resync when it is back, and the "keep" panels do not move while the archiver purges old orders.
+ * The screenshot it saves (test-artifacts/dashboard.png) is the README's.
+ */
+import { randomUUID } from 'node:crypto';
+import type pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReadModelStore } from '../../src/store/index.js';
+import { count, money } from '../../web/dashboard/format.js';
+import { launchChromium } from '../support/browser.js';
+import { freePort } from '../support/free-port.js';
+import {
+  connectToStack,
+  demoModels,
+  markerTxId,
+  oracleRelations,
+  waitAllApplied,
+} from '../support/model-checks.js';
+import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
+
+const id = `browser-${randomUUID().slice(0, 8)}`;
+const customer = `${id}-customer`;
+let env: Record<string, string> = { READOUT_CONSUMER_GROUP: id, READOUT_KEY_PREFIX: id };
+let db: pg.Client;
+let store: ReadModelStore;
+let projector: ReadoutProcess;
+let api: ReadoutProcess;
+let port: number;
+let browser: Browser;
+let page: Page;
+
+const STATUS_PANEL = '[data-testid=orders-by-status]';
+const TOP_PANEL = '[data-testid=top-customers]';
+const keepModel = (name: string) => demoModels.find((m) => m.name === name) ?? demoModels[0]!;
+
+function startApi(): ReadoutProcess {
+  return startReadout(`${id}-api`, 'api', env);
+}
+
+/** The text of one element of the page. */
+async function text(selector: string): Promise<string> {
+  return ((await page.locator(selector).first().textContent()) ?? '').trim();
+}
+
+/** What the page must show for "paid" orders: SQL over the rows orders_by_status counts. */
+async function paidFromSql(): Promise<{ count: string; revenue: string }> {
+  const { orders } = await oracleRelations(db, keepModel('orders_by_status'));
+  const { rows } = await db.query<{ n: string; total: string }>(
+    `SELECT count(*)::text AS n, coalesce(sum(amount), 0)::text AS total FROM ${orders} AS o WHERE status = 'paid'`,
+  );
+  return { count: count(rows[0]?.n ?? '0'), revenue: money(rows[0]?.total ?? '0') };
+}
+
+async function paidOnPage(): Promise<{ count: string; revenue: string }> {
+  const row = `${STATUS_PANEL} [data-testid=status-paid]`;
+  return {
+    count: await text(`${row} [data-testid=count]`),
+    revenue: await text(`${row} [data-testid=revenue]`),
+  };
+}
+
+/** The best customer by revenue (cancelled orders excluded), as the top-customers panel shows it. */
+async function topCustomerFromSql(): Promise<string> {
+  const { orders } = await oracleRelations(db, keepModel('revenue_by_customer'));
+  const { rows } = await db.query<{ customer: string; total: string }>(
+    `SELECT customer, sum(amount)::text AS total FROM ${orders} AS o WHERE status <> 'cancelled'
+     GROUP BY customer ORDER BY sum(amount) DESC LIMIT 1`,
+  );
+  return `${rows[0]?.customer} ${money(rows[0]?.total ?? '0')}`;
+}
+
+async function topCustomerOnPage(): Promise<string> {
+  const first = `${TOP_PANEL} [data-testid=customer-1]`;
+  return `${await text(`${first} .name`)} ${await text(`${first} [data-testid=revenue]`)}`;
+}
+
+/** The largest open (pending or paid) order: open_orders retracts archived rows, so live rows only. */
+async function largestOpenFromSql(): Promise<string> {
+  const { rows } = await db.query<{ largest: string | null }>(
+    `SELECT max(amount)::text AS largest FROM orders WHERE status IN ('pending', 'paid')`,
+  );
+  return rows[0]?.largest === null || rows[0]?.largest === undefined ? 'none' : money(rows[0].largest);
+}
+
+async function connectionState(): Promise<string | null> {
+  return await page.locator('[data-testid=connection]').getAttribute('data-state');
+}
+
+beforeAll(async () => {
+  ({ db, store } = await connectToStack(id));
+  port = await freePort();
+  env = { ...env, READOUT_API_PORT: String(port) };
+  projector = startReadout(`${id}-projector`, 'projector', env);
+  api = startApi();
+  await waitForHealthy(`http://127.0.0.1:${port}/healthz`);
+  await waitAllApplied(store, await markerTxId(db));
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await api?.stop();
+  await projector?.stop();
+  await store?.quit();
+  await db?.end();
+});
+
+describe('the live dashboard in headless Chromium', () => {
+  it('follows SQL writes, shows the reconnecting state while the API is down, and resyncs', async () => {
+    await page.goto(`http://127.0.0.1:${port}/dashboard/`);
+    await expect.poll(connectionState, { timeout: 15_000 }).toBe('live');
+    await expect.poll(paidOnPage, { timeout: 15_000 }).toEqual(await paidFromSql());
+
+    const { rows } = await db.query<{ id: string }>(
+      `INSERT INTO orders (customer, status, amount)
+       VALUES ($1, 'paid', 1234.56), ($1, 'paid', 987654.32), ($1, 'paid', 0.10) RETURNING id::text`,
+      [customer],
+    );
+    await db.query(`UPDATE orders SET status = 'pending', amount = 45.67 WHERE id = $1`, [rows[2]?.id]);
+    await expect.poll(paidOnPage, { timeout: 10_000 }).toEqual(await paidFromSql());
+    await expect.poll(topCustomerOnPage, { timeout: 10_000 }).toBe(await topCustomerFromSql());
+    await expect
+      .poll(() => text('[data-testid=largest]'), { timeout: 10_000 })
+      .toBe(await largestOpenFromSql());
+    expect(await text('[data-testid=connection]')).toMatch(/^Live · \d+ ms behind the database/);
+    await page.screenshot({ path: 'test-artifacts/dashboard.png' });
+
+    await api.stop();
+    await expect.poll(connectionState, { timeout: 15_000 }).toBe('reconnecting');
+    // A change while the page cannot hear about it: it must appear after the reconnect.
+    await db.query(`INSERT INTO orders (customer, status, amount) VALUES ($1, 'paid', 500.05)`, [customer]);
+    const whileDown = await paidFromSql();
+    expect(await paidOnPage()).not.toEqual(whileDown);
+    api = startApi();
+    await waitForHealthy(`http://127.0.0.1:${port}/healthz`);
+    await expect.poll(connectionState, { timeout: 15_000 }).toBe('live');
+    await expect.poll(paidOnPage, { timeout: 10_000 }).toEqual(whileDown);
+  });
+
+  it('keeps the "keep" panels still while the archiver purges old orders', async () => {
+    await db.query(
+      `INSERT INTO orders (customer, status, amount, created_at)
+       SELECT $1, (ARRAY['pending','paid','shipped','delivered'])[1 + g % 4], 10 + g, now() - interval '70 days' - g * interval '1 hour'
+       FROM generate_series(1, 40) g`,
+      [`${id}-old`],
+    );
+    await waitAllApplied(store, await markerTxId(db));
+    await expect.poll(paidOnPage, { timeout: 10_000 }).toEqual(await paidFromSql());
+    const keepPanels = async () => [await text(STATUS_PANEL), await text(TOP_PANEL)];
+    const before = await keepPanels();
+
+    let archiving = true;
+    const archived = runReadout(['archive', '--table', 'public.orders', '--older-than', '60d'], env).finally(
+      () => (archiving = false),
+    );
+    const seen: string[][] = [];
+    while (archiving) {
+      seen.push(await keepPanels());
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const result = await archived;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('archived 40/40 rows');
+    await waitAllApplied(store, await markerTxId(db));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // any push after the last apply
+    seen.push(await keepPanels());
+    expect(seen.length).toBeGreaterThan(2);
+    for (const sample of seen) expect(sample).toEqual(before);
+    // The rows did leave the table: the panels stayed because they keep archived rows.
+    const { rows } = await db.query<{ n: string }>(
+      'SELECT count(*)::text AS n FROM orders WHERE customer = $1',
+      [`${id}-old`],
+    );
+    expect(rows[0]?.n).toBe('0');
+  });
+});

@@ -1,0 +1,25 @@
+import { clock, count } from '../format.js';
+import { useHeldChanges } from '../subscriptions.js';
+
+/**
+ * Shown while the mass-delete guard holds a change: until an operator decides, the numbers do not
+ * move, and the people reading them should know why.
+ */
+export function HeldBanner(props: { timeZone: string }) {
+  const held = useHeldChanges().data?.heldChanges ?? [];
+  if (held.length === 0) return null;
+  return (
+    <div className="held" role="alert" data-testid="held-banner">
+      {held.map((change) => (
+        <p key={change.id}>
+          {change.kind === 'TRUNCATE'
+            ? `A TRUNCATE of ${change.table}`
+            : `A delete of ${count(change.rows)} rows from ${change.table}`}{' '}
+          is held for a decision since {clock(change.heldSince, props.timeZone)}: these numbers still include
+          those rows. An operator decides with{' '}
+          <code>readout held release {change.id} --as archive|retract</code>.
+        </p>
+      ))}
+    </div>
+  );
+}

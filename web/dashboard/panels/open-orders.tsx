@@ -1,0 +1,16 @@
+import { count, money } from '../format.js';
+import { useOpenOrders } from '../subscriptions.js';
+import { Panel } from './panel.js';
+
+export function OpenOrdersPanel() {
+  const { data, error } = useOpenOrders();
+  const open = data?.openOrders;
+  return (
+    <Panel title="Largest open order" testId="open-orders" error={error}>
+      <p className="big" data-testid="largest">
+        {open ? (open.largest === null ? 'none' : money(open.largest)) : '…'}
+      </p>
+      <p data-testid="summary">{open ? `${count(open.count)} open orders worth ${money(open.value)}` : ''}</p>
+    </Panel>
+  );
+}
