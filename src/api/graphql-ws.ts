@@ -128,6 +128,8 @@ export function attachGraphQLWs({
       },
     },
     wss,
+    // graphql-ws pings every keepAliveMs and drops a socket whose pong has not come by the next ping.
+    limits.keepAliveMs === 0 ? Infinity : limits.keepAliveMs,
   );
   return { wss, dispose: async () => await cleanup.dispose() };
 }

@@ -11,7 +11,7 @@ import {
 } from '../store/index.js';
 import { untilSignal, type Command } from './command.js';
 import { shutDownInOrder } from './shutdown.js';
-import { loadModels } from './wiring.js';
+import { loadModels, redisSettings } from './wiring.js';
 
 export const apiCommand: Command = {
   name: 'api',
@@ -26,8 +26,9 @@ export const apiCommand: Command = {
       );
     const logger = createLogger(config.logLevel, 'api');
     const models = new Map(loadModels(config).map((model) => [model.name, model]));
-    const store = createRedisStore(config.redis);
-    const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(config.redis) : null;
+    const redis = redisSettings(config, logger);
+    const store = createRedisStore(redis);
+    const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(redis) : null;
     const live = createLiveFeed({
       subscriber: store.duplicateConnection(),
       channelOf: (model) => modelKeys(config.redis.keyPrefix, model).channel,

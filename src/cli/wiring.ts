@@ -47,13 +47,23 @@ export interface ProjectorWiring {
   readonly logger: Logger;
 }
 
+/** Redis settings whose outages are logged once each (ioredis reconnects by itself). */
+export function redisSettings(config: ReadoutConfig, logger: Logger) {
+  return {
+    ...config.redis,
+    onConnectionLost: (error: Error) =>
+      logger.warn({ err: error }, 'Redis unreachable: reconnecting (reads and writes fail until it is back)'),
+  };
+}
+
 /** The projector's stages, wired from configuration (the composition root's one place for it). */
 export function wireProjector(config: ReadoutConfig, component: string): ProjectorWiring {
   const logger = createLogger(config.logLevel, component);
   const models = loadModels(config);
-  const store = withRowCache(createRedisStore(config.redis), config.rowCacheRows);
+  const redis = redisSettings(config, logger);
+  const store = withRowCache(createRedisStore(redis), config.rowCacheRows);
   const rules = createCleanupRules(loadSources(config.readModelsDir), config.cleanup);
-  const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(config.redis) : null;
+  const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(redis) : null;
   const cleanup = { rules, guard, transactionTopic: transactionTopic(config) };
   return { models, store, guard, logger, projector: createProjector({ models, store, logger, cleanup }) };
 }

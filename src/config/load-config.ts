@@ -65,6 +65,7 @@ const schema = z.object({
   READOUT_API_ALLOWED_ORIGINS: list(z.url({ protocol: /^https?$/ })),
   READOUT_API_SLOW_CLIENT_BYTES: limit(1024, 1 << 30).default(1 << 20),
   READOUT_API_COALESCE_MS: limit(0, 60_000).default(100),
+  READOUT_API_KEEPALIVE_MS: limit(0, 600_000).default(12_000),
 });
 
 export interface ApiLimits {
@@ -77,6 +78,8 @@ export interface ApiLimits {
   readonly maxConnections: number;
   /** A socket whose unsent bytes exceed this is closed (a subscriber that does not read). */
   readonly slowClientBytes: number;
+  /** Ping every this many ms; a socket that has not answered the previous ping by then is dropped (0: never). */
+  readonly keepAliveMs: number;
 }
 
 export interface ReadoutConfig {
@@ -157,6 +160,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
         maxSubscriptionsPerSocket: v.READOUT_API_MAX_SUBSCRIPTIONS_PER_SOCKET,
         maxConnections: v.READOUT_API_MAX_CONNECTIONS,
         slowClientBytes: v.READOUT_API_SLOW_CLIENT_BYTES,
+        keepAliveMs: v.READOUT_API_KEEPALIVE_MS,
       },
       allowedOrigins: v.READOUT_API_ALLOWED_ORIGINS,
       coalesceMs: v.READOUT_API_COALESCE_MS,

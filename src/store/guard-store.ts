@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import type { WaitingChange } from '../cleanup/index.js';
 import { guardTag, heldChannel } from './keys.js';
+import { connectRedis, type RedisConnectionOptions } from './connection.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
 
 const guardScript = loadLuaScript('./guard.lua');
@@ -91,8 +91,8 @@ function decodeEntry(text: string): WaitingChange {
 }
 
 /** The guard's state in Redis: pending and held deletes, END records, operators' decisions. */
-export function createGuardStore(options: { url: string; keyPrefix: string }): GuardStore {
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 3 });
+export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: string }): GuardStore {
+  const redis = connectRedis(options);
   const tag = guardTag(options.keyPrefix);
   const held = `${tag}:held`;
   const changed = heldChannel(options.keyPrefix);

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   type CompiledModel,
   type FoldResult,
@@ -7,6 +7,7 @@ import {
   type StoredRow,
 } from '../projection/index.js';
 import { buildApplyRequest } from './batch-request.js';
+import { connectRedis, duplicateRedis, type RedisConnectionOptions } from './connection.js';
 import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.js';
 import { deadLetterKey, modelKeys } from './keys.js';
 import type { ModelSnapshot } from './model-snapshot.js';
@@ -82,8 +83,8 @@ export interface ReadModelStore {
 }
 
 /** The read-model store on Redis (ioredis stays inside this folder and src/live). */
-export function createRedisStore(options: { url: string; keyPrefix: string }): ReadModelStore {
-  const redis = new Redis(options.url, { maxRetriesPerRequest: 3 });
+export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: string }): ReadModelStore {
+  const redis = connectRedis(options);
   const { keyPrefix } = options;
 
   const run = (script: LuaScript, keys: string[], args: string[]) => runLuaScript(redis, script, keys, args);
@@ -241,7 +242,7 @@ export function createRedisStore(options: { url: string; keyPrefix: string }): R
     },
 
     duplicateConnection() {
-      return redis.duplicate();
+      return duplicateRedis(redis, options.onConnectionLost);
     },
 
     async quit() {
