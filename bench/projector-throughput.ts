@@ -205,7 +205,7 @@ async function projector(
   const positions = createStreamPositions({
     positions: store.positions,
     readersOf: () => readers,
-    readers,
+    readers: () => readers,
     topics: [topicOverride ?? topic],
     source,
     forgetCached: () => store.forgetCached(),

@@ -17,6 +17,8 @@ export const GRAPHQL_PATH = '/graphql';
 const WS_MAX_PAYLOAD_BYTES = 64 * 1024;
 /** Distinct subscription texts kept parsed and validated (a dashboard sends a handful). */
 const DOCUMENTS_KEPT = 500;
+/** How often every socket is checked for unsent bytes past READOUT_API_SLOW_CLIENT_BYTES. */
+const SLOW_CLIENT_SWEEP_MS = 1000;
 
 export interface GraphQLWsDeps {
   readonly server: Server;
@@ -69,6 +71,18 @@ export function attachGraphQLWs({
         `too many connections (READOUT_API_MAX_CONNECTIONS=${limits.maxConnections})`,
       );
   });
+  /**
+   * graphql-ws sends a subscription's next message only once its previous one reached the kernel,
+   * so a client that stops reading holds at most one unsent message per subscription, and no push
+   * (no onNext) happens once every one of them waits. Hence a sweep, besides the check per push.
+   */
+  const closeIfSlow = (socket: WebSocket) => {
+    if (socket.readyState !== socket.OPEN || socket.bufferedAmount <= limits.slowClientBytes) return;
+    metrics.slowClientClosed();
+    socket.close(CloseCode.SlowClient, `slow client: over ${limits.slowClientBytes} bytes unsent`);
+  };
+  const slowSweep = setInterval(() => wss.clients.forEach(closeIfSlow), SLOW_CLIENT_SWEEP_MS);
+  slowSweep.unref();
   const active = new WeakMap<WebSocket, Set<string>>();
   let subscriptions = 0;
   metrics.watch({ sockets: () => wss.clients.size, subscriptions: () => subscriptions });
@@ -121,15 +135,18 @@ export function attachGraphQLWs({
       onNext: (ctx) => {
         const { socket } = ctx.extra;
         metrics.pushed();
-        if (socket.bufferedAmount > limits.slowClientBytes) {
-          metrics.slowClientClosed();
-          socket.close(CloseCode.SlowClient, `slow client: over ${limits.slowClientBytes} bytes unsent`);
-        }
+        closeIfSlow(socket);
       },
     },
     wss,
     // graphql-ws pings every keepAliveMs and drops a socket whose pong has not come by the next ping.
     limits.keepAliveMs === 0 ? Infinity : limits.keepAliveMs,
   );
-  return { wss, dispose: async () => await cleanup.dispose() };
+  return {
+    wss,
+    dispose: async () => {
+      clearInterval(slowSweep);
+      await cleanup.dispose();
+    },
+  };
 }

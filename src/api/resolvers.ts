@@ -39,13 +39,20 @@ const EMPTY: ModelSnapshot = {
   source: { lsn: null, txId: null, commitTimeMs: null },
   appliedAtMs: null,
   catchingUp: false,
+  generation: 0,
+  definition: null,
 };
 
 /**
  * A snapshot the API may answer from: a projector has written the model, and it is not replaying
  * what Redis lost. Otherwise the answer would be wrong numbers, so it is a precise error instead.
  */
-function servable(snapshot: ModelSnapshot): ModelSnapshot {
+function servable(model: CompiledModel, snapshot: ModelSnapshot): ModelSnapshot {
+  if (snapshot.definition !== null && snapshot.definition !== model.fingerprint)
+    throw new GraphQLError(
+      `read model "${model.name}" was computed with another definition than ${model.name}.yaml's: it is not served until rebuilt (readout rebuild ${model.name})`,
+      { extensions: { code: ErrorCode.ReadModelStale } },
+    );
   if (snapshot.version === 0n)
     throw new GraphQLError(
       `read model "${snapshot.model}" has no data yet: no projector has filled it (is one running?)`,
@@ -180,7 +187,7 @@ function query<F extends Field>(field: F) {
   return async (_parent: unknown, args: Parameters<(typeof views)[F]>[2], context: ApiContext) => {
     const model = requireModel(context, MODELS[field]);
     const view = views[field] as View<typeof args>;
-    return view(model, servable(await context.live.current(model.name)), args, context);
+    return view(model, servable(model, await context.live.current(model.name)), args, context);
   };
 }
 
@@ -192,8 +199,10 @@ function subscription<F extends Field>(field: F) {
       view(model, EMPTY, args, context); // refuses bad arguments before subscribing
       return context.live.watch(model.name);
     },
-    resolve: (snapshot: ModelSnapshot, args: unknown, context: ApiContext) =>
-      view(requireModel(context, MODELS[field]), servable(snapshot), args, context),
+    resolve: (snapshot: ModelSnapshot, args: unknown, context: ApiContext) => {
+      const model = requireModel(context, MODELS[field]);
+      return view(model, servable(model, snapshot), args, context);
+    },
   };
 }
 
@@ -207,12 +216,10 @@ export const resolvers = {
     ...Object.fromEntries(fields.map((field) => [field, query(field)])),
     heldChanges: async (_parent, _args, context) => heldView(await context.held.current()),
     readModels: (_parent, _args, context) => [...context.models.values()].map(readModelInfo),
-    aggregate: async (_parent, args, context) =>
-      aggregate(
-        context,
-        servable(await context.live.current(requireModel(context, args.readModel).name)),
-        args,
-      ),
+    aggregate: async (_parent, args, context) => {
+      const model = requireModel(context, args.readModel);
+      return aggregate(context, servable(model, await context.live.current(model.name)), args);
+    },
   },
   Subscription: {
     ...Object.fromEntries(fields.map((field) => [field, subscription(field)])),
@@ -226,7 +233,7 @@ export const resolvers = {
         return context.live.watch(args.readModel);
       },
       resolve: (snapshot: ModelSnapshot, args: QueryAggregateArgs, context: ApiContext) =>
-        aggregate(context, servable(snapshot), args),
+        aggregate(context, servable(requireModel(context, args.readModel), snapshot), args),
     },
   },
   OrdersByStatus: {

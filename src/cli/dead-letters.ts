@@ -20,7 +20,7 @@ export const deadLettersCommand: Command = {
     const [action, ...rest] = args;
     const json = rest.includes('--json');
     const ids = rest.filter((arg) => !arg.startsWith('--'));
-    const { store, guard, projector } = wireProjector(config, 'dead-letters');
+    const { store, guard, projector, generations } = wireProjector(config, 'dead-letters');
     try {
       const letters = await store.listDeadLetters();
       switch (action) {
@@ -58,6 +58,7 @@ export const deadLettersCommand: Command = {
               key: letter.key === null ? null : Buffer.from(letter.key, 'utf8'),
               value: letter.value === null ? null : Buffer.from(letter.value, 'utf8'),
             };
+            await generations.refresh();
             const stats = await projector.handleBatch({
               topic: letter.topic,
               partition: letter.partition,

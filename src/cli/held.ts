@@ -30,7 +30,7 @@ export const heldCommand: Command = {
       options: { json: { type: 'boolean', default: false }, as: { type: 'string' } },
     });
     const [action = 'list', id] = positionals;
-    const { store, guard, projector } = wireProjector(config, 'held');
+    const { store, guard, projector, generations } = wireProjector(config, 'held');
     try {
       if (!guard || !projector.actions)
         throw new UsageError('the mass-delete guard is off (READOUT_MASS_DELETE_ROWS=0): nothing is held');
@@ -51,6 +51,7 @@ export const heldCommand: Command = {
         throw new UsageError(`--as must be "archive" or "retract", got ${JSON.stringify(values.as ?? null)}`);
       if (!(await guard.listHeld()).some((change) => change.id === id))
         throw new UsageError(`nothing held under ${id} (readout held list)`);
+      await generations.refresh(); // written to the generations readers use (and one being rebuilt)
       const result = await projector.actions.release(id, values.as);
       print(
         `${id}: released as ${values.as}: ${result.rows} held changes, ${result.applied} row changes applied`,

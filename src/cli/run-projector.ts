@@ -1,6 +1,7 @@
 import { createKafkaSource } from '../ingest/index.js';
-import { createProjectorMetrics, createStreamPositions } from '../pipeline/index.js';
-import { checkReadiness, guardReader, modelReader, type StreamReader } from '../store/index.js';
+import type { Logger } from '../log/logger.js';
+import { createProjectorMetrics, createStreamPositions, type Generations } from '../pipeline/index.js';
+import { checkReadiness, guardReader } from '../store/index.js';
 import { untilSignal, type Command } from './command.js';
 import { startOpsServer } from './ops-server.js';
 import { shutDownInOrder } from './shutdown.js';
@@ -8,6 +9,20 @@ import { sourceTopics, topicOf, transactionTopic, wireProjector } from './wiring
 
 /** How often the projector looks for a Redis that lost everything while no batch came. */
 const LOSS_CHECK_MS = 1000;
+
+/** Reads the models' generations once before consuming, waiting (and saying so once) while Redis is down. */
+async function refreshUntilRedisAnswers(generations: Generations, logger: Logger): Promise<void> {
+  for (let told = false; ; told = true) {
+    try {
+      await generations.refresh();
+      return;
+    } catch (error) {
+      if (!told)
+        logger.warn({ err: error }, 'cannot read the read models from Redis yet; retrying every second');
+      await new Promise((resolve) => setTimeout(resolve, LOSS_CHECK_MS));
+    }
+  }
+}
 
 export const projectorCommand: Command = {
   name: 'projector',
@@ -17,7 +32,7 @@ export const projectorCommand: Command = {
   flight (applied and committed), Redis. Serves /healthz, /readyz and /metrics on
   READOUT_PROJECTOR_HOST:READOUT_PROJECTOR_PORT. Configuration: READOUT_* variables (see README).`,
   async run(config) {
-    const { models, store, guard, projector, logger } = wireProjector(config, 'projector');
+    const { models, store, guard, projector, generations, logger } = wireProjector(config, 'projector');
     const topics = sourceTopics(config, models);
     const source = createKafkaSource({
       brokers: config.kafka.brokers,
@@ -29,22 +44,25 @@ export const projectorCommand: Command = {
     });
     const metrics = createProjectorMetrics();
     const prefix = config.redis.keyPrefix;
-    const readersByTopic = new Map<string, StreamReader[]>();
-    for (const model of models) {
-      const topic = topicOf(config, model);
-      readersByTopic.set(topic, [...(readersByTopic.get(topic) ?? []), modelReader(prefix, model.name)]);
-    }
-    if (guard) readersByTopic.set(transactionTopic(config), [guardReader(prefix)]);
+    const guardReaders = guard ? [guardReader(prefix)] : [];
+    // Each written generation keeps its own place in the stream (see generations.ts).
+    const modelReadersOf = (topic: string) =>
+      generations
+        .targets()
+        .filter((target) => topicOf(config, target.model) === topic)
+        .map((target) => target.reader);
     const positions = createStreamPositions({
       positions: store.positions,
-      readersOf: (topic) => readersByTopic.get(topic) ?? [],
-      readers: [...readersByTopic.values()].flat(),
+      readersOf: (topic) =>
+        guard && topic === transactionTopic(config) ? guardReaders : modelReadersOf(topic),
+      readers: () => [...generations.targets().map((target) => target.reader), ...guardReaders],
       topics,
       source,
       forgetCached: () => store.forgetCached(),
       onReplay: (topic, partition) => metrics.observeReplay(topic, partition),
       logger,
     });
+    await refreshUntilRedisAnswers(generations, logger);
     let consuming = false;
     const modelsByName = new Map(models.map((model) => [model.name, model]));
     const ops = await startOpsServer(
@@ -79,10 +97,12 @@ export const projectorCommand: Command = {
     await Promise.race([
       source.start(async (batch) => {
         const started = process.hrtime.bigint();
+        await generations.beforeBatch(source);
         const rewind = await positions.check(batch);
         if (rewind) return rewind;
         const stats = await projector.handleBatch(batch);
         await positions.advance(batch);
+        await generations.afterBatch();
         metrics.observeBatch(batch, stats, Number(process.hrtime.bigint() - started) / 1e9);
       }),
       stopRequested,

@@ -1,5 +1,5 @@
 import type { PartitionLag } from '../ingest/index.js';
-import type { HeldChange, ReaderReadiness } from '../store/index.js';
+import type { GenerationState, HeldChange, ReaderReadiness } from '../store/index.js';
 
 /** Everything `readout status` reports, as --json prints it. */
 export interface StatusReport {
@@ -10,8 +10,17 @@ export interface StatusReport {
   readonly consumer: ReadonlyArray<PartitionLag & { readonly lagSeconds: number }>;
   readonly readModels: ReadonlyArray<{
     readonly name: string;
-    readonly state: 'ready' | 'empty' | 'catching-up';
+    /** `stale`: computed with another definition than the model's file (not served until rebuilt). */
+    readonly state: 'ready' | 'empty' | 'catching-up' | 'stale';
     readonly version: string;
+    /** The generation of keys readers use (see readout rebuild). */
+    readonly generation: number;
+    /** A rebuild in progress: the generation it writes, and its phase. */
+    readonly rebuild: {
+      readonly generation: number;
+      readonly phase: string;
+      readonly since: string | null;
+    } | null;
     readonly sourceCommitTime: string | null;
     readonly sourceLsn: string | null;
     readonly sourceTxId: string | null;
@@ -38,11 +47,29 @@ export function lagSeconds(lag: PartitionLag, models: readonly ReaderReadiness[]
   return newest === 0 ? NaN : Math.round((nowMs - newest) / 100) / 10;
 }
 
-export function modelEntry(model: ReaderReadiness): StatusReport['readModels'][number] {
+export function modelEntry(
+  name: string,
+  model: ReaderReadiness,
+  generation: GenerationState | undefined,
+  fingerprint: string,
+): StatusReport['readModels'][number] {
+  const current = generation?.current ?? 0;
+  const definition = generation?.definitions.get(current);
+  const stale = definition !== undefined && definition !== fingerprint;
   return {
-    name: model.name,
-    state: model.version === 0n ? 'empty' : model.catchUp.size > 0 ? 'catching-up' : 'ready',
+    name,
+    state:
+      model.version === 0n ? 'empty' : stale ? 'stale' : model.catchUp.size > 0 ? 'catching-up' : 'ready',
     version: model.version.toString(),
+    generation: current,
+    rebuild:
+      generation?.building === null || generation?.building === undefined
+        ? null
+        : {
+            generation: generation.building,
+            phase: generation.phase ?? 'replay',
+            since: generation.sinceMs === null ? null : new Date(generation.sinceMs).toISOString(),
+          },
     sourceCommitTime: iso(model.source.commitTimeMs),
     sourceLsn: model.source.lsn,
     sourceTxId: model.source.txId,
@@ -59,6 +86,10 @@ export function troubleOf(report: Omit<StatusReport, 'trouble'>): string[] {
       trouble.push(`${model.name}: no data yet; is a projector running? (readout projector)`);
     if (model.state === 'catching-up')
       trouble.push(`${model.name}: replaying what Redis lost; it serves again once caught up`);
+    if (model.state === 'stale')
+      trouble.push(
+        `${model.name}: its definition changed since its data was computed; not served until rebuilt (readout rebuild ${model.name})`,
+      );
   }
   if (report.deadLetters > 0)
     trouble.push(`${report.deadLetters} dead letters: readout dead-letters list, then reapply or drop`);
@@ -95,7 +126,10 @@ export function renderStatus(report: StatusReport): string {
     const where = m.sourceCommitTime
       ? `as of commit ${m.sourceCommitTime} (LSN ${m.sourceLsn ?? '?'}, tx ${m.sourceTxId ?? '?'})`
       : 'no change applied';
-    lines.push(`  ${pad(m.name, 28)} ${pad(m.state, 12)} ${where}`);
+    const rebuild = m.rebuild
+      ? `; rebuilding into generation ${m.rebuild.generation} (${m.rebuild.phase})`
+      : '';
+    lines.push(`  ${pad(m.name, 28)} ${pad(m.state, 12)} ${where}${rebuild}`);
   }
   lines.push(
     '',

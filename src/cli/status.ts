@@ -36,6 +36,9 @@ export const statusCommand: Command = {
     const { models, store, guard } = wireProjector(config, 'status');
     try {
       const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
+      const generations = await store.generations.read(models.map((model) => model.name));
+      const readerOf = (model: { name: string }) =>
+        modelReader(config.redis.keyPrefix, model.name, generations.get(model.name)?.current ?? 0);
       const [lags, readiness, deadLetters, held, memory, api] = await Promise.all([
         readConsumerLag({
           brokers: config.kafka.brokers,
@@ -43,14 +46,14 @@ export const statusCommand: Command = {
           groupId: config.kafka.consumerGroup,
           topics: sourceTopics(config, models),
         }),
-        store.positions.readiness(models.map((model) => modelReader(config.redis.keyPrefix, model.name))),
+        store.positions.readiness(models.map(readerOf)),
         store.countDeadLetters(),
         guard?.listHeld() ?? Promise.resolve([]),
         store.memoryUsed(),
         apiReadiness(`http://${host}:${config.api.port}/readyz`),
       ]);
       const now = Date.now();
-      const byName = new Map(readiness.map((entry) => [entry.name, entry]));
+      const byName = new Map(models.map((model, i) => [model.name, readiness[i]]));
       const report = {
         group: config.kafka.consumerGroup,
         keyPrefix: config.redis.keyPrefix,
@@ -63,7 +66,10 @@ export const statusCommand: Command = {
             now,
           ),
         })),
-        readModels: readiness.map(modelEntry),
+        readModels: models.flatMap((model, i) => {
+          const state = readiness[i];
+          return state ? [modelEntry(model.name, state, generations.get(model.name), model.fingerprint)] : [];
+        }),
         deadLetters,
         held,
         redisMemoryBytes: memory,

@@ -1,7 +1,7 @@
 import type { ReadoutConfig } from '../config/index.js';
 import { loadDefinitions, loadSources } from '../definitions/index.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { createProjector, type Projector } from '../pipeline/index.js';
+import { createGenerations, createProjector, type Generations, type Projector } from '../pipeline/index.js';
 import { compileModel, type CompiledModel } from '../projection/index.js';
 import {
   createGuardStore,
@@ -44,6 +44,8 @@ export interface ProjectorWiring {
   readonly store: ReadModelStore;
   readonly guard: GuardStore | null;
   readonly projector: Projector;
+  /** Which generation of each model to write: refresh() before the projector writes anything. */
+  readonly generations: Generations;
   readonly logger: Logger;
 }
 
@@ -65,5 +67,20 @@ export function wireProjector(config: ReadoutConfig, component: string): Project
   const rules = createCleanupRules(loadSources(config.readModelsDir), config.cleanup);
   const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(redis) : null;
   const cleanup = { rules, guard, transactionTopic: transactionTopic(config) };
-  return { models, store, guard, logger, projector: createProjector({ models, store, logger, cleanup }) };
+  const generations = createGenerations({
+    models,
+    store,
+    keyPrefix: config.redis.keyPrefix,
+    topicOf: (model) => topicOf(config, model),
+    logger,
+  });
+  const targets = () => generations.targets().map((target) => target.model);
+  return {
+    models,
+    store,
+    guard,
+    logger,
+    generations,
+    projector: createProjector({ models, targets, store, logger, cleanup }),
+  };
 }

@@ -13,6 +13,10 @@ export const ErrorCode = {
   StoreConflict: 'STORE_CONFLICT',
   /** A read model has no data yet, or is replaying what Redis lost: its numbers would be wrong. */
   ReadModelNotReady: 'READ_MODEL_NOT_READY',
+  /** A read model's stored numbers were computed with another definition than its file's: rebuild it. */
+  ReadModelStale: 'READ_MODEL_STALE',
+  /** A read model was rebuilt into a new generation while a writer still wrote the old one. */
+  GenerationMoved: 'GENERATION_MOVED',
   /** Redis or Kafka was unreachable or failed a command; retrying may succeed. */
   DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
 } as const;

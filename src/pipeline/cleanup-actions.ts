@@ -35,14 +35,15 @@ function contextOf(changes: readonly WaitingChange[]): WriteContext {
 }
 
 export function createCleanupActions(deps: {
-  readonly models: readonly CompiledModel[];
+  /** The model instances to write now (a rebuild may add one, or move one to a new generation). */
+  readonly targets: () => readonly CompiledModel[];
   readonly store: ReadModelStore;
   readonly guard: GuardStore;
   readonly writer: ModelWriter;
   readonly logger: Logger;
 }): CleanupActions {
-  const { models, store, guard, writer, logger } = deps;
-  const modelsOf = (table: string) => models.filter((model) => model.table === table);
+  const { targets, store, guard, writer, logger } = deps;
+  const modelsOf = (table: string) => targets().filter((model) => model.table === table);
   const add = (total: WriteTotals, part: WriteTotals) => {
     total.applied += part.applied;
     total.duplicates += part.duplicates;

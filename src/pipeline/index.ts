@@ -5,3 +5,5 @@ export { createStreamPositions } from './stream-positions.js';
 export type { StreamPositions } from './stream-positions.js';
 export { createProjectorMetrics } from './projector-metrics.js';
 export type { ProjectorMetrics } from './projector-metrics.js';
+export { createGenerations } from './generations.js';
+export type { Generations, WriteTarget } from './generations.js';

@@ -70,6 +70,14 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         return { applied: fold.applied, duplicates: fold.duplicates };
       }
       const { topic, partition } = context.offset;
+      if (outcome.kind === 'moved') {
+        // A rebuild switched readers to another generation: the batch is read again, written there.
+        throw new ReadoutError(
+          ErrorCode.GenerationMoved,
+          `${model.name} moved to generation ${outcome.current} (rebuilt); generation ${model.generation ?? 0} is no longer written`,
+          { retriable: true, details: { topic, partition } },
+        );
+      }
       logger.warn(
         { topic, partition, model: model.name, rowKey: outcome.rowKey },
         'row moved under us; folding again',

@@ -24,6 +24,11 @@ export interface CleanupDeps {
 
 export interface ProjectorDeps {
   readonly models: readonly CompiledModel[];
+  /**
+   * The model instances to write now (each says its generation); by default `models` themselves.
+   * A rebuild changes them between batches (see generations.ts).
+   */
+  readonly targets?: () => readonly CompiledModel[];
   readonly store: ReadModelStore;
   readonly logger: Logger;
   readonly cleanup?: CleanupDeps;
@@ -56,20 +61,24 @@ interface Segment {
  * keeps flowing; transient failures reject the batch so it is delivered again (every step is
  * idempotent, so redelivery is harmless).
  */
-export function createProjector({ models, store, logger, cleanup }: ProjectorDeps): Projector {
+export function createProjector({ models, targets, store, logger, cleanup }: ProjectorDeps): Projector {
   const writer = createModelWriter({ store, logger });
   const guard = cleanup?.guard ?? null;
-  const actions = guard ? createCleanupActions({ models, store, guard, writer, logger }) : null;
+  const current = targets ?? (() => models);
+  const actions = guard ? createCleanupActions({ targets: current, store, guard, writer, logger }) : null;
   const origins = cleanup?.rules.archiveOrigins ?? new Set<string>();
   const threshold = (table: string) => (guard ? (cleanup?.rules.massDeleteRows(table) ?? 0) : 0);
-  // Per table, the model whose remembered rows judge the declared archival retention.
-  const retentionJudges = new Map<string, CompiledModel>();
-  for (const model of models)
-    if (model.archivalRetention && !retentionJudges.has(model.table)) retentionJudges.set(model.table, model);
+  /** Per table, the model whose remembered rows judge the declared archival retention. */
+  function retentionJudges(): Map<string, CompiledModel> {
+    const judges = new Map<string, CompiledModel>();
+    for (const model of current())
+      if (model.archivalRetention && !judges.has(model.table)) judges.set(model.table, model);
+    return judges;
+  }
 
   async function writeAll(events: readonly FoldEvent[], context: WriteContext): Promise<WriteTotals> {
     const results = await Promise.all(
-      models.map(async (model) => {
+      current().map(async (model) => {
         const mine = events.filter((event) => event.table === model.table);
         return mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
       }),
@@ -87,7 +96,7 @@ export function createProjector({ models, store, logger, cleanup }: ProjectorDep
   async function recogniseArchival(events: readonly RowEvent[]): Promise<FoldEvent[]> {
     const byOrigin = (event: RowEvent) => event.source.origin !== null && origins.has(event.source.origin);
     const pastRetention = new Set<RowEvent>();
-    for (const [table, judge] of retentionJudges) {
+    for (const [table, judge] of retentionJudges()) {
       const deleted = events.filter((e) => e.kind === 'delete' && e.table === table && !byOrigin(e));
       if (deleted.length === 0) continue;
       const state = await store.readModelState(judge, [...new Set(deleted.map((e) => e.rowKey))]);

@@ -6,8 +6,8 @@ export interface StreamPositionsDeps {
   readonly positions: PositionStore;
   /** The read models (and the guard) fed by a topic. */
   readonly readersOf: (topic: string) => readonly StreamReader[];
-  /** Every reader. */
-  readonly readers: readonly StreamReader[];
+  /** Every reader (they change when a rebuild hands a new generation over). */
+  readonly readers: () => readonly StreamReader[];
   /** Every source topic. */
   readonly topics: readonly string[];
   readonly source: Pick<ChangeSource, 'assigned' | 'existingTopics' | 'range' | 'seek'>;
@@ -53,10 +53,10 @@ export function createStreamPositions({
     const assigned = await source.assigned();
     const existing = new Set(await source.existingTopics());
     if (assigned.length === 0 && topics.some((topic) => existing.has(topic))) return 0;
-    for (const reader of readers) {
+    for (const reader of readers()) {
       // An empty partition has nothing to replay (and no batch would ever clear its target).
       const mine = assigned.filter(
-        (range) => readersOf(range.topic).includes(reader) && range.high !== range.low,
+        (range) => readersOf(range.topic).some((r) => r.meta === reader.meta) && range.high !== range.low,
       );
       await positions.catchUp(reader, new Map(mine.map((r) => [partitionKey(r.topic, r.partition), r.high])));
     }

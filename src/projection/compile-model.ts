@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { decimalFromString, unscaledAt, type Row } from '../decode/index.js';
 import {
   DEFAULT_RETENTION,
@@ -42,6 +43,17 @@ export interface CompiledModel {
   readonly archive: ArchivePolicy;
   /** The source's declared archival retention, if any (its column is remembered). */
   readonly archivalRetention: { readonly column: string; readonly olderThanMs: number } | null;
+  /**
+   * Identifies what the model computes (its definition and its source's archival retention): data
+   * built under another fingerprint must be rebuilt before it is served.
+   */
+  readonly fingerprint: string;
+  /**
+   * Which generation of the model's keys in the store this instance writes (absent: 0). A rebuild
+   * writes a new generation while the current one keeps serving; snapshot reads always read the
+   * generation the store says is current.
+   */
+  readonly generation?: number;
   /**
    * Is this remembered row old enough that its source declares deleting it archival? False when
    * the source declares no archival retention, or the row has no value in its column.
@@ -201,6 +213,10 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
     top: definition.top ? { measure: definition.top.by, limit: definition.top.limit } : null,
     archive: definition.archive,
     archivalRetention: archival,
+    fingerprint: createHash('sha256')
+      .update(JSON.stringify({ definition, archivalRetention: archival }))
+      .digest('hex')
+      .slice(0, 16),
 
     isPastArchivalRetention(row, commitTimeMs) {
       if (archival === null) return false;

@@ -1,8 +1,9 @@
 -- Applies one folded batch of a read model atomically: row positions and memories, counter deltas
 -- (with top-N ranking), min/max members, distinct refcounts, time-bucket registry and retention,
 -- the source position, the Kafka offset and a new version; then announces the version.
--- KEYS[1..4]: rows, meta, offsets, buckets; KEYS[5..]: the aggregate keys the request refers to
--- by index. ARGV[1]: channel, ARGV[2]: the model's key tag, ARGV[3]: the aggregate request (JSON),
+-- KEYS[1..5]: rows, meta, offsets, buckets, the model's generations hash; KEYS[6..]: the aggregate
+-- keys the request refers to by index. ARGV[1]: channel, ARGV[2]: the generation's key base,
+-- ARGV[3]: the aggregate request (JSON, with the generation written),
 -- ARGV[4..]: the rows as triples (row key, expected position or '', new stored value), kept out of
 -- the JSON so that thousands of rows cost no decoding and a few variadic commands.
 -- Every integer arrives and stays a string: Lua numbers are doubles and would round int64 values.
@@ -14,8 +15,16 @@ local function greater(a, b)
   if #a ~= #b then return #a > #b end
   return a > b
 end
-local ROWS, META, OFFSETS, BUCKETS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local ROWS, META, OFFSETS, BUCKETS, GENERATIONS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local FIRST_ROW, CHUNK = 4, 1000
+
+-- Generation fence: only the generation readers use, or the one being rebuilt, may be written. A
+-- writer that has not seen a switch yet is told where the model moved and writes nothing.
+local current = redis.call('HGET', GENERATIONS, 'current') or '0'
+local is_current = request.generation == current
+if not is_current and request.generation ~= redis.call('HGET', GENERATIONS, 'building') then
+  return { 'moved', current }
+end
 
 -- A stored row is "position" (deleted) or "position memory-json": the fence compares the position.
 local function positionOf(stored)
@@ -119,5 +128,8 @@ if greater(request.offset.next, redis.call('HGET', OFFSETS, request.offset.parti
   redis.call('HSET', OFFSETS, request.offset.partition, request.offset.next)
 end
 
-redis.call('PUBLISH', ARGV[1], cjson.encode({ model = request.model, version = string.format('%.0f', version) }))
+-- A generation being rebuilt is silent: nobody reads it until the switch announces it.
+if is_current then
+  redis.call('PUBLISH', ARGV[1], cjson.encode({ model = request.model, version = string.format('%.0f', version) }))
+end
 return { 'applied', string.format('%.0f', version) }

@@ -13,7 +13,7 @@ export function buildApplyRequest(
   fold: FoldResult,
   offset: { topic: string; partition: number; next: string },
 ): { keys: string[]; request: unknown; rows: string[] } {
-  const keyList = [keys.rows, keys.meta, keys.offsets, keys.buckets];
+  const keyList = [keys.rows, keys.meta, keys.offsets, keys.buckets, keys.generations];
   const indexOf = new Map<string, number>();
   const ref = (key: string): number => {
     let index = indexOf.get(key);
@@ -65,6 +65,7 @@ export function buildApplyRequest(
 
   const request = {
     model: model.name,
+    generation: String(model.generation ?? 0),
     counters,
     extremes,
     distincts,

@@ -15,5 +15,6 @@ export { parseVersionNotice } from './model-snapshot.js';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.js';
 export { guardReader, modelReader, partitionKey } from './positions.js';
 export type { PositionStore, ReaderReadiness, StreamPosition, StreamReader } from './positions.js';
+export type { GenerationState, GenerationStore, RebuildPhase } from './generations.js';
 export { checkReadiness } from './readiness.js';
 export type { Readiness } from './readiness.js';

@@ -1,9 +1,13 @@
 /**
  * Every Redis key and pub/sub channel Readout uses, in one place. A read model's keys share the
- * hash tag `{prefix:model}`, so one script can touch all of them on one Redis Cluster slot.
+ * hash tag `{prefix:model}`, so one script can touch all of them on one Redis Cluster slot, all
+ * its generations included (a rebuild writes generation g under `{prefix:model}:g<g>:`).
  */
 export interface ModelKeys {
-  readonly tag: string;
+  /** What every data key of this generation starts with (scripts build bucket keys from it). */
+  readonly base: string;
+  /** Hash: which generation readers use ("current"), the one being rebuilt, definitions' fingerprints. */
+  readonly generations: string;
   /**
    * Hash: row key → the position ("lsn:partition:offset:r|s") of the last change applied, then a
    * space and the JSON of the row's remembered columns; only the position once deleted (kept so a
@@ -32,21 +36,31 @@ export interface ModelKeys {
 
 const NO_BUCKET = '-';
 
-export function modelKeys(prefix: string, model: string): ModelKeys {
+/** Generation 0 keeps the names Readout used before rebuilds existed. */
+export function modelKeys(prefix: string, model: string, generation = 0): ModelKeys {
   const tag = `{${prefix}:${model}}`;
+  const base = generation === 0 ? tag : `${tag}:g${generation}`;
   return {
-    tag,
-    rows: `${tag}:rows`,
-    meta: `${tag}:meta`,
-    offsets: `${tag}:offsets`,
-    buckets: `${tag}:buckets`,
-    counters: (bucket) => `${tag}:agg:${bucket ?? NO_BUCKET}`,
-    extremes: (measure, bucket, group) => `${tag}:ext:${measure}:${bucket ?? NO_BUCKET}:${group}`,
-    distinct: (measure, bucket, group) => `${tag}:dst:${measure}:${bucket ?? NO_BUCKET}:${group}`,
-    ranking: (measure, bucket) => `${tag}:rank:${measure}:${bucket ?? NO_BUCKET}`,
-    bucketKeys: (bucket) => `${tag}:bucket-keys:${bucket}`,
+    base,
+    generations: `${tag}:generation`,
+    rows: `${base}:rows`,
+    meta: `${base}:meta`,
+    offsets: `${base}:offsets`,
+    buckets: `${base}:buckets`,
+    counters: (bucket) => `${base}:agg:${bucket ?? NO_BUCKET}`,
+    extremes: (measure, bucket, group) => `${base}:ext:${measure}:${bucket ?? NO_BUCKET}:${group}`,
+    distinct: (measure, bucket, group) => `${base}:dst:${measure}:${bucket ?? NO_BUCKET}:${group}`,
+    ranking: (measure, bucket) => `${base}:rank:${measure}:${bucket ?? NO_BUCKET}`,
+    bucketKeys: (bucket) => `${base}:bucket-keys:${bucket}`,
     channel: `${prefix}:changes:${model}`,
   };
+}
+
+/** Does `key` belong to generation `generation` of the model whose keys are `keys`? */
+export function isKeyOfGeneration(key: string, keys: ModelKeys, generation: number): boolean {
+  if (!key.startsWith(`${keys.base}:`) || key === keys.generations) return false;
+  // Generation 0's base is the bare tag, a prefix of every other generation's keys.
+  return generation !== 0 || !/^:g\d+:/.test(key.slice(keys.base.length));
 }
 
 /**

@@ -40,6 +40,13 @@ export interface ModelSnapshot {
   };
   /** When Redis applied the newest batch, epoch ms (Redis's clock). */
   readonly appliedAtMs: string | null;
+  /** The generation of keys read (a rebuild makes a new one and switches readers to it). */
+  readonly generation: number;
+  /**
+   * The fingerprint of the definition these numbers were computed with (CompiledModel's), or null
+   * if none was recorded yet. Another than the file's means: rebuild before serving.
+   */
+  readonly definition: string | null;
 }
 
 /** What a subscriber is told after each applied batch: read the model again at this version. */

@@ -23,8 +23,10 @@ local function epoch()
   return now[1] .. string.format('%06d', tonumber(now[2]))
 end
 
+-- A generation being rebuilt has no channel ('') until it becomes the one readers use.
 local function announce()
   local version = redis.call('HINCRBY', META, 'version', 1)
+  if channel == '' then return end
   redis.call('PUBLISH', channel, cjson.encode({ model = model, version = string.format('%.0f', version) }))
 end
 

@@ -12,13 +12,24 @@ export interface StreamReader {
   readonly name: string;
   readonly meta: string;
   readonly offsets: string;
-  /** Where a new version of it is announced. */
+  /** Where a new version of it is announced ('' for none). */
   readonly channel: string;
 }
 
-export const modelReader = (keyPrefix: string, model: string): StreamReader => {
-  const keys = modelKeys(keyPrefix, model);
-  return { name: model, meta: keys.meta, offsets: keys.offsets, channel: keys.channel };
+/** A generation being rebuilt (not the one readers use) announces nothing: pass `silent`. */
+export const modelReader = (
+  keyPrefix: string,
+  model: string,
+  generation = 0,
+  silent = false,
+): StreamReader => {
+  const keys = modelKeys(keyPrefix, model, generation);
+  return {
+    name: generation === 0 ? model : `${model}#${generation}`,
+    meta: keys.meta,
+    offsets: keys.offsets,
+    channel: silent ? '' : keys.channel,
+  };
 };
 
 export const guardReader = (keyPrefix: string): StreamReader => ({

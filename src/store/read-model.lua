@@ -1,15 +1,24 @@
 -- Reads a read model's state at one instant (scripts run atomically): its meta and, for each
 -- requested time bucket (or the single "-" bucket), the counters, min/max and distinct counts
 -- per group and the top-N ranking. Returns JSON; integers stay strings.
--- KEYS[1]: meta, KEYS[2]: buckets. ARGV[1]: key tag, ARGV[2]: request JSON
+-- It reads the generation readers use (a rebuild writes another one beside it until it switches),
+-- and says which, with the fingerprint of the definition that generation was built with.
+-- KEYS[1]: the model's generations hash. ARGV[1]: the model's hash tag, ARGV[2]: request JSON
 --   { bucketed, from, to, extremes: [[measure, "min"|"max"]], distincts: [measure], ranking: measure or "", limit }
 local request = cjson.decode(ARGV[2])
+local generation = redis.call('HGET', KEYS[1], 'current') or '0'
 local tag = ARGV[1]
-local result = { meta = redis.call('HGETALL', KEYS[1]), buckets = {} }
+if generation ~= '0' then tag = tag .. ':g' .. generation end
+local result = {
+  meta = redis.call('HGETALL', tag .. ':meta'),
+  generation = generation,
+  definition = redis.call('HGET', KEYS[1], 'definition:' .. generation) or '',
+  buckets = {},
+}
 
 local labels = {}
 if request.bucketed then
-  labels = redis.call('ZRANGEBYSCORE', KEYS[2], request.from, request.to, 'WITHSCORES')
+  labels = redis.call('ZRANGEBYSCORE', tag .. ':buckets', request.from, request.to, 'WITHSCORES')
 else
   labels = { '-', '' }
 end

@@ -11,6 +11,8 @@ interface RawBucket {
 }
 interface RawRead {
   meta: string[] | Record<string, never>;
+  generation: string;
+  definition: string;
   buckets: RawBucket[] | Record<string, never>;
 }
 
@@ -91,5 +93,7 @@ export function snapshotFromRead(model: string, json: string): ModelSnapshot {
     },
     appliedAtMs: nonEmpty(meta.get('appliedAtMs')),
     catchingUp: [...meta.keys()].some((field) => field.startsWith('catch-up:')),
+    generation: Number(raw.generation),
+    definition: nonEmpty(raw.definition),
   };
 }

@@ -1,5 +1,6 @@
 import type { CompiledModel } from '../projection/index.js';
 import { describeError } from '../errors/index.js';
+import type { GenerationState } from './generations.js';
 import { modelReader } from './positions.js';
 import type { ReadModelStore } from './redis-store.js';
 
@@ -11,7 +12,8 @@ export interface Readiness {
 
 /**
  * Is every read model servable, read from Redis now (not from the API's snapshot cache): Redis
- * answers, a projector has written each model, and none is replaying what Redis lost.
+ * answers, a projector has written each model (with the definition in its file), and none is
+ * replaying what Redis lost.
  */
 export async function checkReadiness(
   store: ReadModelStore,
@@ -19,18 +21,28 @@ export async function checkReadiness(
   keyPrefix: string,
 ): Promise<Readiness> {
   const names = [...models.keys()];
+  let generations: Map<string, GenerationState>;
   let states;
   try {
-    states = await store.positions.readiness(names.map((name) => modelReader(keyPrefix, name)));
+    // The generation readers use (a rebuild switches it).
+    generations = await store.generations.read(names);
+    states = await store.positions.readiness(
+      names.map((name) => modelReader(keyPrefix, name, generations.get(name)?.current ?? 0)),
+    );
   } catch (error) {
     return { ready: false, notReady: Object.fromEntries(names.map((name) => [name, describeError(error)])) };
   }
   const notReady: Record<string, string> = {};
-  for (const state of states) {
-    if (state.version === 0n) notReady[state.name] = 'no data yet: no projector has filled it';
+  names.forEach((name, i) => {
+    const state = states[i];
+    const generation = generations.get(name);
+    const definition = generation?.definitions.get(generation.current);
+    if (!state || state.version === 0n) notReady[name] = 'no data yet: no projector has filled it';
+    else if (definition !== undefined && definition !== models.get(name)?.fingerprint)
+      notReady[name] = `computed with another definition than the file's: run readout rebuild ${name}`;
     else if (state.catchUp.size > 0)
-      notReady[state.name] =
+      notReady[name] =
         `replaying what Redis lost, until ${[...state.catchUp].map(([p, o]) => `${p}@${o}`).join(', ')}`;
-  }
+  });
   return { ready: Object.keys(notReady).length === 0, notReady };
 }

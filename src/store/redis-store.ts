@@ -11,6 +11,7 @@ import { connectRedis, duplicateRedis, type RedisConnectionOptions } from './con
 import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.js';
 import { deadLetterKey, modelKeys } from './keys.js';
 import type { ModelSnapshot } from './model-snapshot.js';
+import { createGenerationStore, type GenerationStore } from './generations.js';
 import { createPositionStore, type PositionStore } from './positions.js';
 import { snapshotFromRead } from './read-snapshot.js';
 import { decodeStoredRow, storedPosition } from './stored-row.js';
@@ -42,7 +43,9 @@ export interface BatchWrite {
 
 export type ApplyOutcome =
   | { readonly kind: 'applied'; readonly version: bigint }
-  | { readonly kind: 'conflict'; readonly rowKey: string };
+  | { readonly kind: 'conflict'; readonly rowKey: string }
+  /** The written generation is neither the current one nor the one being rebuilt (a switch happened). */
+  | { readonly kind: 'moved'; readonly current: number };
 
 /** A time range of buckets to read, epoch ms, inclusive. */
 export interface BucketRange {
@@ -77,6 +80,8 @@ export interface ReadModelStore {
   forgetCached(): void;
   /** Read models' (and the guard's) places in the change stream: how a Redis loss is noticed. */
   readonly positions: PositionStore;
+  /** Which generation of each model readers use, and rebuilds in progress. */
+  readonly generations: GenerationStore;
   /** A second connection in subscriber mode, for the live stage. */
   duplicateConnection(): Redis;
   quit(): Promise<void>;
@@ -91,6 +96,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
   return {
     positions: createPositionStore(redis, keyPrefix),
+    generations: createGenerationStore(redis, keyPrefix),
     forgetCached() {
       // Nothing is cached here (see row-cache.ts).
     },
@@ -105,7 +111,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async readModelState(model, rowKeys) {
-      const keys = modelKeys(keyPrefix, model.name);
+      const keys = modelKeys(keyPrefix, model.name, model.generation);
       try {
         const pipeline = redis.multi().hget(keys.meta, 'maxCommitTimeMs');
         if (rowKeys.length > 0) pipeline.hmget(keys.rows, ...rowKeys);
@@ -126,13 +132,13 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async applyBatch(model, { fold, offset }) {
-      const keys = modelKeys(keyPrefix, model.name);
+      const keys = modelKeys(keyPrefix, model.name, model.generation);
       const { keys: scriptKeys, request, rows } = buildApplyRequest(model, keys, fold, offset);
       let reply: unknown;
       try {
         reply = await run(applyScript, scriptKeys, [
           keys.channel,
-          keys.tag,
+          keys.base,
           JSON.stringify(request),
           ...rows,
         ]);
@@ -140,13 +146,13 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
         throw redisUnavailable('apply script', error);
       }
       const [status, detail] = reply as [string, string];
-      return status === 'applied'
-        ? { kind: 'applied', version: BigInt(detail) }
-        : { kind: 'conflict', rowKey: detail };
+      if (status === 'applied') return { kind: 'applied', version: BigInt(detail) };
+      if (status === 'moved') return { kind: 'moved', current: Number(detail) };
+      return { kind: 'conflict', rowKey: detail };
     },
 
     async *scanRowPositions(model, pageSize = 1000) {
-      const key = modelKeys(keyPrefix, model.name).rows;
+      const key = modelKeys(keyPrefix, model.name, model.generation).rows;
       let cursor = '0';
       do {
         const [next, flat] = await redis.hscan(key, cursor, 'COUNT', pageSize);
@@ -160,14 +166,23 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async rowsDeleted(model, rowKeys) {
       if (rowKeys.length === 0) return true;
-      const stored = await redis.hmget(modelKeys(keyPrefix, model.name).rows, ...rowKeys);
+      // Asked of the generation readers use (the archiver waits for what dashboards show).
+      const current = await redis.hget(modelKeys(keyPrefix, model.name).generations, 'current');
+      const stored = await redis.hmget(
+        modelKeys(keyPrefix, model.name, Number(current ?? '0')).rows,
+        ...rowKeys,
+      );
       return stored.every((text) => text !== null && !text.includes(' '));
     },
 
     async countDuplicates(model, duplicates) {
       if (duplicates === 0) return;
       try {
-        await redis.hincrby(modelKeys(keyPrefix, model.name).meta, 'duplicates', duplicates);
+        await redis.hincrby(
+          modelKeys(keyPrefix, model.name, model.generation).meta,
+          'duplicates',
+          duplicates,
+        );
       } catch (error) {
         throw redisUnavailable('duplicate count', error);
       }
@@ -175,7 +190,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async readCounters(model) {
       const [applied, duplicates] = await redis.hmget(
-        modelKeys(keyPrefix, model.name).meta,
+        modelKeys(keyPrefix, model.name, model.generation).meta,
         'applied',
         'duplicates',
       );
@@ -183,6 +198,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async readSnapshot(model, range) {
+      // Generation 0's base is the bare hash tag; the script finds the current generation from it.
       const keys = modelKeys(keyPrefix, model.name);
       const measures = model.definition.measures;
       const request = {
@@ -197,8 +213,8 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       try {
         const json = (await run(
           readScript,
-          [keys.meta, keys.buckets],
-          [keys.tag, JSON.stringify(request)],
+          [keys.generations],
+          [keys.base, JSON.stringify(request)],
         )) as string;
         return snapshotFromRead(model.name, json);
       } catch (error) {

@@ -20,10 +20,12 @@ interface ModelCache {
 export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): ReadModelStore {
   if (maxRowsPerModel <= 0) return store;
   const caches = new Map<string, ModelCache>();
+  // Each generation of a model has rows of its own.
+  const idOf = (model: CompiledModel) => `${model.name}#${model.generation ?? 0}`;
   const cacheOf = (model: CompiledModel): ModelCache => {
-    let cache = caches.get(model.name);
+    let cache = caches.get(idOf(model));
     if (!cache)
-      caches.set(model.name, (cache = { rows: new Map(), maxCommitTimeMs: null, knowsMaxCommit: false }));
+      caches.set(idOf(model), (cache = { rows: new Map(), maxCommitTimeMs: null, knowsMaxCommit: false }));
     return cache;
   };
 
@@ -59,11 +61,11 @@ export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): Re
       try {
         outcome = await store.applyBatch(model, write);
       } catch (error) {
-        caches.delete(model.name); // the script may or may not have run
+        caches.delete(idOf(model)); // the script may or may not have run
         throw error;
       }
-      if (outcome.kind === 'conflict') {
-        caches.delete(model.name);
+      if (outcome.kind !== 'applied') {
+        caches.delete(idOf(model));
         return outcome;
       }
       for (const [rowKey, { next }] of write.fold.rows) {

@@ -252,9 +252,9 @@ async function keysOfMissingBuckets(prefix: string): Promise<string[]> {
   const client = new Redis(redis.url);
   const keys = modelKeys(prefix, bucketed.name);
   const live = new Set(await client.zrange(keys.buckets, 0, -1));
-  const all = await client.keys(`${keys.tag}:*`);
+  const all = await client.keys(`${keys.base}:*`);
   client.disconnect();
-  const fixed = new Set([keys.rows, keys.meta, keys.offsets, keys.buckets]);
+  const fixed = new Set([keys.rows, keys.meta, keys.offsets, keys.buckets, keys.generations]);
   return all.filter((key) => {
     if (fixed.has(key)) return false;
     const label = /(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00[+-]\d{2}:\d{2})/.exec(key)?.[1];

@@ -53,6 +53,8 @@ const snapshot: ModelSnapshot = {
     ranking: null,
   })),
   source: { lsn: '100', txId: '7', commitTimeMs: '0' },
+  generation: 0,
+  definition: null,
   appliedAtMs: '0',
   catchingUp: false,
 };

@@ -1,0 +1,162 @@
+import type { ChangeSource } from '../ingest/index.js';
+import type { Logger } from '../log/logger.js';
+import type { CompiledModel } from '../projection/index.js';
+import {
+  modelReader,
+  partitionKey,
+  type GenerationState,
+  type ReadModelStore,
+  type StreamReader,
+} from '../store/index.js';
+
+export interface GenerationsDeps {
+  readonly models: readonly CompiledModel[];
+  readonly store: Pick<ReadModelStore, 'generations' | 'positions'>;
+  readonly keyPrefix: string;
+  readonly topicOf: (model: CompiledModel) => string;
+  readonly logger: Logger;
+}
+
+/** A model instance to write, with its place in the change stream. */
+export interface WriteTarget {
+  readonly model: CompiledModel;
+  readonly reader: StreamReader;
+}
+
+/**
+ * The projector's side of generations (see `readout rebuild`): which generation of each model it
+ * writes, refreshed before every batch.
+ *
+ * - It writes the generation readers use, unless that generation was computed with another
+ *   definition than the model's file (then it writes nothing to it: it waits for a rebuild, and
+ *   says so once).
+ * - When the rebuild command has read the history into a new generation (phase `handoff`), the
+ *   projector writes that generation too (`dual`), from where the rebuild stopped: the new
+ *   generation's offsets are behind the projector's, so the position check replays the gap, and
+ *   it is "catching up" until it reaches the partitions' ends as they were at the handoff.
+ * - Once the rebuild command says it has nothing more to add (`ready`) and the new generation has
+ *   caught up, the projector switches readers to it, between two batches (so both generations
+ *   hold exactly the same changes at that instant), and writes only the new one from then on.
+ */
+export function createGenerations({ models, store, keyPrefix, topicOf, logger }: GenerationsDeps) {
+  let states = new Map<string, GenerationState>();
+  let targets: WriteTarget[] | undefined;
+  const adopted = new Set<string>();
+  const warnedStale = new Set<string>();
+
+  function targetsOf(model: CompiledModel, state: GenerationState): WriteTarget[] {
+    const out: WriteTarget[] = [];
+    const recorded = state.definitions.get(state.current);
+    if (recorded === undefined || recorded === model.fingerprint) {
+      out.push({
+        model: { ...model, generation: state.current },
+        reader: modelReader(keyPrefix, model.name, state.current),
+      });
+    } else if (!warnedStale.has(model.name)) {
+      warnedStale.add(model.name);
+      logger.warn(
+        { model: model.name, generation: state.current },
+        `${model.name}'s definition changed since its data was computed: not updated (nor served) until \`readout rebuild ${model.name}\``,
+      );
+    }
+    const building = state.building;
+    if (building !== null && (state.phase === 'dual' || state.phase === 'ready')) {
+      if (state.definitions.get(building) === model.fingerprint)
+        out.push({
+          model: { ...model, generation: building },
+          reader: modelReader(keyPrefix, model.name, building, true),
+        });
+      else if (!warnedStale.has(`${model.name}#${building}`)) {
+        warnedStale.add(`${model.name}#${building}`);
+        logger.warn(
+          { model: model.name, generation: building },
+          'the rebuild in progress was started with another definition than this projector has: not written',
+        );
+      }
+    }
+    return out;
+  }
+
+  async function refresh(): Promise<void> {
+    states = await store.generations.read(models.map((model) => model.name));
+    for (const model of models) {
+      const state = states.get(model.name);
+      // The first run with fingerprints records the definition the data was computed with.
+      if (state && !state.definitions.has(state.current) && !adopted.has(model.name)) {
+        await store.generations.adopt(model);
+        adopted.add(model.name);
+        states = await store.generations.read(models.map((m) => m.name));
+      }
+    }
+    targets = models.flatMap((model) => {
+      const state = states.get(model.name);
+      return state ? targetsOf(model, state) : [];
+    });
+  }
+
+  return {
+    refresh,
+    /** What to write, as of the last refresh. */
+    targets(): readonly WriteTarget[] {
+      if (!targets) throw new Error('generations.targets() before refresh(): nothing would be written');
+      return targets;
+    },
+
+    /**
+     * Before a batch: the newest generations, and a handoff taken (the new generation's catch-up
+     * targets are the ends of its partitions now, as far as this projector reads them).
+     */
+    async beforeBatch(source: Pick<ChangeSource, 'assigned'>): Promise<void> {
+      await refresh();
+      let changed = false;
+      for (const model of models) {
+        const state = states.get(model.name);
+        if (state?.building === null || state?.building === undefined || state.phase !== 'handoff') continue;
+        const generation = state.building;
+        const topic = topicOf(model);
+        const ends = (await source.assigned()).filter((range) => range.topic === topic);
+        await store.positions.catchUp(
+          modelReader(keyPrefix, model.name, generation, true),
+          new Map(ends.map((range) => [partitionKey(range.topic, range.partition), range.high])),
+        );
+        if (await store.generations.advance(model.name, generation, 'handoff', 'dual')) {
+          changed = true;
+          logger.info(
+            {
+              model: model.name,
+              generation,
+              until: ends.map((r) => `${partitionKey(r.topic, r.partition)}@${r.high}`),
+            },
+            'rebuild handed over: writing both generations while the new one catches up',
+          );
+        }
+      }
+      if (changed) await refresh();
+    },
+
+    /** After a batch: a rebuilt generation that has caught up becomes the one readers use. */
+    async afterBatch(): Promise<void> {
+      const ready = models.filter((model) => states.get(model.name)?.phase === 'ready');
+      if (ready.length === 0) return;
+      const progress = await store.positions.readiness(
+        ready.map((model) => modelReader(keyPrefix, model.name, states.get(model.name)?.building ?? 0, true)),
+      );
+      let switched = false;
+      for (const [i, model] of ready.entries()) {
+        const generation = states.get(model.name)?.building;
+        if (generation === null || generation === undefined || (progress[i]?.catchUp.size ?? 1) > 0) continue;
+        const old = await store.generations.switchTo(model.name, generation);
+        if (old === null) continue;
+        switched = true;
+        warnedStale.delete(model.name);
+        logger.info(
+          { model: model.name, generation, replaced: old },
+          'readers switched to the rebuilt generation',
+        );
+      }
+      if (switched) await refresh();
+    },
+  };
+}
+
+export type Generations = ReturnType<typeof createGenerations>;

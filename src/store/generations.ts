@@ -1,0 +1,143 @@
+import type { Redis } from 'ioredis';
+import type { CompiledModel } from '../projection/index.js';
+import { isKeyOfGeneration, modelKeys } from './keys.js';
+import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
+
+const generationsScript = loadLuaScript('./generations.lua');
+
+/**
+ * Where a rebuild is: `replay` (the rebuild command reads the history into the new generation),
+ * `handoff` (it has, and asks a running projector to write both generations), `dual` (the
+ * projector does, and replays what the new one lacks), `ready` (nothing left for the rebuild
+ * command to add: the projector switches readers once the new generation has caught up).
+ */
+export type RebuildPhase = 'replay' | 'handoff' | 'dual' | 'ready';
+
+export interface GenerationState {
+  readonly current: number;
+  readonly building: number | null;
+  readonly phase: RebuildPhase | null;
+  /** When the rebuild started (epoch ms). */
+  readonly sinceMs: number | null;
+  /** Each generation's definition fingerprint, where recorded. */
+  readonly definitions: ReadonlyMap<number, string>;
+}
+
+export interface GenerationStore {
+  read(models: readonly string[]): Promise<Map<string, GenerationState>>;
+  /** Records the current generation's definition fingerprint where none is recorded yet. */
+  adopt(model: CompiledModel): Promise<void>;
+  /** Starts building a new generation (forgetting an unfinished earlier rebuild's claim). */
+  start(model: CompiledModel): Promise<{ generation: number; abandoned: number | null }>;
+  /** Moves a rebuild from one phase to the next; false if it was not at `from`. */
+  advance(model: string, generation: number, from: RebuildPhase, to: RebuildPhase): Promise<boolean>;
+  /** Makes a ready generation the one readers use; the generation replaced, or null if not ready. */
+  switchTo(model: string, generation: number): Promise<number | null>;
+  abandon(model: string, generation: number): Promise<void>;
+  /** Deletes every key of one generation (not the one readers use); how many were deleted. */
+  drop(model: string, generation: number): Promise<number>;
+}
+
+function decode(fields: Record<string, string>): GenerationState {
+  const definitions = new Map<number, string>();
+  for (const [field, value] of Object.entries(fields))
+    if (field.startsWith('definition:')) definitions.set(Number(field.slice('definition:'.length)), value);
+  return {
+    current: Number(fields.current ?? '0'),
+    building: fields.building === undefined ? null : Number(fields.building),
+    phase: (fields.phase as RebuildPhase | undefined) ?? null,
+    sinceMs: fields.since === undefined ? null : Number(fields.since),
+    definitions,
+  };
+}
+
+export function createGenerationStore(redis: Redis, keyPrefix: string): GenerationStore {
+  const call = async (model: string, args: Array<string | number>, what: string) => {
+    const keys = modelKeys(keyPrefix, model);
+    try {
+      return await runLuaScript(
+        redis,
+        generationsScript,
+        [keys.generations],
+        [String(args[0]), keys.base, ...args.slice(1)],
+      );
+    } catch (error) {
+      throw redisUnavailable(what, error);
+    }
+  };
+  async function read(models: readonly string[]): Promise<Map<string, GenerationState>> {
+    const pipeline = redis.pipeline();
+    for (const model of models) pipeline.hgetall(modelKeys(keyPrefix, model).generations);
+    try {
+      const replies = (await pipeline.exec()) ?? [];
+      const failed = replies.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+      return new Map(
+        models.map((model, i) => [model, decode((replies[i]?.[1] ?? {}) as Record<string, string>)]),
+      );
+    } catch (error) {
+      throw redisUnavailable('read of model generations', error);
+    }
+  }
+  return {
+    read,
+
+    async adopt(model) {
+      await call(model.name, ['adopt', model.fingerprint], 'record of a definition fingerprint');
+    },
+
+    async start(model) {
+      const [generation, abandoned] = (await call(
+        model.name,
+        ['start', model.fingerprint, Date.now()],
+        'start of a rebuild',
+      )) as [string, string];
+      return { generation: Number(generation), abandoned: abandoned === '' ? null : Number(abandoned) };
+    },
+
+    async advance(model, generation, from, to) {
+      return (await call(model, ['phase', generation, from, to], 'rebuild phase change')) === 1;
+    },
+
+    async switchTo(model, generation) {
+      const keys = modelKeys(keyPrefix, model);
+      const reply = (await call(
+        model,
+        ['switch', generation, keys.channel, model],
+        'generation switch',
+      )) as string[];
+      return reply.length === 0 ? null : Number(reply[0]);
+    },
+
+    async abandon(model, generation) {
+      await call(model, ['abandon', generation], 'abandon of a rebuild');
+    },
+
+    async drop(model, generation) {
+      const keys = modelKeys(keyPrefix, model, generation);
+      const state = (await read([model])).get(model);
+      if (state?.current === generation) throw new Error(`generation ${generation} of ${model} is in use`);
+      let cursor = '0';
+      let dropped = 0;
+      try {
+        do {
+          // Every generation shares the tag, so the pattern matches them all; the filter keeps one.
+          const [next, found] = await redis.scan(
+            cursor,
+            'MATCH',
+            `${modelKeys(keyPrefix, model).base}:*`,
+            'COUNT',
+            1000,
+          );
+          cursor = next;
+          const mine = found.filter((key) => isKeyOfGeneration(key, keys, generation));
+          if (mine.length > 0) dropped += await redis.unlink(...mine);
+        } while (cursor !== '0');
+        await redis.hdel(keys.generations, `definition:${generation}`);
+      } catch (error) {
+        throw redisUnavailable('drop of an old generation', error);
+      }
+      return dropped;
+    },
+  };
+}
