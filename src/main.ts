@@ -9,6 +9,7 @@ import { deadLettersCommand } from './cli/dead-letters.js';
 import { seedCommand, watchCommand, workloadCommand } from './cli/demo-commands.js';
 import { explainCommand } from './cli/explain.js';
 import { heldCommand } from './cli/held.js';
+import { rebuildCommand } from './cli/rebuild.js';
 import { statusCommand } from './cli/status.js';
 import { apiCommand } from './cli/run-api.js';
 import { projectorCommand } from './cli/run-projector.js';
@@ -21,6 +22,7 @@ const commands: readonly Command[] = [
   explainCommand,
   deadLettersCommand,
   heldCommand,
+  rebuildCommand,
   archiveCommand,
   seedCommand,
   workloadCommand,

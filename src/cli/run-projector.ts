@@ -63,6 +63,13 @@ export const projectorCommand: Command = {
       logger,
     });
     await refreshUntilRedisAnswers(generations, logger);
+    // Batches and the periodic generation check run one at a time.
+    let tail: Promise<unknown> = Promise.resolve();
+    const exclusive = <T>(work: () => Promise<T>): Promise<T> => {
+      const run = tail.then(work);
+      tail = run.catch(() => undefined);
+      return run;
+    };
     let consuming = false;
     const modelsByName = new Map(models.map((model) => [model.name, model]));
     const ops = await startOpsServer(
@@ -81,6 +88,15 @@ export const projectorCommand: Command = {
     // Said once per outage, not every second (batches report their own failures).
     let checkFailing = false;
     const lossCheck = setInterval(() => {
+      // A rebuild handed over or ready while no batch comes (the between-batches lock keeps a
+      // switch from landing in the middle of one).
+      exclusive(async () => {
+        await generations.refresh();
+        await generations.takeHandoffs(source);
+        await generations.switchReady();
+      }).catch((error: unknown) =>
+        logger.debug({ err: error }, 'generation check failed; retried in a second'),
+      );
       positions.checkForLoss().then(
         () => {
           if (checkFailing) logger.info('Redis answers the loss check again');
@@ -97,13 +113,17 @@ export const projectorCommand: Command = {
     await Promise.race([
       source.start(async (batch) => {
         const started = process.hrtime.bigint();
-        await generations.beforeBatch(source);
-        const rewind = await positions.check(batch);
-        if (rewind) return rewind;
-        const stats = await projector.handleBatch(batch);
-        await positions.advance(batch);
-        await generations.afterBatch();
-        metrics.observeBatch(batch, stats, Number(process.hrtime.bigint() - started) / 1e9);
+        return await exclusive(async () => {
+          await generations.refresh();
+          await generations.takeHandoffs(source);
+          const rewind = await positions.check(batch);
+          if (rewind) return rewind;
+          const stats = await projector.handleBatch(batch);
+          await positions.advance(batch);
+          await generations.switchReady();
+          metrics.observeBatch(batch, stats, Number(process.hrtime.bigint() - started) / 1e9);
+          return undefined;
+        });
       }),
       stopRequested,
     ]);

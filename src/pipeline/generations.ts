@@ -103,39 +103,48 @@ export function createGenerations({ models, store, keyPrefix, topicOf, logger }:
     },
 
     /**
-     * Before a batch: the newest generations, and a handoff taken (the new generation's catch-up
-     * targets are the ends of its partitions now, as far as this projector reads them).
+     * A handoff taken: the new generation is "catching up" to the ends of its partitions now, and
+     * those partitions are read again from where the rebuild stopped (the other generations skip
+     * what they already have). Returns how many were taken.
      */
-    async beforeBatch(source: Pick<ChangeSource, 'assigned'>): Promise<void> {
-      await refresh();
-      let changed = false;
+    async takeHandoffs(source: Pick<ChangeSource, 'assigned' | 'seek'>): Promise<number> {
+      let taken = 0;
       for (const model of models) {
         const state = states.get(model.name);
         if (state?.building === null || state?.building === undefined || state.phase !== 'handoff') continue;
         const generation = state.building;
+        const reader = modelReader(keyPrefix, model.name, generation, true);
         const topic = topicOf(model);
         const ends = (await source.assigned()).filter((range) => range.topic === topic);
         await store.positions.catchUp(
-          modelReader(keyPrefix, model.name, generation, true),
+          reader,
           new Map(ends.map((range) => [partitionKey(range.topic, range.partition), range.high])),
         );
-        if (await store.generations.advance(model.name, generation, 'handoff', 'dual')) {
-          changed = true;
-          logger.info(
-            {
-              model: model.name,
-              generation,
-              until: ends.map((r) => `${partitionKey(r.topic, r.partition)}@${r.high}`),
-            },
-            'rebuild handed over: writing both generations while the new one catches up',
-          );
+        if (!(await store.generations.advance(model.name, generation, 'handoff', 'dual'))) continue;
+        taken += 1;
+        for (const range of ends) {
+          const { positions } = await store.positions.read([reader], range.topic, range.partition);
+          const from = positions[0]?.next ?? range.low;
+          if (BigInt(from) < BigInt(range.high)) source.seek(range.topic, range.partition, from);
         }
+        logger.info(
+          {
+            model: model.name,
+            generation,
+            until: ends.map((r) => `${partitionKey(r.topic, r.partition)}@${r.high}`),
+          },
+          'rebuild handed over: writing both generations while the new one catches up',
+        );
       }
-      if (changed) await refresh();
+      if (taken > 0) await refresh();
+      return taken;
     },
 
-    /** After a batch: a rebuilt generation that has caught up becomes the one readers use. */
-    async afterBatch(): Promise<void> {
+    /**
+     * A rebuilt generation that has caught up becomes the one readers use. Called between batches
+     * only: both generations then hold exactly the same changes.
+     */
+    async switchReady(): Promise<void> {
       const ready = models.filter((model) => states.get(model.name)?.phase === 'ready');
       if (ready.length === 0) return;
       const progress = await store.positions.readiness(

@@ -7,3 +7,5 @@ export { createProjectorMetrics } from './projector-metrics.js';
 export type { ProjectorMetrics } from './projector-metrics.js';
 export { createGenerations } from './generations.js';
 export type { Generations, WriteTarget } from './generations.js';
+export { rebuild } from './rebuild.js';
+export type { RebuildProgress, RebuildResult } from './rebuild.js';

@@ -213,8 +213,14 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
     top: definition.top ? { measure: definition.top.by, limit: definition.top.limit } : null,
     archive: definition.archive,
     archivalRetention: archival,
+    // The description changes no number: editing it needs no rebuild.
     fingerprint: createHash('sha256')
-      .update(JSON.stringify({ definition, archivalRetention: archival }))
+      .update(
+        JSON.stringify({
+          definition: { ...definition, description: undefined },
+          archivalRetention: archival,
+        }),
+      )
       .digest('hex')
       .slice(0, 16),
 

@@ -48,6 +48,14 @@ export interface GuardStore {
   decide(id: string, decision: 'archive' | 'retract'): Promise<void>;
   /** Forgets a held change once its decision is applied. */
   drop(id: string): Promise<void>;
+  /** The operator's decision on a held change (kept after it is applied), or null if none was made. */
+  decisionOf(change: Pick<HeldChange, 'id' | 'table' | 'txId'>): Promise<'archive' | 'retract' | null>;
+  /** Every decision made, by transaction ("table|txId") or held TRUNCATE id. */
+  decisions(): Promise<Record<string, string>>;
+  /** Records decisions (a rebuild's own guard starts with the operators' decisions so far). */
+  recordDecisions(decisions: Readonly<Record<string, string>>): Promise<void>;
+  /** Deletes every key of this guard (a rebuild's own guard, once it is done). */
+  purge(): Promise<void>;
   /** Transactions whose deletes wait for their END. */
   countPending(): Promise<number>;
   quit(): Promise<void>;
@@ -95,6 +103,7 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
   const redis = connectRedis(options);
   const tag = guardTag(options.keyPrefix);
   const held = `${tag}:held`;
+  const decided = `${tag}:decided`;
   const changed = heldChannel(options.keyPrefix);
   const guard = async (args: Array<string | number>): Promise<string[]> => {
     try {
@@ -173,13 +182,41 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
       const text = await redis.hget(held, id);
       if (text === null) return;
       const meta = JSON.parse(text) as { table: string; txId?: string };
-      if (meta.txId === undefined) return;
+      // A TRUNCATE's decision is kept under its id: a rebuild replaying it must find it.
+      if (meta.txId === undefined) {
+        await redis.multi().hset(decided, id, decision).publish(changed, id).exec();
+        return;
+      }
       await redis
         .multi()
-        .hset(`${tag}:decided`, `${meta.table}|${meta.txId}`, decision)
+        .hset(decided, `${meta.table}|${meta.txId}`, decision)
         .hdel(`${tag}:held-tx`, `${meta.table}|${meta.txId}`)
         .publish(changed, id)
         .exec();
+    },
+
+    async decisionOf(change) {
+      const field = change.txId === null ? change.id : `${change.table}|${change.txId}`;
+      const decision = await redis.hget(decided, field);
+      return decision === 'archive' || decision === 'retract' ? decision : null;
+    },
+
+    async decisions() {
+      return await redis.hgetall(decided);
+    },
+
+    async recordDecisions(decisions) {
+      const fields = Object.entries(decisions).flat();
+      if (fields.length > 0) await redis.hset(decided, ...fields);
+    },
+
+    async purge() {
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${tag}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
     },
 
     async drop(id) {

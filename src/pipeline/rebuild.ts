@@ -1,0 +1,209 @@
+import type { CleanupRules } from '../cleanup/index.js';
+import type { ChangeSource, PartitionRange } from '../ingest/index.js';
+import type { Logger } from '../log/logger.js';
+import type { CompiledModel } from '../projection/index.js';
+import { modelReader, partitionKey, type GuardStore, type ReadModelStore } from '../store/index.js';
+import { createProjector } from './projector.js';
+
+export interface RebuildDeps {
+  /** The models to rebuild (each gets a new generation). */
+  readonly models: readonly CompiledModel[];
+  readonly store: ReadModelStore;
+  readonly keyPrefix: string;
+  /** Reads the models' topics (and the transaction topic when guarding) from the earliest offset. */
+  readonly source: ChangeSource;
+  readonly topicOf: (model: CompiledModel) => string;
+  readonly cleanup: {
+    readonly rules: CleanupRules;
+    /** The projector's guard (its decisions are followed), or null when the guard is off. */
+    readonly liveGuard: GuardStore | null;
+    /** A guard of the rebuild's own, so that replaying never touches the projector's pending deletes. */
+    readonly ownGuard: GuardStore | null;
+    readonly transactionTopic: string;
+  };
+  readonly logger: Logger;
+  /** Told about every second while the history is read. */
+  readonly onProgress: (progress: RebuildProgress) => void;
+  /** Told when the rebuild waits for a projector to take over. */
+  readonly onWaiting: (what: string) => void;
+  /** How long readers may still be reading the old generation after the switch. */
+  readonly graceMs?: number;
+}
+
+export interface RebuildProgress {
+  readonly applied: number;
+  readonly total: number;
+  readonly ratePerSecond: number;
+  /** Seconds left at this rate, or null before a rate is known. */
+  readonly secondsLeft: number | null;
+}
+
+export interface RebuildResult {
+  readonly generations: ReadonlyMap<string, number>;
+  readonly events: number;
+  readonly seconds: number;
+  /** Keys of the replaced generations deleted. */
+  readonly dropped: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const POLL_MS = 200;
+
+/**
+ * Rebuilds read models without taking them down (see docs/operations.md, "Rebuilding"):
+ *
+ * 1. each model gets a new generation of keys, which nobody reads yet;
+ * 2. the models' topics are read from their earliest offsets up to their ends as they were at the
+ *    start, folded into the new generations (silently: no version is announced), with a guard of
+ *    the rebuild's own that starts from the operators' decisions, so held and decided mass deletes
+ *    come out as they did for the projector;
+ * 3. the running projector is asked to take over (`handoff`): it writes both generations and
+ *    replays into the new one what the rebuild did not read;
+ * 4. changes held when the rebuild read them but decided since are applied to the new generation;
+ * 5. the projector switches readers to the new generation between two batches, once it has caught
+ *    up (`ready`), and the old generation is deleted after a grace period.
+ */
+export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
+  const { models, store, source, logger, cleanup } = deps;
+  const started = Date.now();
+  const generations = new Map<string, number>();
+  const before = await store.generations.read(models.map((model) => model.name));
+  for (const model of models) {
+    const { generation, abandoned } = await store.generations.start(model);
+    if (abandoned !== null) {
+      const dropped = await store.generations.drop(model.name, abandoned);
+      logger.warn({ model: model.name, abandoned, dropped }, 'an unfinished earlier rebuild was abandoned');
+    }
+    generations.set(model.name, generation);
+  }
+  const targets = models.map((model) => ({ ...model, generation: generations.get(model.name) ?? 0 }));
+  const readers = targets.map((model) => modelReader(deps.keyPrefix, model.name, model.generation, true));
+  if (cleanup.liveGuard && cleanup.ownGuard)
+    await cleanup.ownGuard.recordDecisions(await cleanup.liveGuard.decisions());
+  const projector = createProjector({
+    models: targets,
+    store,
+    logger,
+    cleanup: { rules: cleanup.rules, guard: cleanup.ownGuard, transactionTopic: cleanup.transactionTopic },
+  });
+
+  // Where each data partition must get to, fixed when the consumer is first assigned.
+  const dataTopics = new Set(models.map(deps.topicOf));
+  let ends: PartitionRange[] | undefined;
+  const reached = new Map<string, bigint>();
+  let applied = 0;
+  await source.start(async (batch) => {
+    await projector.handleBatch(batch);
+    const next = BigInt(batch.records.at(-1)?.offset ?? '-1') + 1n;
+    if (dataTopics.has(batch.topic)) {
+      const mine = readers.filter((_, i) => deps.topicOf(targets[i] as CompiledModel) === batch.topic);
+      await store.positions.advance(mine, batch.topic, batch.partition, next.toString());
+      applied += batch.records.length;
+    }
+    reached.set(partitionKey(batch.topic, batch.partition), next);
+  });
+  while (!ends) {
+    const assigned = await source.assigned();
+    if (assigned.length > 0) ends = assigned;
+    else await sleep(POLL_MS);
+  }
+  const dataEnds = ends.filter((range) => dataTopics.has(range.topic));
+  const total = dataEnds.reduce((sum, range) => sum + Number(BigInt(range.high) - BigInt(range.low)), 0);
+  const isAt = (range: PartitionRange, high: string) =>
+    BigInt(range.low) === BigInt(high) ||
+    (reached.get(partitionKey(range.topic, range.partition)) ?? BigInt(range.low)) >= BigInt(high);
+
+  // 2. Until the history is read, and no transaction's deletes wait for an END the rebuild has
+  // not read yet (or the transaction topic is read to its end: then the projector waits too).
+  let lastReport = 0;
+  for (;;) {
+    const dataDone = dataEnds.every((range) => isAt(range, range.high));
+    if (dataDone) {
+      const pending = (await cleanup.ownGuard?.countPending()) ?? 0;
+      if (pending === 0) break;
+      const transactionEnds = (await source.assigned()).filter((r) => r.topic === cleanup.transactionTopic);
+      if (transactionEnds.every((range) => isAt(range, range.high))) break;
+    }
+    if (Date.now() - lastReport >= 1000) {
+      lastReport = Date.now();
+      const seconds = (Date.now() - started) / 1000;
+      const rate = seconds > 0 ? applied / seconds : 0;
+      deps.onProgress({
+        applied,
+        total,
+        ratePerSecond: rate,
+        secondsLeft: rate > 0 ? Math.max(0, (total - applied) / rate) : null,
+      });
+    }
+    await sleep(POLL_MS);
+  }
+  await source.stop();
+  deps.onProgress({
+    applied,
+    total,
+    ratePerSecond: applied / ((Date.now() - started) / 1000),
+    secondsLeft: 0,
+  });
+
+  // 3. The projector takes over.
+  for (const model of targets)
+    await store.generations.advance(model.name, model.generation, 'replay', 'handoff');
+  await waitForPhase(
+    deps,
+    targets,
+    (state) => state.phase !== 'handoff',
+    'a running projector to take over (readout projector)',
+  );
+
+  // 4. Held changes decided since the rebuild read them: applied to the new generations.
+  if (cleanup.ownGuard && cleanup.liveGuard && projector.actions) {
+    const stillHeld = new Set((await cleanup.liveGuard.listHeld()).map((change) => change.id));
+    for (const change of await cleanup.ownGuard.listHeld()) {
+      if (stillHeld.has(change.id)) continue; // the projector applies its decision to both generations
+      const decision = await cleanup.liveGuard.decisionOf(change);
+      if (decision) await projector.actions.release(change.id, decision);
+      else
+        logger.warn(
+          { id: change.id },
+          'the rebuild held a change the projector did not: it stays unapplied in the rebuilt generation',
+        );
+    }
+  }
+  for (const model of targets) await store.generations.advance(model.name, model.generation, 'dual', 'ready');
+
+  // 5. The projector switches readers; then the old generations go.
+  for (;;) {
+    const states = await store.generations.read(targets.map((model) => model.name));
+    for (const model of targets) {
+      const state = states.get(model.name);
+      if (state?.building !== model.generation && state?.current !== model.generation)
+        throw new Error(
+          `the rebuild of ${model.name} was replaced by another one (generation ${state?.building ?? '?'})`,
+        );
+    }
+    if (targets.every((model) => states.get(model.name)?.current === model.generation)) break;
+    await sleep(POLL_MS);
+  }
+  await sleep(deps.graceMs ?? 2000);
+  let dropped = 0;
+  for (const model of targets)
+    dropped += await store.generations.drop(model.name, before.get(model.name)?.current ?? 0);
+  await cleanup.ownGuard?.purge();
+  return { generations, events: applied, seconds: (Date.now() - started) / 1000, dropped };
+}
+
+async function waitForPhase(
+  deps: RebuildDeps,
+  targets: ReadonlyArray<CompiledModel & { generation: number }>,
+  done: (state: { phase: string | null }) => boolean,
+  what: string,
+): Promise<void> {
+  let waitedMs = 0;
+  for (;;) {
+    const states = await deps.store.generations.read(targets.map((model) => model.name));
+    if (targets.every((model) => done({ phase: states.get(model.name)?.phase ?? null }))) return;
+    if (waitedMs % 10_000 === 0) deps.onWaiting(what);
+    await sleep(POLL_MS);
+    waitedMs += POLL_MS;
+  }
+}
