@@ -229,6 +229,61 @@ describe('Redis store scripts against a fresh computation', () => {
     await store.quit();
   });
 
+  it('generations: a rebuild writes a new generation silently; readers switch only when it is ready; old writers are fenced; the old keys go', async () => {
+    const store = createRedisStore({ url: redis.url, keyPrefix: 'gen' });
+    const target = model('generations');
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 2, status: 'shipped', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [first, second] = history.events;
+    if (!first || !second) throw new Error('fixture');
+    await store.generations.adopt(target);
+    await applyAll(store, target, [first], [1]);
+    const before = await store.readSnapshot(target);
+
+    const { generation } = await store.generations.start(target);
+    expect(generation).toBe(1);
+    const rebuilt = { ...target, generation };
+    await applyAll(store, rebuilt, [first, second], [2]);
+    // Readers still see generation 0, untouched by the rebuild's writes.
+    const during = await store.readSnapshot(target);
+    expect({ generation: during.generation, view: view(during), version: during.version }).toEqual({
+      generation: 0,
+      view: view(before),
+      version: before.version,
+    });
+    expect(await store.generations.switchTo(target.name, generation)).toBeNull(); // not ready yet
+    expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(true);
+    expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(false);
+    await store.generations.advance(target.name, generation, 'handoff', 'dual');
+    await store.generations.advance(target.name, generation, 'dual', 'ready');
+    expect(await store.generations.switchTo(target.name, generation)).toBe(0);
+
+    const after = await store.readSnapshot(target);
+    expect(after.generation).toBe(1);
+    expect(after.definition).toBe(target.fingerprint);
+    expect(after.version).toBeGreaterThan(before.version);
+    expect(view(after)).toEqual(referenceAggregate(target.definition, rowsKeptBy(history, target)));
+    // A writer that has not seen the switch writes nothing to generation 0.
+    const late = foldBatch(target, [second], { rows: new Map(), maxCommitTimeMs: null });
+    expect(
+      await store.applyBatch(
+        { ...target, generation: 0 },
+        { fold: late, offset: { topic: 't', partition: 0, next: '9' } },
+      ),
+    ).toEqual({ kind: 'moved', current: 1 });
+    expect(await store.generations.drop(target.name, 0)).toBeGreaterThan(0);
+    const client = new Redis(redis.url);
+    const left = await client.keys('{gen:generations}*');
+    client.disconnect();
+    expect(left.every((key) => key.startsWith('{gen:generations}:g1:') || key.endsWith(':generation'))).toBe(
+      true,
+    );
+    await expect(store.generations.drop(target.name, 1)).rejects.toThrow(/in use/);
+    await store.quit();
+  });
+
   it('keeps dead letters once per position', async () => {
     const store = createRedisStore({ url: redis.url, keyPrefix: 'dlq' });
     const letter = {

@@ -62,6 +62,13 @@ afterAll(async () => {
 describe('readout rebuild', () => {
   it('under live traffic serves the old generation until the switch; no reader sees a wrong value; then equal to SQL', async () => {
     const env = { READOUT_CONSUMER_GROUP: pipeline.id, READOUT_KEY_PREFIX: pipeline.id };
+    // A history long enough for readers to be served while the rebuild reads it.
+    await db.query(
+      `INSERT INTO orders (customer, status, amount)
+       SELECT 'history-' || (g % 7), (ARRAY['pending', 'paid', 'shipped'])[1 + g % 3], (g % 500) + 0.25
+       FROM generate_series(1, 5000) g`,
+    );
+    await waitAllApplied(store, await markerTxId(db));
     // Inserts and status changes only: the number of orders never goes down, so a reader shown
     // a partly rebuilt generation would see it drop.
     const writes = backgroundWorkload(31, { inserts: 5, updates: 4, deletes: 0 }, 20);
@@ -80,6 +87,7 @@ describe('readout rebuild', () => {
     polling = false;
     await poller;
     await writes.stop();
+    writeFileSync(new URL('../../test-artifacts/rebuild-output.log', import.meta.url), result.stdout);
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     expect(result.stdout).toMatch(/[\d,]+ of [\d,]+ events \(\d+%\), [\d,]+ events\/s/);
     expect(result.stdout).toMatch(/orders_by_status → generation 1, revenue_by_hour → generation 1/);
