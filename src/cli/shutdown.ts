@@ -16,12 +16,15 @@ export async function shutDownInOrder(
     process.exit(1);
   }, SHUTDOWN_BOUND_MS);
   giveUp.unref();
-  for (const [step, run] of steps) {
+  // `done` numbers the steps as they complete: pino writes asynchronously and flushes what is left
+  // synchronously at exit, so the last lines can overtake one still being written (seen in CI);
+  // the shutdown test reads `done`, not the order of lines.
+  for (const [index, [step, run]] of steps.entries()) {
     try {
       await run();
-      logger.info({ step }, `shutdown: ${step}`);
+      logger.info({ step, done: index + 1 }, `shutdown: ${step}`);
     } catch (error) {
-      logger.warn({ step, err: error }, `shutdown: ${step} failed`);
+      logger.warn({ step, done: index + 1, err: error }, `shutdown: ${step} failed`);
     }
   }
   clearTimeout(giveUp);

@@ -48,7 +48,9 @@ function shutdownSteps(logFile: string): string[] {
   return readFileSync(logFile, 'utf8')
     .split('\n')
     .filter((line) => line.includes('"msg":"shutdown: '))
-    .map((line) => (JSON.parse(line) as { step: string }).step);
+    .map((line) => JSON.parse(line) as { step: string; done: number })
+    .sort((a, b) => a.done - b.done) // the order they were done in (log lines may land out of order)
+    .map((entry) => entry.step);
 }
 
 beforeAll(async () => {
