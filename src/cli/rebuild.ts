@@ -71,10 +71,12 @@ export const rebuildCommand: Command = {
         logger,
         onProgress: (p) => {
           if (values.json) return;
-          const percent = p.total === 0 ? 100 : Math.floor((100 * p.applied) / p.total);
+          // The last batches may reach past the ends taken at the start (live traffic goes on).
+          const done = Math.min(p.applied, p.total);
+          const percent = p.total === 0 ? 100 : Math.floor((100 * done) / p.total);
           const left = p.secondsLeft === null ? '' : `, about ${Math.ceil(p.secondsLeft)} s left`;
           print(
-            `  ${thousands(p.applied)} of ${thousands(p.total)} events (${percent}%), ${thousands(p.ratePerSecond)} events/s${left}`,
+            `  ${thousands(done)} of ${thousands(p.total)} events (${percent}%), ${thousands(p.ratePerSecond)} events/s${left}`,
           );
         },
         onWaiting: (what) => {
@@ -82,7 +84,7 @@ export const rebuildCommand: Command = {
         },
       });
       const generations = Object.fromEntries(result.generations);
-      if (values.json) print(toJson({ rebuilt: generations, ...result, generations }));
+      if (values.json) print(toJson({ ...result, generations }));
       else
         print(
           `done: ${Object.entries(generations)
