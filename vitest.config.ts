@@ -25,6 +25,15 @@ export default defineConfig({
           hookTimeout: 180_000,
         },
       },
+      // The scaled shape (issue 8, in progress): its own stack, with partitioned topics.
+      {
+        test: {
+          name: 'e2e-scale',
+          include: ['test/e2e-scale/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 180_000,
+        },
+      },
     ],
   },
 });

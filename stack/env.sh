@@ -27,6 +27,8 @@ export READOUT_API_AUTH="${READOUT_API_AUTH:-off}"
 export READOUT_API_INTROSPECTION="${READOUT_API_INTROSPECTION:-on}"
 
 export READOUT_TOPIC_PREFIX="${READOUT_TOPIC_PREFIX:-readout}"
+# Partitions of each topic Debezium creates (rows keyed by primary key keep their order within one).
+export READOUT_TOPIC_PARTITIONS="${READOUT_TOPIC_PARTITIONS:-1}"
 export READOUT_CONNECTOR_FILE="${READOUT_CONNECTOR_FILE:-$READOUT_ROOT/stack/connector/orders-connector.json}"
 
 export READOUT_KAFKA_HEAP="${READOUT_KAFKA_HEAP:--Xms256m -Xmx768m}"

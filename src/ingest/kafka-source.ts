@@ -173,6 +173,19 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       return await Promise.all(all.map(({ topic, partition }) => range(topic, partition)));
     },
     range,
+    async ranges() {
+      const all = await Promise.all(
+        (await existingTopics()).map(async (topic) =>
+          (await admin.fetchTopicOffsets(topic)).map(({ partition, low, high }) => ({
+            topic,
+            partition,
+            low,
+            high,
+          })),
+        ),
+      );
+      return all.flat();
+    },
     existingTopics,
     seek(topic, partition, offset) {
       consumer?.seek({ topic, partition, offset });

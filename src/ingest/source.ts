@@ -33,6 +33,8 @@ export interface ChangeSource {
   existingTopics(): Promise<string[]>;
   /** The partitions assigned to this consumer now, with their retained ranges. */
   assigned(): Promise<PartitionRange[]>;
+  /** Every partition of the existing source topics (assigned or not), with its retained range. */
+  ranges(): Promise<PartitionRange[]>;
   /** The retained range of one partition (assigned or not). */
   range(topic: string, partition: number): Promise<PartitionRange>;
   /** Reads an assigned partition again from `offset` (its next batch starts there). */

@@ -10,7 +10,7 @@ export interface StreamPositionsDeps {
   readonly readers: () => readonly StreamReader[];
   /** Every source topic. */
   readonly topics: readonly string[];
-  readonly source: Pick<ChangeSource, 'assigned' | 'existingTopics' | 'range' | 'seek'>;
+  readonly source: Pick<ChangeSource, 'assigned' | 'existingTopics' | 'range' | 'ranges' | 'seek'>;
   /** Drops rows remembered in memory: the replay must see what Redis has. */
   readonly forgetCached: () => void;
   /** Told of every partition read again (metrics). */
@@ -23,8 +23,9 @@ const min = (a: bigint | null, b: bigint) => (a === null || b < a ? b : a);
 /**
  * Notices when Redis has lost data, and replays it from Kafka.
  *
- * - Everything lost (flushed, restarted empty, or never filled): the loaded marker is gone. Every
- *   assigned partition is read again from its earliest retained offset.
+ * - Everything lost (flushed, restarted empty, or never filled): the loaded marker is gone, or
+ *   (several projectors) names an epoch another projector started after finding it gone. Every
+ *   partition assigned to this projector is read again from its earliest retained offset.
  * - Some lost (restored from an older snapshot): Redis keeps each reader's next offset beside its
  *   data, so a batch that starts past it shows the gap; the partition is read again from there.
  *
@@ -43,6 +44,8 @@ export function createStreamPositions({
   logger,
 }: StreamPositionsDeps) {
   let recovering: Promise<number> | undefined;
+  // The loaded marker's epoch this projector last reloaded for, or saw when it started.
+  let knownEpoch: string | null | undefined;
 
   /**
    * Marks every reader as catching up to its partitions' ends and reads every assigned partition
@@ -53,9 +56,12 @@ export function createStreamPositions({
     const assigned = await source.assigned();
     const existing = new Set(await source.existingTopics());
     if (assigned.length === 0 && topics.some((topic) => existing.has(topic))) return 0;
+    // Every partition, not only this projector's: until each one's owner has replayed it, the
+    // models are not ready (other projectors of the group reload theirs when they see the epoch).
+    const everyPartition = await source.ranges();
     for (const reader of readers()) {
       // An empty partition has nothing to replay (and no batch would ever clear its target).
-      const mine = assigned.filter(
+      const mine = everyPartition.filter(
         (range) => readersOf(range.topic).some((r) => r.meta === reader.meta) && range.high !== range.low,
       );
       await positions.catchUp(reader, new Map(mine.map((r) => [partitionKey(r.topic, r.partition), r.high])));
@@ -65,7 +71,7 @@ export function createStreamPositions({
       source.seek(range.topic, range.partition, range.low);
       onReplay?.(range.topic, range.partition);
     }
-    await positions.markLoaded();
+    knownEpoch = await positions.markLoaded();
     logger.warn(
       {
         partitions: assigned.map((r) => `${partitionKey(r.topic, r.partition)}@${r.low}..${r.high}`),
@@ -76,11 +82,22 @@ export function createStreamPositions({
     return Math.max(1, assigned.length);
   }
 
-  /** One recovery at a time: a batch and the periodic check may both see the loss. */
+  /**
+   * Reloads this projector's partitions when the marker is gone (Redis lost everything), or when
+   * it names a new epoch: another projector of the group found it gone first and reloaded only
+   * its own partitions. On the first look, an existing marker is simply taken as known.
+   * One recovery at a time: a batch and the periodic check may both see the loss.
+   */
   function checkForLoss(): Promise<number> {
     recovering ??= positions
-      .loaded()
-      .then((loaded) => (loaded ? 0 : reloadEverything()))
+      .epoch()
+      .then((epoch) => {
+        if (epoch !== null && (knownEpoch === undefined || epoch === knownEpoch)) {
+          knownEpoch = epoch;
+          return 0;
+        }
+        return reloadEverything();
+      })
       .finally(() => (recovering = undefined));
     return recovering;
   }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { guardTag, heldChannel, loadedMarkerKey, modelKeys } from './keys.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
@@ -72,12 +73,19 @@ export interface PositionStore {
     topic: string,
     partition: number,
   ): Promise<{ positions: StreamPosition[]; loaded: boolean }>;
-  /** Is the loaded marker there? */
-  loaded(): Promise<boolean>;
+  /**
+   * The loaded marker's value: an id of the "epoch" since Redis last lost everything, or null if
+   * it is gone. A projector that sees a new epoch knows another projector found Redis empty and
+   * reloaded its own partitions: it must reload its own too.
+   */
+  epoch(): Promise<string | null>;
   /** Each reader's version (0: never written) and catch-up targets, read now (no cache). */
   readiness(readers: readonly StreamReader[]): Promise<ReaderReadiness[]>;
-  /** Sets the loaded marker (after every reader was told to catch up). */
-  markLoaded(): Promise<void>;
+  /**
+   * Sets the loaded marker to a new epoch unless another projector already did (after this one
+   * told its readers to catch up); returns the epoch now current.
+   */
+  markLoaded(): Promise<string>;
   /** Records that the readers have seen everything before `next` (clears reached catch-up targets). */
   advance(readers: readonly StreamReader[], topic: string, partition: number, next: string): Promise<void>;
   /** The reader is not ready until it reaches each target again; starts a new version epoch. */
@@ -118,9 +126,9 @@ export function createPositionStore(redis: Redis, keyPrefix: string): PositionSt
       }
     },
 
-    async loaded() {
+    async epoch() {
       try {
-        return (await redis.exists(marker)) === 1;
+        return await redis.get(marker);
       } catch (error) {
         throw redisUnavailable('read of the loaded marker', error);
       }
@@ -157,7 +165,8 @@ export function createPositionStore(redis: Redis, keyPrefix: string): PositionSt
 
     async markLoaded() {
       try {
-        await redis.set(marker, new Date().toISOString());
+        await redis.set(marker, `${new Date().toISOString()} ${randomUUID()}`, 'NX');
+        return (await redis.get(marker)) ?? '';
       } catch (error) {
         throw redisUnavailable('write of the loaded marker', error);
       }
