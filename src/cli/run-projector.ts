@@ -92,7 +92,7 @@ export const projectorCommand: Command = {
       // switch from landing in the middle of one).
       exclusive(async () => {
         await generations.refresh();
-        await generations.takeHandoffs(source);
+        await generations.followRebuilds(source);
         await generations.switchReady();
       }).catch((error: unknown) =>
         logger.debug({ err: error }, 'generation check failed; retried in a second'),
@@ -115,7 +115,7 @@ export const projectorCommand: Command = {
         const started = process.hrtime.bigint();
         return await exclusive(async () => {
           await generations.refresh();
-          await generations.takeHandoffs(source);
+          await generations.followRebuilds(source);
           const rewind = await positions.check(batch);
           if (rewind) return rewind;
           const stats = await projector.handleBatch(batch);

@@ -2,6 +2,7 @@ import { deleteOf, type WaitingChange } from '../cleanup/index.js';
 import type { Logger } from '../log/logger.js';
 import { truncateDeletes, type CompiledModel, type FoldEvent } from '../projection/index.js';
 import type { GuardStore, ReadModelStore } from '../store/index.js';
+import { inGenerationOrder } from './write-order.js';
 import type { ModelWriter, WriteContext, WriteTotals } from './model-writer.js';
 
 export interface CleanupActions {
@@ -58,8 +59,8 @@ export function createCleanupActions(deps: {
         ...(archival ? { archival: true } : {}),
       }));
       const context = contextOf(changes);
-      for (const part of await Promise.all(
-        modelsOf(table).map((model) => writer.write(model, events, context)),
+      for (const part of await inGenerationOrder(modelsOf(table), (model) =>
+        writer.write(model, events, context),
       ))
         add(total, part);
       return total;

@@ -35,16 +35,19 @@ export interface WriteTarget {
  *   generation's offsets are behind the projector's, so the position check replays the gap, and
  *   it is "catching up" until it reaches the partitions' ends as they were at the handoff.
  * - Once the rebuild command says it has nothing more to add (`ready`) and the new generation has
- *   caught up, the projector switches readers to it, between two batches (so both generations
- *   hold exactly the same changes at that instant), and writes only the new one from then on.
+ *   caught up, a projector switches readers to it between two of its batches; every projector
+ *   writes only the new one from its next batch on.
  */
 export function createGenerations({ models, store, keyPrefix, topicOf, logger }: GenerationsDeps) {
   let states = new Map<string, GenerationState>();
   let targets: WriteTarget[] | undefined;
   const adopted = new Set<string>();
   const warnedStale = new Set<string>();
+  // Rebuilt generations this projector has started writing ("model#generation").
+  const followed = new Set<string>();
 
   function targetsOf(model: CompiledModel, state: GenerationState): WriteTarget[] {
+    // The generation being rebuilt first: writes go to it before the current one (write-order.ts).
     const out: WriteTarget[] = [];
     const recorded = state.definitions.get(state.current);
     if (recorded === undefined || recorded === model.fingerprint) {
@@ -62,7 +65,7 @@ export function createGenerations({ models, store, keyPrefix, topicOf, logger }:
     const building = state.building;
     if (building !== null && (state.phase === 'dual' || state.phase === 'ready')) {
       if (state.definitions.get(building) === model.fingerprint)
-        out.push({
+        out.unshift({
           model: { ...model, generation: building },
           reader: modelReader(keyPrefix, model.name, building, true),
         });
@@ -103,30 +106,25 @@ export function createGenerations({ models, store, keyPrefix, topicOf, logger }:
     },
 
     /**
-     * A handoff taken: the new generation is "catching up" to the ends of its partitions now, and
-     * those partitions are read again from where the rebuild stopped (the other generations skip
-     * what they already have). Returns how many were taken.
+     * Follows rebuilds handed over to the projectors. A handoff is taken once for the group: the
+     * new generation is "catching up" to the ends of every partition of its topic now. Then each
+     * projector, the first time it sees the new generation, reads its own partitions again from
+     * where that generation stands (the other generations skip what they already have), so even a
+     * partition with no new record catches up.
      */
-    async takeHandoffs(source: Pick<ChangeSource, 'assigned' | 'seek'>): Promise<number> {
-      let taken = 0;
+    async followRebuilds(source: Pick<ChangeSource, 'assigned' | 'ranges' | 'seek'>): Promise<void> {
+      let taken = false;
       for (const model of models) {
         const state = states.get(model.name);
         if (state?.building === null || state?.building === undefined || state.phase !== 'handoff') continue;
         const generation = state.building;
-        const reader = modelReader(keyPrefix, model.name, generation, true);
-        const topic = topicOf(model);
-        const ends = (await source.assigned()).filter((range) => range.topic === topic);
+        const ends = (await source.ranges()).filter((range) => range.topic === topicOf(model));
         await store.positions.catchUp(
-          reader,
+          modelReader(keyPrefix, model.name, generation, true),
           new Map(ends.map((range) => [partitionKey(range.topic, range.partition), range.high])),
         );
         if (!(await store.generations.advance(model.name, generation, 'handoff', 'dual'))) continue;
-        taken += 1;
-        for (const range of ends) {
-          const { positions } = await store.positions.read([reader], range.topic, range.partition);
-          const from = positions[0]?.next ?? range.low;
-          if (BigInt(from) < BigInt(range.high)) source.seek(range.topic, range.partition, from);
-        }
+        taken = true;
         logger.info(
           {
             model: model.name,
@@ -136,13 +134,27 @@ export function createGenerations({ models, store, keyPrefix, topicOf, logger }:
           'rebuild handed over: writing both generations while the new one catches up',
         );
       }
-      if (taken > 0) await refresh();
-      return taken;
+      if (taken) await refresh();
+      for (const model of models) {
+        const state = states.get(model.name);
+        const generation = state?.building;
+        if (generation === null || generation === undefined) continue;
+        if (state?.phase !== 'dual' && state?.phase !== 'ready') continue;
+        if (followed.has(`${model.name}#${generation}`)) continue;
+        followed.add(`${model.name}#${generation}`);
+        const reader = modelReader(keyPrefix, model.name, generation, true);
+        for (const range of (await source.assigned()).filter((r) => r.topic === topicOf(model))) {
+          const { positions } = await store.positions.read([reader], range.topic, range.partition);
+          const from = positions[0]?.next ?? range.low;
+          if (BigInt(from) < BigInt(range.high)) source.seek(range.topic, range.partition, from);
+        }
+      }
     },
 
     /**
-     * A rebuilt generation that has caught up becomes the one readers use. Called between batches
-     * only: both generations then hold exactly the same changes.
+     * A rebuilt generation that has caught up becomes the one readers use. Called between this
+     * projector's batches; another projector may be in the middle of one, which is safe because
+     * every batch writes the new generation before the current one (write-order.ts).
      */
     async switchReady(): Promise<void> {
       const ready = models.filter((model) => states.get(model.name)?.phase === 'ready');

@@ -12,6 +12,7 @@ import type { Logger } from '../log/logger.js';
 import type { CompiledModel, FoldEvent } from '../projection/index.js';
 import type { DeadLetter, GuardStore, ReadModelStore } from '../store/index.js';
 import { createCleanupActions, type CleanupActions } from './cleanup-actions.js';
+import { inGenerationOrder } from './write-order.js';
 import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.js';
 
 export interface CleanupDeps {
@@ -77,12 +78,10 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
   }
 
   async function writeAll(events: readonly FoldEvent[], context: WriteContext): Promise<WriteTotals> {
-    const results = await Promise.all(
-      current().map(async (model) => {
-        const mine = events.filter((event) => event.table === model.table);
-        return mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
-      }),
-    );
+    const results = await inGenerationOrder(current(), async (model) => {
+      const mine = events.filter((event) => event.table === model.table);
+      return mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
+    });
     return results.reduce(
       (total, result) => ({
         applied: total.applied + result.applied,

@@ -16,7 +16,7 @@ import {
   expectModelsEqualSql,
   markShippedFlow,
 } from '../support/model-checks.js';
-import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
+import { runReadout, startReadout, type ReadoutProcess } from '../support/readout-process.js';
 
 const id = `scale-${randomUUID().slice(0, 8)}`;
 const SESSION_TIMEOUT_MS = 6000;
@@ -84,6 +84,19 @@ describe('several projectors over partitioned topics', () => {
     await eventuallyEqualSql(120_000);
     await sleep(3000);
     expectFlowMatchesAudit(before, await markShippedFlow(store, db));
+  });
+
+  it('a rebuild under traffic is taken over by the group, switched once caught up on every partition', async () => {
+    const workload = backgroundWorkload(778, { inserts: 5, updates: 4, deletes: 1 }, 10);
+    const result = await runReadout(['rebuild', 'orders_by_status', 'revenue_by_customer'], env);
+    await sleep(2000);
+    await workload.stop();
+    expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
+    const admin = new Redis(process.env.READOUT_REDIS_URL ?? '');
+    const current = await admin.hget(`{${id}:orders_by_status}:generation`, 'current');
+    admin.disconnect();
+    expect(current).toBe('1');
+    await eventuallyEqualSql(120_000);
   });
 
   it('a Redis flushed while nothing is written is reloaded by every projector, each for its own partitions', async () => {
