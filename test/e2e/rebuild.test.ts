@@ -99,6 +99,8 @@ describe('readout rebuild', () => {
     expect(await redis.hlen(`${tag('orders_by_status')}:g1:rows`)).toBeGreaterThan(0);
     expect(await redis.hget(`${tag('open_orders')}:generation`, 'current')).not.toBe('1');
 
+    // Pushes until now: the marker below inserts an order and deletes it (a real decrease).
+    const pushedDuringRebuild = subscription.received.map(total);
     await waitAllApplied(store, await markerTxId(db));
     await expectModelsEqualSql(store, db);
     const final = await queryHttp<ByStatus>(pipeline.apiUrl, SELECTION);
@@ -108,7 +110,7 @@ describe('readout rebuild', () => {
     );
     expect(polled.length).toBeGreaterThan(10);
     expectNeverFewer(polled, 'answer');
-    expectNeverFewer(subscription.received.map(total), 'push');
+    expectNeverFewer(pushedDuringRebuild, 'push');
     const versions = subscription.received.map((value) => BigInt(value.ordersByStatus.freshness.version));
     for (let i = 1; i < versions.length; i += 1) expect(versions[i]).toBeGreaterThan(versions[i - 1] ?? 0n);
     expect(subscription.received.at(-1)?.ordersByStatus.groups).toEqual(final.ordersByStatus.groups);
