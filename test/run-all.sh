@@ -16,16 +16,9 @@ npm run -s build:web
 bash test/install-chromium.sh
 
 echo "== end-to-end tests on the real stack"
-export READOUT_STACK_DIR="${READOUT_TEST_STACK_DIR:-$PWD/.stack-test}"
-export READOUT_PG_PORT="${READOUT_TEST_PG_PORT:-54339}"
-export READOUT_REDIS_PORT="${READOUT_TEST_REDIS_PORT:-63791}"
-export READOUT_KAFKA_PORT="${READOUT_TEST_KAFKA_PORT:-19192}"
-export READOUT_KAFKA_CONTROLLER_PORT="${READOUT_TEST_KAFKA_CONTROLLER_PORT:-19193}"
-export READOUT_CONNECT_PORT="${READOUT_TEST_CONNECT_PORT:-18183}"
-# shellcheck source=stack/env.sh
-source stack/env.sh
-trap 'bash stack/down.sh --purge >/dev/null 2>&1 || true' EXIT
-bash stack/up.sh
+# shellcheck source=test/own-stack.sh
+source test/own-stack.sh
+own_stack TEST "$PWD/.stack-test" 54339 63791 19192 19193 18183
 npx vitest run --project e2e
 echo "== cleanups end to end (archiver, mass-delete guard, TRUNCATE) on the same stack"
 npx vitest run --project e2e-cleanup
