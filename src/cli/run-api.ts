@@ -30,18 +30,23 @@ export const apiCommand: Command = {
     const store = createRedisStore(redis);
     const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(redis) : null;
     const live = createLiveFeed({
-      subscriber: store.duplicateConnection(),
+      subscriber: store.subscriberConnection(),
       channelOf: (model) => modelKeys(config.redis.keyPrefix, model).channel,
       readSnapshot: (name) => {
         const model = models.get(name);
         if (!model) throw new Error(`unknown read model ${name}`);
         return store.readSnapshot(model);
       },
+      readVersion: (name) => {
+        const model = models.get(name);
+        if (!model) throw new Error(`unknown read model ${name}`);
+        return store.readVersion(model);
+      },
       logger,
       coalesceMs: config.api.coalesceMs,
     });
     const held = createHeldFeed({
-      subscriber: store.duplicateConnection(),
+      subscriber: store.subscriberConnection(),
       channel: heldChannel(config.redis.keyPrefix),
       list: async () => (await guard?.listHeld()) ?? [],
       logger,

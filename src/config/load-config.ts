@@ -35,6 +35,8 @@ const schema = z.object({
   READOUT_KAFKA_SESSION_TIMEOUT_MS: positiveMs.default(10_000),
   READOUT_TOPIC_PREFIX: identifier.default('readout'),
   READOUT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:63790'),
+  // Seed nodes of a Redis Cluster; when given, READOUT_REDIS_URL is not used.
+  READOUT_REDIS_CLUSTER_NODES: list(hostPort),
   READOUT_KEY_PREFIX: identifier.default('readout'),
   READOUT_API_HOST: z.string().min(1).default('127.0.0.1'),
   // The projector's /healthz, /readyz and /metrics; 0 picks any free port (it is logged).
@@ -90,7 +92,12 @@ export interface ReadoutConfig {
     readonly sessionTimeoutMs: number;
     readonly topicPrefix: string;
   };
-  readonly redis: { readonly url: string; readonly keyPrefix: string };
+  readonly redis: {
+    readonly url: string;
+    /** A Redis Cluster's seed nodes (empty: the single Redis at `url`). */
+    readonly clusterNodes: readonly { readonly host: string; readonly port: number }[];
+    readonly keyPrefix: string;
+  };
   /** Where the projector serves /healthz, /readyz and /metrics (port 0: any free port). */
   readonly projector: { readonly host: string; readonly port: number };
   readonly api: {
@@ -145,7 +152,14 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       sessionTimeoutMs: v.READOUT_KAFKA_SESSION_TIMEOUT_MS,
       topicPrefix: v.READOUT_TOPIC_PREFIX,
     },
-    redis: { url: v.READOUT_REDIS_URL, keyPrefix: v.READOUT_KEY_PREFIX },
+    redis: {
+      url: v.READOUT_REDIS_URL,
+      clusterNodes: v.READOUT_REDIS_CLUSTER_NODES.map((node) => {
+        const at = node.lastIndexOf(':');
+        return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+      }),
+      keyPrefix: v.READOUT_KEY_PREFIX,
+    },
     projector: { host: v.READOUT_PROJECTOR_HOST, port: v.READOUT_PROJECTOR_PORT },
     api: {
       host: v.READOUT_API_HOST,

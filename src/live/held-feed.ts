@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-import type { HeldChange } from '../store/index.js';
+import type { HeldChange, RedisClient } from '../store/index.js';
 import { LatestQueue } from './latest-queue.js';
 
 /** The name a held state goes by where model snapshots are expected (shared executions). */
@@ -15,13 +14,15 @@ export interface HeldState {
 }
 
 export interface HeldFeedDeps {
-  /** A dedicated connection: it is put into subscriber mode. */
-  readonly subscriber: Redis;
+  /** A dedicated connection: it is put into subscriber mode (SSUBSCRIBE). */
+  readonly subscriber: RedisClient;
   /** The guard's channel (store/keys.ts heldChannel). */
   readonly channel: string;
   /** Reads the held changes from Redis (empty when the guard is off). */
   readonly list: () => Promise<readonly HeldChange[]>;
   readonly logger: Logger;
+  /** The list is also read this often (ms; 0: never): a notice lost in a failover heals then. */
+  readonly rereadMs?: number;
 }
 
 export interface HeldFeed {
@@ -37,13 +38,19 @@ export interface HeldFeed {
  * holds, adds to, decides or drops a held change; after a reconnect the list is read again
  * (pub/sub may have lost a message meanwhile).
  */
-export function createHeldFeed({ subscriber, channel, list, logger }: HeldFeedDeps): HeldFeed {
+export function createHeldFeed({
+  subscriber,
+  channel,
+  list,
+  logger,
+  rereadMs = 1000,
+}: HeldFeedDeps): HeldFeed {
   const watchers = new Set<LatestQueue<HeldState>>();
   let state: HeldState | undefined;
   let reading: Promise<HeldState> | undefined;
   let stale = true;
   let everReady = false;
-  const subscribed = subscriber.subscribe(channel).then(() => undefined);
+  const subscribed = subscriber.ssubscribe(channel).then(() => undefined);
 
   /** Reads the list when a change was told since the last read; one read at a time. */
   async function refresh(): Promise<HeldState> {
@@ -71,9 +78,12 @@ export function createHeldFeed({ subscriber, channel, list, logger }: HeldFeedDe
     );
   }
 
-  subscriber.on('message', (from: string) => {
+  subscriber.on('smessage', (from: string) => {
     if (from === channel) told();
   });
+  // Only while someone watches: a list that did not change makes no new version.
+  const rereadTimer =
+    rereadMs > 0 ? setInterval(() => watchers.size > 0 && told(), rereadMs).unref() : undefined;
   subscriber.on('ready', () => {
     if (everReady) told();
     everReady = true;
@@ -112,6 +122,7 @@ export function createHeldFeed({ subscriber, channel, list, logger }: HeldFeedDe
       return await refresh();
     },
     async close() {
+      clearInterval(rereadTimer);
       for (const watcher of watchers) watcher.close();
       watchers.clear();
       await subscriber.quit();

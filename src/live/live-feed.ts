@@ -1,6 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-import { parseVersionNotice, type ModelSnapshot } from '../store/index.js';
+import { parseVersionNotice, type ModelSnapshot, type RedisClient } from '../store/index.js';
 import { LatestQueue } from './latest-queue.js';
 
 /**
@@ -10,10 +9,18 @@ import { LatestQueue } from './latest-queue.js';
 type FeedItem = { readonly kind: 'notice'; readonly version: bigint } | { readonly kind: 'resync' };
 
 export interface LiveFeedDeps {
-  /** A dedicated connection: it is put into subscriber mode. */
-  readonly subscriber: Redis;
+  /** A dedicated connection: it is put into subscriber mode (SSUBSCRIBE). */
+  readonly subscriber: RedisClient;
   readonly channelOf: (model: string) => string;
   readonly readSnapshot: (model: string) => Promise<ModelSnapshot>;
+  /** The model's newest version in Redis (cheap: no snapshot), for the lost-notice check. */
+  readonly readVersion: (model: string) => Promise<bigint>;
+  /**
+   * How often the versions of watched models are compared with the notices received (ms; 0:
+   * never). Pub/sub is at-most-once: a notice lost in a failover would otherwise leave
+   * subscribers on an old value until the next change.
+   */
+  readonly versionCheckMs?: number;
   readonly logger: Logger;
   /** Waiting states per subscriber before only the newest is kept. */
   readonly queueLimit?: number;
@@ -39,7 +46,7 @@ export interface LiveFeed {
  * connection comes back every subscriber re-reads; versions keep the order.
  */
 export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
-  const { subscriber, channelOf, readSnapshot, logger } = deps;
+  const { subscriber, channelOf, readSnapshot, readVersion, logger } = deps;
   const queueLimit = deps.queueLimit ?? 256;
   const coalesceMs = deps.coalesceMs ?? 0;
   // Per model, the newest snapshot read and the read in flight: every subscriber woken by the same
@@ -57,7 +64,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     // Bounded: a notice for a version Redis no longer has (it lost data) must not spin forever.
     for (let attempt = 0; ; attempt += 1) {
       if (cache.latest && cache.latest.version >= version) return cache.latest;
-      cache.reading ??= readSnapshot(model)
+      cache.reading ??= read(model)
         .then((snapshot) => {
           if (!cache.latest || snapshot.version > cache.latest.version) cache.latest = snapshot;
           return snapshot;
@@ -70,18 +77,66 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
   }
   const listeners = new Map<string, Set<LatestQueue<FeedItem>>>();
   const modelOfChannel = new Map<string, string>();
-  // Models whose channel stays subscribed for `current`, and the newest version noticed of each.
+  // Models whose channel stays subscribed for `current`, and the newest version noticed or read of each.
   const cachedModels = new Map<string, Promise<void>>();
   const noticed = new Map<string, bigint>();
+  /** Reads a snapshot; its version is known to exist from then on. */
+  const read = async (model: string): Promise<ModelSnapshot> => {
+    const snapshot = await readSnapshot(model);
+    if (snapshot.version > (noticed.get(model) ?? -1n)) noticed.set(model, snapshot.version);
+    return snapshot;
+  };
   let everReady = false;
 
-  subscriber.on('message', (channel: string, message: string) => {
+  function notice(model: string, version: bigint): void {
+    if (version > (noticed.get(model) ?? -1n)) noticed.set(model, version);
+    for (const queue of listeners.get(model) ?? []) queue.push({ kind: 'notice', version });
+  }
+  subscriber.on('smessage', (channel: string, message: string) => {
     const model = modelOfChannel.get(channel);
-    const notice = parseVersionNotice(message);
-    if (!model || !notice) return;
-    if (notice.version > (noticed.get(model) ?? -1n)) noticed.set(model, notice.version);
-    for (const queue of listeners.get(model) ?? []) queue.push({ kind: 'notice', version: notice.version });
+    const parsed = parseVersionNotice(message);
+    if (model && parsed) notice(model, parsed.version);
   });
+
+  // Per model, a version Redis had at the previous check that no notice or read had reached yet.
+  const unconfirmed = new Map<string, bigint>();
+  /**
+   * A watched model whose version in Redis stays past everything noticed or read for a whole
+   * check interval lost a notice (one in flight is given that long to arrive).
+   */
+  async function checkVersions(): Promise<void> {
+    const watched = new Set([...listeners.keys(), ...cachedModels.keys()]);
+    await Promise.all(
+      [...watched].map(async (model) => {
+        const version = await readVersion(model);
+        const known = noticed.get(model) ?? -1n;
+        const before = unconfirmed.get(model);
+        unconfirmed.delete(model);
+        if (version <= known) return;
+        if (before === undefined || before <= known) {
+          unconfirmed.set(model, version);
+          return;
+        }
+        logger.warn(
+          { model, version: String(before), noticed: String(known) },
+          'a version notice was lost (pub/sub is at-most-once): subscribers catch up',
+        );
+        notice(model, version);
+      }),
+    );
+  }
+  const versionCheckMs = deps.versionCheckMs ?? 1000;
+  let checking = false;
+  const versionTimer =
+    versionCheckMs > 0
+      ? setInterval(() => {
+          if (checking) return;
+          checking = true;
+          checkVersions()
+            .catch((error: unknown) => logger.debug({ err: error }, 'version check failed'))
+            .finally(() => (checking = false));
+        }, versionCheckMs).unref()
+      : undefined;
   subscriber.on('ready', () => {
     if (everReady) {
       logger.warn('Redis subscriber reconnected: subscribers resync from snapshots');
@@ -102,7 +157,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
       else {
         const channel = channelOf(model);
         modelOfChannel.set(channel, model);
-        await subscriber.subscribe(channel);
+        await subscriber.ssubscribe(channel);
       }
     }
     set.add(queue);
@@ -119,7 +174,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
       const channel = channelOf(model);
       modelOfChannel.delete(channel);
       subscriber
-        .unsubscribe(channel)
+        .sunsubscribe(channel)
         .catch((error: unknown) => logger.warn({ err: error }, 'unsubscribe failed'));
     }
   }
@@ -144,7 +199,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
           // Reading now gives the newest version: notices queued meanwhile are skipped (coalescing).
           // A resync reads afresh (pub/sub may have lost notices); a notice may share a read.
           const snapshot =
-            item.kind === 'resync' ? await readSnapshot(model) : await readAtLeast(model, item.version);
+            item.kind === 'resync' ? await read(model) : await readAtLeast(model, item.version);
           if (snapshot.version > lastVersion) {
             lastVersion = snapshot.version;
             lastSentAt = Date.now();
@@ -175,7 +230,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
         modelOfChannel.set(channel, model);
         subscribed = listeners.has(model)
           ? Promise.resolve()
-          : subscriber.subscribe(channel).then(() => undefined);
+          : subscriber.ssubscribe(channel).then(() => undefined);
         cachedModels.set(model, subscribed);
       }
       await subscribed;
@@ -183,6 +238,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     },
 
     async close() {
+      clearInterval(versionTimer);
       for (const queues of listeners.values()) for (const queue of queues) queue.close();
       listeners.clear();
       await subscriber.quit();

@@ -130,6 +130,6 @@ end
 
 -- A generation being rebuilt is silent: nobody reads it until the switch announces it.
 if is_current then
-  redis.call('PUBLISH', ARGV[1], cjson.encode({ model = request.model, version = string.format('%.0f', version) }))
+  redis.call('SPUBLISH', ARGV[1], cjson.encode({ model = request.model, version = string.format('%.0f', version) }))
 end
 return { 'applied', string.format('%.0f', version) }

@@ -53,7 +53,7 @@ if op == 'switch' then
   redis.call('HSET', base(generation) .. ':meta', 'version', string.format('%.0f', version))
   redis.call('HSET', GENERATIONS, 'current', generation)
   redis.call('HDEL', GENERATIONS, 'building', 'phase', 'since')
-  redis.call('PUBLISH', channel, cjson.encode({ model = model, version = string.format('%.0f', version) }))
+  redis.call('SPUBLISH', channel, cjson.encode({ model = model, version = string.format('%.0f', version) }))
   return { current }
 end
 

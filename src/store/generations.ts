@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis';
 import type { CompiledModel } from '../projection/index.js';
 import { isKeyOfGeneration, modelKeys } from './keys.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
+import { scanKeys, type RedisClient } from './connection.js';
 
 const generationsScript = loadLuaScript('./generations.lua');
 
@@ -51,7 +51,7 @@ function decode(fields: Record<string, string>): GenerationState {
   };
 }
 
-export function createGenerationStore(redis: Redis, keyPrefix: string): GenerationStore {
+export function createGenerationStore(redis: RedisClient, keyPrefix: string): GenerationStore {
   const call = async (model: string, args: Array<string | number>, what: string) => {
     const keys = modelKeys(keyPrefix, model);
     try {
@@ -66,15 +66,12 @@ export function createGenerationStore(redis: Redis, keyPrefix: string): Generati
     }
   };
   async function read(models: readonly string[]): Promise<Map<string, GenerationState>> {
-    const pipeline = redis.pipeline();
-    for (const model of models) pipeline.hgetall(modelKeys(keyPrefix, model).generations);
     try {
-      const replies = (await pipeline.exec()) ?? [];
-      const failed = replies.find(([error]) => error)?.[0];
-      if (failed) throw failed;
-      return new Map(
-        models.map((model, i) => [model, decode((replies[i]?.[1] ?? {}) as Record<string, string>)]),
+      // One command per model: each model's keys live in their own cluster slot.
+      const states = await Promise.all(
+        models.map((model) => redis.hgetall(modelKeys(keyPrefix, model).generations)),
       );
+      return new Map(models.map((model, i) => [model, decode(states[i] ?? {})]));
     } catch (error) {
       throw redisUnavailable('read of model generations', error);
     }
@@ -117,22 +114,13 @@ export function createGenerationStore(redis: Redis, keyPrefix: string): Generati
       const keys = modelKeys(keyPrefix, model, generation);
       const state = (await read([model])).get(model);
       if (state?.current === generation) throw new Error(`generation ${generation} of ${model} is in use`);
-      let cursor = '0';
       let dropped = 0;
       try {
-        do {
-          // Every generation shares the tag, so the pattern matches them all; the filter keeps one.
-          const [next, found] = await redis.scan(
-            cursor,
-            'MATCH',
-            `${modelKeys(keyPrefix, model).base}:*`,
-            'COUNT',
-            1000,
-          );
-          cursor = next;
+        // Every generation shares the tag, so the pattern matches them all; the filter keeps one.
+        for await (const found of scanKeys(redis, `${modelKeys(keyPrefix, model).base}:*`)) {
           const mine = found.filter((key) => isKeyOfGeneration(key, keys, generation));
           if (mine.length > 0) dropped += await redis.unlink(...mine);
-        } while (cursor !== '0');
+        }
         await redis.hdel(keys.generations, `definition:${generation}`);
       } catch (error) {
         throw redisUnavailable('drop of an old generation', error);

@@ -1,6 +1,6 @@
 import type { WaitingChange } from '../cleanup/index.js';
 import { guardTag, heldChannel } from './keys.js';
-import { connectRedis, type RedisConnectionOptions } from './connection.js';
+import { connectRedis, scanKeys, type RedisConnectionOptions } from './connection.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
 
 const guardScript = loadLuaScript('./guard.lua');
@@ -184,14 +184,14 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
       const meta = JSON.parse(text) as { table: string; txId?: string };
       // A TRUNCATE's decision is kept under its id: a rebuild replaying it must find it.
       if (meta.txId === undefined) {
-        await redis.multi().hset(decided, id, decision).publish(changed, id).exec();
+        await redis.multi().hset(decided, id, decision).spublish(changed, id).exec();
         return;
       }
       await redis
         .multi()
         .hset(decided, `${meta.table}|${meta.txId}`, decision)
         .hdel(`${tag}:held-tx`, `${meta.table}|${meta.txId}`)
-        .publish(changed, id)
+        .spublish(changed, id)
         .exec();
     },
 
@@ -211,16 +211,11 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async purge() {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${tag}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.unlink(...keys);
-      } while (cursor !== '0');
+      for await (const keys of scanKeys(redis, `${tag}:*`)) await redis.unlink(...keys);
     },
 
     async drop(id) {
-      await redis.multi().del(`${tag}:held-rows:${id}`).hdel(held, id).publish(changed, id).exec();
+      await redis.multi().del(`${tag}:held-rows:${id}`).hdel(held, id).spublish(changed, id).exec();
     },
 
     async countPending() {

@@ -38,7 +38,7 @@ local function hold(table_name, tx, now)
   if redis.call('HEXISTS', HELD, id) == 0 then
     redis.call('HSET', HELD, id, cjson.encode({ id = id, kind = 'deletes', table = table_name, txId = tx, heldAtMs = now }))
   end
-  redis.call('PUBLISH', HELD_CHANGED, id)
+  redis.call('SPUBLISH', HELD_CHANGED, id)
   return id
 end
 
@@ -50,7 +50,7 @@ if op == 'admit' then
   local held = redis.call('HGET', HELD_TX, txKey)
   if held then
     for i = 7, #ARGV, 2000 do redis.call('HSET', heldRowsKey(held), unpack(ARGV, i, math.min(#ARGV, i + 1999))) end
-    redis.call('PUBLISH', HELD_CHANGED, held)
+    redis.call('SPUBLISH', HELD_CHANGED, held)
     return { 'hold' }
   end
   local ended = redis.call('HGET', ENDS, tx)
@@ -100,7 +100,7 @@ if op == 'truncate' then
   if redis.call('HEXISTS', HELD, id) == 0 then
     redis.call('HSET', HELD, id, cjson.encode({ id = id, kind = 'truncate', table = table_name, heldAtMs = now }))
   end
-  redis.call('PUBLISH', HELD_CHANGED, id)
+  redis.call('SPUBLISH', HELD_CHANGED, id)
   return { 'hold' }
 end
 

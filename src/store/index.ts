@@ -8,6 +8,7 @@ export { createRedisStore, deadLetterId } from './redis-store.js';
 export type { ApplyOutcome, BatchWrite, BucketRange, DeadLetter, ReadModelStore } from './redis-store.js';
 export { withRowCache } from './row-cache.js';
 export { createGuardStore } from './guard-store.js';
+export type { RedisClient, RedisConnectionOptions, RedisNode } from './connection.js';
 export type { Admission, GuardStore, HeldChange } from './guard-store.js';
 export { deadLetterKey, heldChannel, modelKeys } from './keys.js';
 export type { ModelKeys } from './keys.js';

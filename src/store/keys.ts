@@ -30,7 +30,10 @@ export interface ModelKeys {
   ranking(measure: string, bucket: string | null): string;
   /** Set per bucket: every key written for that bucket, deleted together when it expires. */
   bucketKeys(bucket: string): string;
-  /** Channel on which each applied batch announces the model's new version. */
+  /**
+   * Shard channel (SPUBLISH) on which each applied batch announces the model's new version; it
+   * shares the tag, so the script that applies the batch may announce it on a cluster.
+   */
   readonly channel: string;
 }
 
@@ -52,7 +55,7 @@ export function modelKeys(prefix: string, model: string, generation = 0): ModelK
     distinct: (measure, bucket, group) => `${base}:dst:${measure}:${bucket ?? NO_BUCKET}:${group}`,
     ranking: (measure, bucket) => `${base}:rank:${measure}:${bucket ?? NO_BUCKET}`,
     bucketKeys: (bucket) => `${base}:bucket-keys:${bucket}`,
-    channel: `${prefix}:changes:${model}`,
+    channel: `${tag}:changes`,
   };
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { Redis } from 'ioredis';
 import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
+import type { RedisClient } from './connection.js';
 
 export interface LuaScript {
   readonly source: string;
@@ -16,7 +16,7 @@ export function loadLuaScript(file: string): LuaScript {
 
 /** Runs a script by SHA, sending its source once when Redis does not know it (a restart, a flush). */
 export async function runLuaScript(
-  redis: Redis,
+  redis: RedisClient,
   script: LuaScript,
   keys: readonly string[],
   args: readonly (string | number)[],

@@ -27,7 +27,7 @@ end
 local function announce()
   local version = redis.call('HINCRBY', META, 'version', 1)
   if channel == '' then return end
-  redis.call('PUBLISH', channel, cjson.encode({ model = model, version = string.format('%.0f', version) }))
+  redis.call('SPUBLISH', channel, cjson.encode({ model = model, version = string.format('%.0f', version) }))
 end
 
 if op == 'advance' then

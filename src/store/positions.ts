@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { guardTag, heldChannel, loadedMarkerKey, modelKeys } from './keys.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
+import type { RedisClient } from './connection.js';
 
 const positionsScript = loadLuaScript('./positions.lua');
 
@@ -97,7 +97,7 @@ export interface PositionStore {
  * (flushed, restarted empty, restored from an older snapshot), the positions go back with it, and
  * the projector sees the gap between what Redis has and what Kafka delivers next.
  */
-export function createPositionStore(redis: Redis, keyPrefix: string): PositionStore {
+export function createPositionStore(redis: RedisClient, keyPrefix: string): PositionStore {
   const marker = loadedMarkerKey(keyPrefix);
   const call = async (reader: StreamReader, args: string[]) =>
     await runLuaScript(
@@ -109,18 +109,22 @@ export function createPositionStore(redis: Redis, keyPrefix: string): PositionSt
   return {
     async read(readers, topic, partition) {
       const field = partitionKey(topic, partition);
-      const pipeline = redis.pipeline().exists(marker);
-      for (const reader of readers)
-        pipeline.hget(reader.offsets, field).hget(reader.meta, `catch-up:${field}`);
       try {
-        const replies = (await pipeline.exec()) ?? [];
-        const failed = replies.find(([error]) => error)?.[0];
-        if (failed) throw failed;
-        const positions = readers.map((_, i) => ({
-          next: (replies[1 + 2 * i]?.[1] as string | null) ?? null,
-          catchUpTo: (replies[2 + 2 * i]?.[1] as string | null) ?? null,
-        }));
-        return { positions, loaded: replies[0]?.[1] === 1 };
+        // One command per key (each reader's keys are in its own cluster slot); ioredis writes
+        // them back to back, so this is still one round trip on a single Redis.
+        const [loaded, positions] = await Promise.all([
+          redis.exists(marker),
+          Promise.all(
+            readers.map(async (reader) => {
+              const [next, catchUpTo] = await Promise.all([
+                redis.hget(reader.offsets, field),
+                redis.hget(reader.meta, `catch-up:${field}`),
+              ]);
+              return { next, catchUpTo };
+            }),
+          ),
+        ]);
+        return { positions, loaded: loaded === 1 };
       } catch (error) {
         throw redisUnavailable('read of stream positions', error);
       }
@@ -135,14 +139,10 @@ export function createPositionStore(redis: Redis, keyPrefix: string): PositionSt
     },
 
     async readiness(readers) {
-      const pipeline = redis.pipeline();
-      for (const reader of readers) pipeline.hgetall(reader.meta);
       try {
-        const replies = (await pipeline.exec()) ?? [];
-        const failed = replies.find(([error]) => error)?.[0];
-        if (failed) throw failed;
+        const metas = await Promise.all(readers.map((reader) => redis.hgetall(reader.meta)));
         return readers.map((reader, i) => {
-          const meta = (replies[i]?.[1] ?? {}) as Record<string, string>;
+          const meta = metas[i] ?? {};
           const catchUp = Object.entries(meta).flatMap(([field, value]) =>
             field.startsWith('catch-up:') ? [[field.slice('catch-up:'.length), value] as const] : [],
           );

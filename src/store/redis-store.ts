@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis';
 import {
   type CompiledModel,
   type FoldResult,
@@ -7,7 +6,13 @@ import {
   type StoredRow,
 } from '../projection/index.js';
 import { buildApplyRequest } from './batch-request.js';
-import { connectRedis, duplicateRedis, type RedisConnectionOptions } from './connection.js';
+import {
+  connectRedis,
+  dataNodes,
+  subscriberConnection,
+  type RedisClient,
+  type RedisConnectionOptions,
+} from './connection.js';
 import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.js';
 import { deadLetterKey, modelKeys } from './keys.js';
 import type { ModelSnapshot } from './model-snapshot.js';
@@ -68,13 +73,15 @@ export interface ReadModelStore {
   /** Changes applied and skipped as duplicates, per model, since the model was built. */
   readCounters(model: CompiledModel): Promise<{ applied: bigint; duplicates: bigint }>;
   readSnapshot(model: CompiledModel, range?: BucketRange): Promise<ModelSnapshot>;
+  /** The version readers would see now (of the current generation), without reading the model. */
+  readVersion(model: CompiledModel): Promise<bigint>;
   recordDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
   countDeadLetters(): Promise<number>;
   /** Every dead letter, oldest position first within a partition. */
   listDeadLetters(): Promise<DeadLetter[]>;
   /** Removes dead letters by id ("topic/partition/offset"); returns how many were there. */
   removeDeadLetters(ids: readonly string[]): Promise<number>;
-  /** Redis's own figure for the memory it uses (INFO memory used_memory), in bytes. */
+  /** Redis's own figure for the memory it uses (INFO memory used_memory; a cluster's primaries summed), in bytes. */
   memoryUsed(): Promise<number>;
   /** Drops whatever this process remembers of Redis's rows (after Redis lost data). */
   forgetCached(): void;
@@ -82,8 +89,8 @@ export interface ReadModelStore {
   readonly positions: PositionStore;
   /** Which generation of each model readers use, and rebuilds in progress. */
   readonly generations: GenerationStore;
-  /** A second connection in subscriber mode, for the live stage. */
-  duplicateConnection(): Redis;
+  /** Another connection, for SSUBSCRIBE (the live stage). */
+  subscriberConnection(): RedisClient;
   quit(): Promise<void>;
 }
 
@@ -103,8 +110,8 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async memoryUsed() {
       try {
-        const info = await redis.info('memory');
-        return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN);
+        const infos = await Promise.all(dataNodes(redis).map((node) => node.info('memory')));
+        return infos.reduce((sum, info) => sum + Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN), 0);
       } catch (error) {
         throw redisUnavailable('INFO memory', error);
       }
@@ -222,6 +229,16 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       }
     },
 
+    async readVersion(model) {
+      try {
+        const current = await redis.hget(modelKeys(keyPrefix, model.name).generations, 'current');
+        const meta = modelKeys(keyPrefix, model.name, Number(current ?? '0')).meta;
+        return BigInt((await redis.hget(meta, 'version')) ?? '0');
+      } catch (error) {
+        throw redisUnavailable('version read', error);
+      }
+    },
+
     async recordDeadLetters(letters) {
       if (letters.length === 0) return;
       const fields: string[] = [];
@@ -257,8 +274,8 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       return ids.length === 0 ? 0 : await redis.hdel(deadLetterKey(keyPrefix), ...ids);
     },
 
-    duplicateConnection() {
-      return duplicateRedis(redis, options.onConnectionLost);
+    subscriberConnection() {
+      return subscriberConnection(options);
     },
 
     async quit() {

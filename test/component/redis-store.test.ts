@@ -1,5 +1,4 @@
 import fc from 'fast-check';
-import { Redis } from 'ioredis';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLiveFeed } from '../../src/live/index.js';
@@ -20,7 +19,9 @@ import {
 import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.js';
 import { buildHistory, deliver, delivery, rowsKeptBy } from '../support/order-history.js';
 import { referenceAggregate } from '../support/reference-aggregate.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { scanKeys } from '../../src/store/connection.js';
+import type { RedisClient } from '../../src/store/index.js';
+import { startRedis, startRedisCluster, type TestRedis } from '../support/redis-server.js';
 
 const silent = pino({ level: 'silent' });
 let redis: TestRedis;
@@ -96,218 +97,18 @@ async function applyAll(
   }
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-});
-
-describe('Redis store scripts against a fresh computation', () => {
-  it('state model with every measure and top-N, under replays and any batching, with or without a (tiny) row cache', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        delivery,
-        fc.constantFrom(0, 1, 4),
-        async ([changes, resends, replays, sizes], cachedRows) => {
-          // 0: no cache; 1 or 4 rows: entries are evicted and re-read all the time.
-          const store = withRowCache(
-            createRedisStore({ url: redis.url, keyPrefix: `p${(run += 1)}` }),
-            cachedRows,
-          );
-          const target = model('by_status');
-          const history = buildHistory(changes, resends);
-          await applyAll(store, target, deliver(history.events, replays), sizes);
-          expect(view(await store.readSnapshot(target))).toEqual(
-            referenceAggregate(target.definition, rowsKeptBy(history, target)),
-          );
-          await store.quit();
-        },
-      ),
-      { numRuns: 60 },
-    );
-  });
-
-  it('time buckets with retention: expired buckets and all their keys are gone', async () => {
-    await fc.assert(
-      fc.asyncProperty(delivery, async ([changes, resends, replays, sizes]) => {
-        const prefix = `b${(run += 1)}`;
-        const store = createRedisStore({ url: redis.url, keyPrefix: prefix });
-        const history = buildHistory(changes, resends);
-        await applyAll(store, bucketed, deliver(history.events, replays), sizes);
-        const snapshot = await store.readSnapshot(bucketed);
-        const max = snapshot.source.commitTimeMs === null ? null : await maxCommit(prefix);
-        const retainFrom = max === null ? null : max - 48 * 3_600_000;
-        expect(view(snapshot)).toEqual(
-          referenceAggregate(bucketed.definition, rowsKeptBy(history, bucketed), retainFrom),
-        );
-        expect(await keysOfMissingBuckets(prefix)).toEqual([]);
-        await store.quit();
-      }),
-      { numRuns: 30 },
-    );
-  });
-
-  it('refuses a batch folded from positions that have moved since (a second writer)', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: 'fence' });
-    const target = model('fenced');
-    const history = buildHistory([
-      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-    ]);
-    const [first, second] = history.events;
-    if (!first || !second) throw new Error('fixture');
-    const stale = foldBatch(target, [second], { rows: new Map(), maxCommitTimeMs: null });
-    await applyAll(store, target, [first], [1]);
-    const outcome = await store.applyBatch(target, {
-      fold: stale,
-      offset: { topic: 't', partition: 0, next: '2' },
-    });
-    expect(outcome).toEqual({ kind: 'conflict', rowKey: 'id=1' });
-    expect(view(await store.readSnapshot(target))['- / ["paid"]']).toMatchObject({ orders: '1' });
-    await store.quit();
-  });
-
-  it('a cached row that another writer moved costs a conflict, then a fresh read, never a wrong write', async () => {
-    const cached = withRowCache(createRedisStore({ url: redis.url, keyPrefix: 'stale' }), 100);
-    const other = createRedisStore({ url: redis.url, keyPrefix: 'stale' });
-    const target = model('stale_cache');
-    const history = buildHistory([
-      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      { key: 1, status: 'cancelled', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-    ]);
-    const [first, second, third] = history.events;
-    if (!first || !second || !third) throw new Error('fixture');
-    await applyAll(cached, target, [first], [1]); // cached: paid
-    await applyAll(other, target, [second], [1]); // moved behind the cache's back: shipped
-    const staleState = await cached.readModelState(target, ['id=1']);
-    expect(staleState.rows.get('id=1')?.memory?.status).toBe('paid');
-    const offset = { topic: 't', partition: 0, next: '3' };
-    const stale = foldBatch(target, [third], staleState);
-    expect(await cached.applyBatch(target, { fold: stale, offset })).toEqual({
-      kind: 'conflict',
-      rowKey: 'id=1',
-    });
-    const fresh = await cached.readModelState(target, ['id=1']);
-    expect(fresh.rows.get('id=1')?.memory?.status).toBe('shipped');
-    const outcome = await cached.applyBatch(target, { fold: foldBatch(target, [third], fresh), offset });
-    expect(outcome.kind).toBe('applied');
-    expect(view(await cached.readSnapshot(target))).toEqual(
-      referenceAggregate(target.definition, rowsKeptBy(history, target)),
-    );
-    await cached.quit();
-    await other.quit();
-  });
-
-  it('a late writer of older changes (a zombie) cannot move the recorded position backwards', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: 'zombie' });
-    const target = model('zombie_model');
-    const history = buildHistory([
-      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      { key: 2, status: 'paid', cents: 200, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-    ]);
-    const [older, newer] = history.events;
-    if (!older || !newer) throw new Error('fixture');
-    await applyAll(store, target, [newer], [1]);
-    await applyAll(store, target, [older], [1]); // the zombie's batch: another row, an older position
-    const snapshot = await store.readSnapshot(target);
-    expect(snapshot.source.lsn).toBe(newer.source.lsn.toString());
-    expect(view(snapshot)['- / ["paid"]']).toMatchObject({ orders: '2', revenue: '300' });
-    await store.quit();
-  });
-
-  it('counts applied changes and skipped duplicates per model', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: 'counters' });
-    const target = model('counted');
-    const history = buildHistory([
-      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-    ]);
-    await applyAll(store, target, [...history.events, ...history.events], [3]);
-    expect(await store.readCounters(target)).toEqual({ applied: 2n, duplicates: 2n });
-    await store.quit();
-  });
-
-  it('generations: a rebuild writes a new generation silently; readers switch only when it is ready; old writers are fenced; the old keys go', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: 'gen' });
-    const target = model('generations');
-    const history = buildHistory([
-      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      { key: 2, status: 'shipped', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
-    ]);
-    const [first, second] = history.events;
-    if (!first || !second) throw new Error('fixture');
-    await store.generations.adopt(target);
-    await applyAll(store, target, [first], [1]);
-    const before = await store.readSnapshot(target);
-
-    const { generation } = await store.generations.start(target);
-    expect(generation).toBe(1);
-    const rebuilt = { ...target, generation };
-    await applyAll(store, rebuilt, [first, second], [2]);
-    // Readers still see generation 0, untouched by the rebuild's writes.
-    const during = await store.readSnapshot(target);
-    expect({ generation: during.generation, view: view(during), version: during.version }).toEqual({
-      generation: 0,
-      view: view(before),
-      version: before.version,
-    });
-    expect(await store.generations.switchTo(target.name, generation)).toBeNull(); // not ready yet
-    expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(true);
-    expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(false);
-    await store.generations.advance(target.name, generation, 'handoff', 'dual');
-    await store.generations.advance(target.name, generation, 'dual', 'ready');
-    expect(await store.generations.switchTo(target.name, generation)).toBe(0);
-
-    const after = await store.readSnapshot(target);
-    expect(after.generation).toBe(1);
-    expect(after.definition).toBe(target.fingerprint);
-    expect(after.version).toBeGreaterThan(before.version);
-    expect(view(after)).toEqual(referenceAggregate(target.definition, rowsKeptBy(history, target)));
-    // A writer that has not seen the switch writes nothing to generation 0.
-    const late = foldBatch(target, [second], { rows: new Map(), maxCommitTimeMs: null });
-    expect(
-      await store.applyBatch(
-        { ...target, generation: 0 },
-        { fold: late, offset: { topic: 't', partition: 0, next: '9' } },
-      ),
-    ).toEqual({ kind: 'moved', current: 1 });
-    expect(await store.generations.drop(target.name, 0)).toBeGreaterThan(0);
-    const client = new Redis(redis.url);
-    const left = await client.keys('{gen:generations}*');
-    client.disconnect();
-    expect(left.every((key) => key.startsWith('{gen:generations}:g1:') || key.endsWith(':generation'))).toBe(
-      true,
-    );
-    await expect(store.generations.drop(target.name, 1)).rejects.toThrow(/in use/);
-    await store.quit();
-  });
-
-  it('keeps dead letters once per position', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: 'dlq' });
-    const letter = {
-      topic: 'orders',
-      partition: 0,
-      offset: '5',
-      code: 'EVENT_MALFORMED',
-      reason: 'bad',
-      key: null,
-      value: '{',
-    };
-    await store.recordDeadLetters([letter]);
-    await store.recordDeadLetters([letter]);
-    expect(await store.countDeadLetters()).toBe(1);
-    await store.quit();
-  });
-});
+async function allKeys(client: RedisClient, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const page of scanKeys(client, pattern)) keys.push(...page);
+  return keys;
+}
 
 /** Aggregate keys whose time bucket is no longer registered (an expired bucket left behind). */
 async function keysOfMissingBuckets(prefix: string): Promise<string[]> {
-  const client = new Redis(redis.url);
+  const client = redis.client();
   const keys = modelKeys(prefix, bucketed.name);
   const live = new Set(await client.zrange(keys.buckets, 0, -1));
-  const all = await client.keys(`${keys.base}:*`);
+  const all = await allKeys(client, `${keys.base}:*`);
   client.disconnect();
   const fixed = new Set([keys.rows, keys.meta, keys.offsets, keys.buckets, keys.generations]);
   return all.filter((key) => {
@@ -318,44 +119,290 @@ async function keysOfMissingBuckets(prefix: string): Promise<string[]> {
 }
 
 async function maxCommit(prefix: string): Promise<number> {
-  const client = new Redis(redis.url);
+  const client = redis.client();
   const value = await client.hget(modelKeys(prefix, bucketed.name).meta, 'maxCommitTimeMs');
   client.disconnect();
   return Number(value);
 }
 
-describe('live feed', () => {
-  it('gives the current state first, then newer versions in order', async () => {
-    const store = createRedisStore({ url: redis.url, keyPrefix: 'live' });
-    const target = model('live_model');
-    const history = buildHistory([
-      { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      { key: 2, status: 'paid', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
-      { key: 3, status: 'pending', cents: 500, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-    ]);
-    const [a, b, c] = history.events;
-    if (!a || !b || !c) throw new Error('fixture');
-    await applyAll(store, target, [a], [1]);
-    const live = createLiveFeed({
-      subscriber: new Redis(redis.url),
-      channelOf: (name) => modelKeys('live', name).channel,
-      readSnapshot: () => store.readSnapshot(target),
-      logger: silent,
+// Every test runs on a single Redis and on a Redis Cluster (3 primaries, 3 replicas): each
+// script must keep to one hash slot, and notices go over sharded pub/sub.
+describe.each([
+  ['a single Redis', startRedis],
+  ['a Redis Cluster', startRedisCluster],
+] as const)('on %s', (_shape, start) => {
+  beforeAll(async () => {
+    redis = await start();
+  }, 60_000);
+  afterAll(async () => {
+    await redis.stop();
+  }, 30_000);
+
+  describe('Redis store scripts against a fresh computation', () => {
+    it('state model with every measure and top-N, under replays and any batching, with or without a (tiny) row cache', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          delivery,
+          fc.constantFrom(0, 1, 4),
+          async ([changes, resends, replays, sizes], cachedRows) => {
+            // 0: no cache; 1 or 4 rows: entries are evicted and re-read all the time.
+            const store = withRowCache(
+              createRedisStore({ ...redis.options, keyPrefix: `p${(run += 1)}` }),
+              cachedRows,
+            );
+            const target = model('by_status');
+            const history = buildHistory(changes, resends);
+            await applyAll(store, target, deliver(history.events, replays), sizes);
+            expect(view(await store.readSnapshot(target))).toEqual(
+              referenceAggregate(target.definition, rowsKeptBy(history, target)),
+            );
+            await store.quit();
+          },
+        ),
+        { numRuns: 60 },
+      );
     });
-    const feed = live.watch(target.name);
-    const first = (await feed.next()).value as ModelSnapshot;
-    // The first version is Redis's clock in microseconds (so versions never go back after a loss).
-    expect(first.version).toBeGreaterThan(BigInt(Date.now() - 60_000) * 1000n);
-    const pending = feed.next();
-    await applyAll(store, target, [b], [1]);
-    const second = (await pending).value as ModelSnapshot;
-    expect(second.version).toBe(first.version + 1n);
-    await applyAll(store, target, [c], [1]);
-    const third = (await feed.next()).value as ModelSnapshot;
-    expect(third.version).toBe(first.version + 2n);
-    expect(view(third)['- / ["pending"]']).toMatchObject({ orders: '1', revenue: '500' });
-    await feed.return?.();
-    await live.close();
-    await store.quit();
+
+    it('time buckets with retention: expired buckets and all their keys are gone', async () => {
+      await fc.assert(
+        fc.asyncProperty(delivery, async ([changes, resends, replays, sizes]) => {
+          const prefix = `b${(run += 1)}`;
+          const store = createRedisStore({ ...redis.options, keyPrefix: prefix });
+          const history = buildHistory(changes, resends);
+          await applyAll(store, bucketed, deliver(history.events, replays), sizes);
+          const snapshot = await store.readSnapshot(bucketed);
+          const max = snapshot.source.commitTimeMs === null ? null : await maxCommit(prefix);
+          const retainFrom = max === null ? null : max - 48 * 3_600_000;
+          expect(view(snapshot)).toEqual(
+            referenceAggregate(bucketed.definition, rowsKeptBy(history, bucketed), retainFrom),
+          );
+          expect(await keysOfMissingBuckets(prefix)).toEqual([]);
+          await store.quit();
+        }),
+        { numRuns: 30 },
+      );
+    });
+
+    it('refuses a batch folded from positions that have moved since (a second writer)', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'fence' });
+      const target = model('fenced');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      ]);
+      const [first, second] = history.events;
+      if (!first || !second) throw new Error('fixture');
+      const stale = foldBatch(target, [second], { rows: new Map(), maxCommitTimeMs: null });
+      await applyAll(store, target, [first], [1]);
+      const outcome = await store.applyBatch(target, {
+        fold: stale,
+        offset: { topic: 't', partition: 0, next: '2' },
+      });
+      expect(outcome).toEqual({ kind: 'conflict', rowKey: 'id=1' });
+      expect(view(await store.readSnapshot(target))['- / ["paid"]']).toMatchObject({ orders: '1' });
+      await store.quit();
+    });
+
+    it('a cached row that another writer moved costs a conflict, then a fresh read, never a wrong write', async () => {
+      const cached = withRowCache(createRedisStore({ ...redis.options, keyPrefix: 'stale' }), 100);
+      const other = createRedisStore({ ...redis.options, keyPrefix: 'stale' });
+      const target = model('stale_cache');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 1, status: 'cancelled', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      ]);
+      const [first, second, third] = history.events;
+      if (!first || !second || !third) throw new Error('fixture');
+      await applyAll(cached, target, [first], [1]); // cached: paid
+      await applyAll(other, target, [second], [1]); // moved behind the cache's back: shipped
+      const staleState = await cached.readModelState(target, ['id=1']);
+      expect(staleState.rows.get('id=1')?.memory?.status).toBe('paid');
+      const offset = { topic: 't', partition: 0, next: '3' };
+      const stale = foldBatch(target, [third], staleState);
+      expect(await cached.applyBatch(target, { fold: stale, offset })).toEqual({
+        kind: 'conflict',
+        rowKey: 'id=1',
+      });
+      const fresh = await cached.readModelState(target, ['id=1']);
+      expect(fresh.rows.get('id=1')?.memory?.status).toBe('shipped');
+      const outcome = await cached.applyBatch(target, { fold: foldBatch(target, [third], fresh), offset });
+      expect(outcome.kind).toBe('applied');
+      expect(view(await cached.readSnapshot(target))).toEqual(
+        referenceAggregate(target.definition, rowsKeptBy(history, target)),
+      );
+      await cached.quit();
+      await other.quit();
+    });
+
+    it('a late writer of older changes (a zombie) cannot move the recorded position backwards', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'zombie' });
+      const target = model('zombie_model');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 2, status: 'paid', cents: 200, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      ]);
+      const [older, newer] = history.events;
+      if (!older || !newer) throw new Error('fixture');
+      await applyAll(store, target, [newer], [1]);
+      await applyAll(store, target, [older], [1]); // the zombie's batch: another row, an older position
+      const snapshot = await store.readSnapshot(target);
+      expect(snapshot.source.lsn).toBe(newer.source.lsn.toString());
+      expect(view(snapshot)['- / ["paid"]']).toMatchObject({ orders: '2', revenue: '300' });
+      await store.quit();
+    });
+
+    it('counts applied changes and skipped duplicates per model', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'counters' });
+      const target = model('counted');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      ]);
+      await applyAll(store, target, [...history.events, ...history.events], [3]);
+      expect(await store.readCounters(target)).toEqual({ applied: 2n, duplicates: 2n });
+      await store.quit();
+    });
+
+    it('generations: a rebuild writes a new generation silently; readers switch only when it is ready; old writers are fenced; the old keys go', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'gen' });
+      const target = model('generations');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 2, status: 'shipped', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
+      ]);
+      const [first, second] = history.events;
+      if (!first || !second) throw new Error('fixture');
+      await store.generations.adopt(target);
+      await applyAll(store, target, [first], [1]);
+      const before = await store.readSnapshot(target);
+
+      const { generation } = await store.generations.start(target);
+      expect(generation).toBe(1);
+      const rebuilt = { ...target, generation };
+      await applyAll(store, rebuilt, [first, second], [2]);
+      // Readers still see generation 0, untouched by the rebuild's writes.
+      const during = await store.readSnapshot(target);
+      expect({ generation: during.generation, view: view(during), version: during.version }).toEqual({
+        generation: 0,
+        view: view(before),
+        version: before.version,
+      });
+      expect(await store.generations.switchTo(target.name, generation)).toBeNull(); // not ready yet
+      expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(true);
+      expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(false);
+      await store.generations.advance(target.name, generation, 'handoff', 'dual');
+      await store.generations.advance(target.name, generation, 'dual', 'ready');
+      expect(await store.generations.switchTo(target.name, generation)).toBe(0);
+
+      const after = await store.readSnapshot(target);
+      expect(after.generation).toBe(1);
+      expect(after.definition).toBe(target.fingerprint);
+      expect(after.version).toBeGreaterThan(before.version);
+      expect(view(after)).toEqual(referenceAggregate(target.definition, rowsKeptBy(history, target)));
+      // A writer that has not seen the switch writes nothing to generation 0.
+      const late = foldBatch(target, [second], { rows: new Map(), maxCommitTimeMs: null });
+      expect(
+        await store.applyBatch(
+          { ...target, generation: 0 },
+          { fold: late, offset: { topic: 't', partition: 0, next: '9' } },
+        ),
+      ).toEqual({ kind: 'moved', current: 1 });
+      expect(await store.generations.drop(target.name, 0)).toBeGreaterThan(0);
+      const client = redis.client();
+      const left = await allKeys(client, '{gen:generations}*');
+      client.disconnect();
+      expect(
+        left.every((key) => key.startsWith('{gen:generations}:g1:') || key.endsWith(':generation')),
+      ).toBe(true);
+      await expect(store.generations.drop(target.name, 1)).rejects.toThrow(/in use/);
+      await store.quit();
+    });
+
+    it('keeps dead letters once per position', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'dlq' });
+      const letter = {
+        topic: 'orders',
+        partition: 0,
+        offset: '5',
+        code: 'EVENT_MALFORMED',
+        reason: 'bad',
+        key: null,
+        value: '{',
+      };
+      await store.recordDeadLetters([letter]);
+      await store.recordDeadLetters([letter]);
+      expect(await store.countDeadLetters()).toBe(1);
+      await store.quit();
+    });
+  });
+
+  describe('live feed', () => {
+    it('gives the current state first, then newer versions in order', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'live' });
+      const target = model('live_model');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 2, status: 'paid', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
+        { key: 3, status: 'pending', cents: 500, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      ]);
+      const [a, b, c] = history.events;
+      if (!a || !b || !c) throw new Error('fixture');
+      await applyAll(store, target, [a], [1]);
+      const live = createLiveFeed({
+        subscriber: store.subscriberConnection(),
+        channelOf: (name) => modelKeys('live', name).channel,
+        readSnapshot: () => store.readSnapshot(target),
+        readVersion: () => store.readVersion(target),
+        versionCheckMs: 0,
+        logger: silent,
+      });
+      const feed = live.watch(target.name);
+      const first = (await feed.next()).value as ModelSnapshot;
+      // The first version is Redis's clock in microseconds (so versions never go back after a loss).
+      expect(first.version).toBeGreaterThan(BigInt(Date.now() - 60_000) * 1000n);
+      const pending = feed.next();
+      await applyAll(store, target, [b], [1]);
+      const second = (await pending).value as ModelSnapshot;
+      expect(second.version).toBe(first.version + 1n);
+      await applyAll(store, target, [c], [1]);
+      const third = (await feed.next()).value as ModelSnapshot;
+      expect(third.version).toBe(first.version + 2n);
+      expect(view(third)['- / ["pending"]']).toMatchObject({ orders: '1', revenue: '500' });
+      await feed.return?.();
+      await live.close();
+      await store.quit();
+    });
+
+    it('catches up by itself when version notices are lost', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'lost' });
+      const target = model('lost_model');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 2, status: 'paid', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
+      ]);
+      const [a, b] = history.events;
+      if (!a || !b) throw new Error('fixture');
+      await applyAll(store, target, [a], [1]);
+      const live = createLiveFeed({
+        subscriber: store.subscriberConnection(),
+        // A channel nothing is published on: every notice is lost, as in a failover.
+        channelOf: (name) => `{lost:${name}}:nowhere`,
+        readSnapshot: () => store.readSnapshot(target),
+        readVersion: () => store.readVersion(target),
+        versionCheckMs: 50,
+        logger: silent,
+      });
+      const feed = live.watch(target.name);
+      const first = (await feed.next()).value as ModelSnapshot;
+      await applyAll(store, target, [b], [1]);
+      const second = (await feed.next()).value as ModelSnapshot;
+      expect(second.version).toBe(first.version + 1n);
+      expect(view(second)['- / ["paid"]']).toMatchObject({ orders: '2', revenue: '350' });
+      expect((await live.current(target.name)).version).toBe(second.version);
+      await feed.return?.();
+      await live.close();
+      await store.quit();
+    });
   });
 });

@@ -1,9 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Cluster, Redis } from 'ioredis';
+import type { RedisClient, RedisNode } from '../../src/store/index.js';
 import { freePort } from './free-port.js';
 
+const run = promisify(execFile);
+const clusterScript = new URL('../../stack/redis-cluster.sh', import.meta.url).pathname;
+
 export interface TestRedis {
-  readonly url: string;
+  /** What `createRedisStore` and friends take (a URL, and seed nodes for a cluster). */
+  readonly options: { readonly url: string; readonly clusterNodes?: readonly RedisNode[] };
+  /** A plain client for the test's own checks. */
+  client(): RedisClient;
   stop(): Promise<void>;
 }
 
@@ -33,11 +44,52 @@ export async function startRedis(): Promise<TestRedis> {
   }
   probe.disconnect();
   return {
-    url,
+    options: { url },
+    client: () => new Redis(url),
     stop: () =>
       new Promise((resolve) => {
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
       }),
+  };
+}
+
+/** Six consecutive ports that were free a moment ago (redis-cluster.sh numbers nodes from a base). */
+async function freePortRun(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    const ports = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    if (ports.every(Boolean)) return base;
+  }
+  throw new Error('no run of free ports found');
+}
+
+async function portIsFree(port: number): Promise<boolean> {
+  const { createServer } = await import('node:net');
+  return await new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A real Redis Cluster of 3 primaries with a replica each (stack/redis-cluster.sh, the script the
+ * local stack uses), in a temporary folder, for one test file.
+ */
+export async function startRedisCluster(): Promise<TestRedis> {
+  const dir = await mkdtemp(join(tmpdir(), 'readout-cluster-'));
+  const base = await freePortRun(6);
+  await run('bash', [clusterScript, 'up', dir, String(base), '3', '1'], {
+    env: { ...process.env, READOUT_REDIS_CLUSTER_NODE_TIMEOUT_MS: '2000' },
+  });
+  const clusterNodes = Array.from({ length: 6 }, (_, i) => ({ host: '127.0.0.1', port: base + i }));
+  return {
+    options: { url: `redis://127.0.0.1:${base}`, clusterNodes },
+    client: () => new Cluster(clusterNodes),
+    stop: async () => {
+      await run('bash', [clusterScript, 'down', dir]);
+      await rm(dir, { recursive: true, force: true });
+    },
   };
 }
