@@ -94,6 +94,7 @@ export const projectorCommand: Command = {
         await generations.refresh();
         await generations.followRebuilds(source);
         await generations.switchReady();
+        await positions.checkRecorded();
       }).catch((error: unknown) =>
         logger.debug({ err: error }, 'generation check failed; retried in a second'),
       );

@@ -44,6 +44,8 @@ export function createStreamPositions({
   logger,
 }: StreamPositionsDeps) {
   let recovering: Promise<number> | undefined;
+  // Per partition this projector applied batches of, the next offset it recorded in Redis.
+  const recorded = new Map<string, { topic: string; partition: number; next: bigint }>();
   // The loaded marker's epoch this projector last reloaded for, or saw when it started.
   let knownEpoch: string | null | undefined;
 
@@ -102,8 +104,54 @@ export function createStreamPositions({
     return recovering;
   }
 
+  /**
+   * A partition with no new batch would never show a loss in `check`: Redis Cluster's failover
+   * (a replica that had not received the newest writes promoted) can take a slot's newest writes
+   * with it. Each assigned partition's readers are compared with what this projector recorded;
+   * one that went back (and is not already catching up) is read again from where it stands.
+   * Returns how many partitions were rewound.
+   */
+  async function checkRecorded(): Promise<number> {
+    let rewound = 0;
+    for (const range of await source.assigned()) {
+      const key = partitionKey(range.topic, range.partition);
+      const mine = recorded.get(key);
+      const fed = readersOf(range.topic);
+      if (!mine || fed.length === 0) continue;
+      const stood = await positions.read(fed, range.topic, range.partition);
+      if (!stood.loaded) continue; // everything lost: checkForLoss reloads
+      const behind = fed.filter((_, i) => {
+        const position = stood.positions[i];
+        return position?.catchUpTo === null && (position.next === null || BigInt(position.next) < mine.next);
+      });
+      if (behind.length === 0) continue;
+      const from = stood.positions.reduce(
+        (least, position) => min(least, BigInt(position.next ?? range.low)),
+        mine.next,
+      );
+      const target = new Map([[key, mine.next.toString()]]);
+      await Promise.all(behind.map((reader) => positions.catchUp(reader, target)));
+      forgetCached();
+      source.seek(range.topic, range.partition, from.toString());
+      onReplay?.(range.topic, range.partition);
+      rewound += 1;
+      logger.warn(
+        {
+          topic: range.topic,
+          partition: range.partition,
+          from: from.toString(),
+          recorded: mine.next.toString(),
+          readers: behind.map((r) => r.name),
+        },
+        'Redis lost writes this projector had recorded (a failover?): reading the partition again; not ready until caught up',
+      );
+    }
+    return rewound;
+  }
+
   return {
     checkForLoss,
+    checkRecorded,
 
     /** Before a batch: a Rewind if Redis lost data this batch would build on. */
     async check(batch: SourceBatch): Promise<Rewind | null> {
@@ -153,8 +201,13 @@ export function createStreamPositions({
     async advance(batch: SourceBatch): Promise<void> {
       const last = batch.records.at(-1)?.offset;
       if (last === undefined) return;
-      const next = (BigInt(last) + 1n).toString();
-      await positions.advance(readersOf(batch.topic), batch.topic, batch.partition, next);
+      const next = BigInt(last) + 1n;
+      await positions.advance(readersOf(batch.topic), batch.topic, batch.partition, next.toString());
+      recorded.set(partitionKey(batch.topic, batch.partition), {
+        topic: batch.topic,
+        partition: batch.partition,
+        next,
+      });
     },
   };
 }

@@ -1,0 +1,92 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PartitionRange, SourceBatch } from '../../src/ingest/index.js';
+import { createStreamPositions } from '../../src/pipeline/stream-positions.js';
+import { createPositionStore } from '../../src/store/positions.js';
+import { modelReader } from '../../src/store/index.js';
+import { startRedis, type TestRedis } from '../support/redis-server.js';
+
+let redis: TestRedis;
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+const TOPIC = 'orders';
+
+function batch(partition: number, from: number, to: number): SourceBatch {
+  const records = [];
+  for (let offset = from; offset < to; offset += 1)
+    records.push({ topic: TOPIC, partition, offset: String(offset), key: null, value: null });
+  return { topic: TOPIC, partition, records, highWatermark: String(to) };
+}
+
+/** The Kafka side, as the stream positions see it: partitions 0 and 1 assigned, seeks recorded. */
+function fakeSource() {
+  const seeks: string[] = [];
+  const ranges: PartitionRange[] = [0, 1].map((partition) => ({
+    topic: TOPIC,
+    partition,
+    low: '0',
+    high: '100',
+  }));
+  return {
+    seeks,
+    source: {
+      assigned: () => Promise.resolve(ranges),
+      ranges: () => Promise.resolve(ranges),
+      existingTopics: () => Promise.resolve([TOPIC]),
+      range: (_topic: string, partition: number) => Promise.resolve(ranges[partition] as PartitionRange),
+      seek: (topic: string, partition: number, offset: string) =>
+        seeks.push(`${topic}/${partition}@${offset}`),
+    },
+  };
+}
+
+describe('stream positions', () => {
+  it('notices writes Redis lost on a partition that gets no new batch (a failover), and replays only that one', async () => {
+    const client = redis.client();
+    const prefix = 'failover';
+    const positions = createPositionStore(client, prefix);
+    const readers = [modelReader(prefix, 'a'), modelReader(prefix, 'b')];
+    const { seeks, source } = fakeSource();
+    const stream = createStreamPositions({
+      positions,
+      readersOf: () => readers,
+      readers: () => readers,
+      topics: [TOPIC],
+      source,
+      forgetCached: () => undefined,
+      logger: pino({ level: 'silent' }),
+    });
+    expect(await stream.checkForLoss()).toBeGreaterThan(0); // a fresh Redis: loaded from the start
+    seeks.length = 0;
+    for (const reader of readers) await positions.advance([reader], TOPIC, 0, '100');
+    for (const reader of readers) await positions.advance([reader], TOPIC, 1, '100');
+    await stream.advance(batch(0, 0, 40));
+    await stream.advance(batch(1, 0, 100));
+    for (const reader of readers)
+      await client.hdel(reader.meta, `catch-up:${TOPIC}/0`, `catch-up:${TOPIC}/1`);
+    expect(await stream.checkRecorded()).toBe(0);
+
+    // Reader b's newest writes on partition 1 are gone, as when a replica missing them is promoted.
+    const b = readers[1];
+    if (!b) throw new Error('fixture');
+    await client.hset(b.offsets, `${TOPIC}/1`, '70');
+    expect(await stream.checkRecorded()).toBe(1);
+    expect(seeks).toEqual([`${TOPIC}/1@70`]);
+    const [readyA, readyB] = await positions.readiness(readers);
+    expect(readyA?.catchUp.size).toBe(0);
+    expect(readyB?.catchUp).toEqual(new Map([[`${TOPIC}/1`, '100']]));
+
+    // Replaying: not rewound again while it catches up; ready once it reaches what it had.
+    expect(await stream.checkRecorded()).toBe(0);
+    await stream.advance(batch(1, 70, 100));
+    expect((await positions.readiness(readers))[1]?.catchUp.size).toBe(0);
+    expect(await stream.checkRecorded()).toBe(0);
+    expect(seeks).toHaveLength(1);
+    client.disconnect();
+  });
+});
