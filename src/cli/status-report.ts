@@ -1,5 +1,12 @@
 import type { PartitionLag } from '../ingest/index.js';
-import type { GenerationState, HeldChange, ReaderReadiness } from '../store/index.js';
+import {
+  topologyTrouble,
+  type GenerationState,
+  type HeldChange,
+  type NoticedLoss,
+  type ReaderReadiness,
+  type RedisTopology,
+} from '../store/index.js';
 
 /** Everything `readout status` reports, as --json prints it. */
 export interface StatusReport {
@@ -30,6 +37,8 @@ export interface StatusReport {
   readonly deadLetters: number;
   readonly held: readonly HeldChange[];
   readonly redisMemoryBytes: number;
+  /** The single Redis or the cluster's nodes, and the losses of data projectors noticed (newest first). */
+  readonly redis: { readonly topology: RedisTopology; readonly losses: readonly NoticedLoss[] };
   readonly api: { readonly url: string; readonly ready: boolean | null; readonly detail: string };
   /** What needs an operator, one line each (empty: healthy). */
   readonly trouble: readonly string[];
@@ -97,11 +106,43 @@ export function troubleOf(report: Omit<StatusReport, 'trouble'>): string[] {
     trouble.push(
       `held ${held.kind} on ${held.table} (${held.id}): readout held release ${held.id} --as archive|retract`,
     );
+  trouble.push(...topologyTrouble(report.redis.topology));
   if (report.api.ready !== true) trouble.push(`API not ready: ${report.api.detail}`);
   return trouble;
 }
 
 const pad = (text: string, width: number) => text.padEnd(width);
+
+/** The cluster's shards (a single Redis takes one line) and the newest noticed loss. */
+function redisLines({ topology, losses }: StatusReport['redis']): string[] {
+  const lines: string[] = [];
+  if (topology.mode === 'single')
+    lines.push(`Redis:         single node ${topology.nodes[0]?.address ?? '?'}`);
+  else {
+    const primaries = topology.nodes.filter((node) => node.role === 'primary');
+    lines.push(`Redis:         cluster (${topology.clusterState ?? '?'}), ${primaries.length} primaries`);
+    for (const primary of primaries) {
+      const replicas = topology.nodes
+        .filter((node) => node.role === 'replica' && node.primary === primary.address)
+        .map((node) => `${node.address}${node.state === 'ok' ? '' : ` ${node.state}`}`);
+      const served = primary.slots > 0 ? `${primary.slots} slots` : 'no slots';
+      lines.push(
+        `               ${pad(primary.address, 21)} ${pad(primary.state, 9)} ${pad(served, 11)} replicas: ${replicas.join(', ') || 'none'}`,
+      );
+    }
+  }
+  const newest = losses[0];
+  if (newest) {
+    const what =
+      newest.kind === 'everything'
+        ? 'found empty (new, flushed or restarted empty): every partition replayed'
+        : `lost writes on ${newest.partition ?? '?'} (${newest.readers.join(', ')}): replayed`;
+    lines.push(
+      `Redis losses:  ${losses.length} noticed; newest ${new Date(newest.atMs).toISOString()}: ${what}`,
+    );
+  }
+  return lines;
+}
 
 /** The human-readable report. */
 export function renderStatus(report: StatusReport): string {
@@ -136,6 +177,7 @@ export function renderStatus(report: StatusReport): string {
     `Dead letters:  ${report.deadLetters}`,
     `Held changes:  ${report.held.length === 0 ? 'none' : report.held.map((h) => `${h.id} (${h.rows} rows)`).join(', ')}`,
     `Redis memory:  ${(report.redisMemoryBytes / 2 ** 20).toFixed(1)} MiB`,
+    ...redisLines(report.redis),
     `API:           ${report.api.ready === true ? 'ready' : report.api.ready === false ? 'NOT ready' : 'unreachable'} (${report.api.url})`,
     '',
   );

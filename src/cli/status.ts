@@ -7,8 +7,8 @@ import { sourceTopics, topicOf, wireProjector } from './wiring.js';
 
 const USAGE = `readout status [--json]
   Consumer lag per partition (events, and an upper bound in seconds), each read model's state
-  and newest applied source change, dead letters, held changes, Redis memory and the API's
-  readiness. Exit code 0 when healthy, 1 when something needs attention (listed at the end),
+  and newest applied source change, dead letters, held changes, Redis memory, the Redis
+  Cluster's nodes and the losses of data projectors noticed, and the API's readiness. Exit code 0 when healthy, 1 when something needs attention (listed at the end),
   2 on bad usage or configuration.`;
 
 /** The API's /readyz answer, or why it could not be had. */
@@ -39,7 +39,7 @@ export const statusCommand: Command = {
       const generations = await store.generations.read(models.map((model) => model.name));
       const readerOf = (model: { name: string }) =>
         modelReader(config.redis.keyPrefix, model.name, generations.get(model.name)?.current ?? 0);
-      const [lags, readiness, deadLetters, held, memory, api] = await Promise.all([
+      const [lags, readiness, deadLetters, held, memory, api, topology, losses] = await Promise.all([
         readConsumerLag({
           brokers: config.kafka.brokers,
           clientId: `${config.kafka.clientId}-status`,
@@ -51,6 +51,8 @@ export const statusCommand: Command = {
         guard?.listHeld() ?? Promise.resolve([]),
         store.memoryUsed(),
         apiReadiness(`http://${host}:${config.api.port}/readyz`),
+        store.topology(),
+        store.positions.losses(),
       ]);
       const now = Date.now();
       const byName = new Map(models.map((model, i) => [model.name, readiness[i]]));
@@ -73,6 +75,7 @@ export const statusCommand: Command = {
         deadLetters,
         held,
         redisMemoryBytes: memory,
+        redis: { topology, losses },
         api,
       };
       const full: StatusReport = { ...report, trouble: troubleOf(report) };

@@ -74,6 +74,12 @@ export function createStreamPositions({
       onReplay?.(range.topic, range.partition);
     }
     knownEpoch = await positions.markLoaded();
+    await positions.recordLoss({
+      atMs: Date.now(),
+      kind: 'everything',
+      partition: null,
+      readers: readers().map((reader) => reader.name),
+    });
     logger.warn(
       {
         partitions: assigned.map((r) => `${partitionKey(r.topic, r.partition)}@${r.low}..${r.high}`),
@@ -134,6 +140,12 @@ export function createStreamPositions({
       forgetCached();
       source.seek(range.topic, range.partition, from.toString());
       onReplay?.(range.topic, range.partition);
+      await positions.recordLoss({
+        atMs: Date.now(),
+        kind: 'partition',
+        partition: key,
+        readers: behind.map((r) => r.name),
+      });
       rewound += 1;
       logger.warn(
         {
@@ -184,6 +196,12 @@ export function createStreamPositions({
       await Promise.all(behind.map((reader) => positions.catchUp(reader, target)));
       forgetCached();
       onReplay?.(batch.topic, batch.partition);
+      await positions.recordLoss({
+        atMs: Date.now(),
+        kind: 'partition',
+        partition: partitionKey(batch.topic, batch.partition),
+        readers: behind.map((reader) => reader.name),
+      });
       logger.warn(
         {
           topic: batch.topic,

@@ -15,7 +15,15 @@ export type { ModelKeys } from './keys.js';
 export { parseVersionNotice } from './model-snapshot.js';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.js';
 export { guardReader, modelReader, partitionKey } from './positions.js';
-export type { PositionStore, ReaderReadiness, StreamPosition, StreamReader } from './positions.js';
+export type {
+  NoticedLoss,
+  PositionStore,
+  ReaderReadiness,
+  StreamPosition,
+  StreamReader,
+} from './positions.js';
+export { topologyTrouble } from './topology.js';
+export type { RedisNodeState, RedisTopology } from './topology.js';
 export type { GenerationState, GenerationStore, RebuildPhase } from './generations.js';
 export { checkReadiness } from './readiness.js';
 export type { Readiness } from './readiness.js';

@@ -93,3 +93,8 @@ export function deadLetterKey(prefix: string): string {
 export function loadedMarkerKey(prefix: string): string {
   return `${prefix}:loaded`;
 }
+
+/** List (newest first, capped): each loss of data a projector noticed in Redis, as JSON (status shows them). */
+export function lossLogKey(prefix: string): string {
+  return `${prefix}:losses`;
+}

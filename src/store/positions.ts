@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { guardTag, heldChannel, loadedMarkerKey, modelKeys } from './keys.js';
+import { guardTag, heldChannel, loadedMarkerKey, lossLogKey, modelKeys } from './keys.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
 import type { RedisClient } from './connection.js';
 
@@ -63,7 +63,24 @@ export interface StreamPosition {
   readonly catchUpTo: string | null;
 }
 
+/** A loss of data in Redis that a projector noticed, and what it replayed. */
+export interface NoticedLoss {
+  readonly atMs: number;
+  /** `everything`: the loaded marker was gone; `partition`: some readers went back on one partition. */
+  readonly kind: 'everything' | 'partition';
+  /** "topic/partition" (for `partition`). */
+  readonly partition: string | null;
+  readonly readers: readonly string[];
+}
+
+/** How many noticed losses are kept. */
+const LOSSES_KEPT = 20;
+
 export interface PositionStore {
+  /** Keeps a noticed loss for `readout status` (the newest LOSSES_KEPT). */
+  recordLoss(loss: NoticedLoss): Promise<void>;
+  /** The noticed losses, newest first. */
+  losses(): Promise<NoticedLoss[]>;
   /**
    * Each reader's position on one partition, and whether Redis still holds the loaded marker
    * (gone: Redis lost everything since it was set), in one round trip.
@@ -106,7 +123,28 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
       [reader.meta, reader.offsets],
       [args[0] ?? '', reader.channel, reader.name, ...args.slice(1)],
     );
+  const lossLog = lossLogKey(keyPrefix);
   return {
+    async recordLoss(loss) {
+      try {
+        await redis
+          .multi()
+          .lpush(lossLog, JSON.stringify(loss))
+          .ltrim(lossLog, 0, LOSSES_KEPT - 1)
+          .exec();
+      } catch (error) {
+        throw redisUnavailable('record of a noticed loss', error);
+      }
+    },
+
+    async losses() {
+      try {
+        return (await redis.lrange(lossLog, 0, -1)).map((text) => JSON.parse(text) as NoticedLoss);
+      } catch (error) {
+        throw redisUnavailable('read of noticed losses', error);
+      }
+    },
+
     async read(readers, topic, partition) {
       const field = partitionKey(topic, partition);
       try {

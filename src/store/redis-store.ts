@@ -19,6 +19,7 @@ import type { ModelSnapshot } from './model-snapshot.js';
 import { createGenerationStore, type GenerationStore } from './generations.js';
 import { createPositionStore, type PositionStore } from './positions.js';
 import { snapshotFromRead } from './read-snapshot.js';
+import { readTopology, type RedisTopology } from './topology.js';
 import { decodeStoredRow, storedPosition } from './stored-row.js';
 
 const applyScript = loadLuaScript('./apply-batch.lua');
@@ -83,6 +84,8 @@ export interface ReadModelStore {
   removeDeadLetters(ids: readonly string[]): Promise<number>;
   /** Redis's own figure for the memory it uses (INFO memory used_memory; a cluster's primaries summed), in bytes. */
   memoryUsed(): Promise<number>;
+  /** The single Redis, or the cluster's nodes as one of them sees them now. */
+  topology(): Promise<RedisTopology>;
   /** Drops whatever this process remembers of Redis's rows (after Redis lost data). */
   forgetCached(): void;
   /** Read models' (and the guard's) places in the change stream: how a Redis loss is noticed. */
@@ -106,6 +109,14 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     generations: createGenerationStore(redis, keyPrefix),
     forgetCached() {
       // Nothing is cached here (see row-cache.ts).
+    },
+
+    async topology() {
+      try {
+        return await readTopology(redis);
+      } catch (error) {
+        throw redisUnavailable('read of the cluster layout', error);
+      }
     },
 
     async memoryUsed() {
