@@ -75,8 +75,8 @@ export async function readTopology(redis: RedisClient): Promise<RedisTopology> {
     };
   }
   const [nodes, info] = await Promise.all([
-    redis.cluster('NODES') as Promise<string>,
-    redis.cluster('INFO') as Promise<string>,
+    redis.cluster('NODES'),
+    redis.cluster('INFO'),
   ]);
   return {
     mode: 'cluster',
