@@ -78,10 +78,11 @@ export async function readTopology(redis: RedisClient): Promise<RedisTopology> {
     redis.cluster('NODES'),
     redis.cluster('INFO'),
   ]);
+  const text = (reply: unknown) => (typeof reply === 'string' ? reply : String(reply));
   return {
     mode: 'cluster',
-    clusterState: /^cluster_state:(\w+)/m.exec(info)?.[1] ?? null,
-    nodes: parseClusterNodes(nodes),
+    clusterState: /^cluster_state:(\w+)/m.exec(text(info))?.[1] ?? null,
+    nodes: parseClusterNodes(text(nodes)),
   };
 }
 
