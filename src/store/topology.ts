@@ -74,10 +74,7 @@ export async function readTopology(redis: RedisClient): Promise<RedisTopology> {
       ],
     };
   }
-  const [nodes, info] = await Promise.all([
-    redis.cluster('NODES'),
-    redis.cluster('INFO'),
-  ]);
+  const [nodes, info] = await Promise.all([redis.cluster('NODES'), redis.cluster('INFO')]);
   const text = (reply: unknown) => (typeof reply === 'string' ? reply : String(reply));
   return {
     mode: 'cluster',
