@@ -13,6 +13,8 @@ start_readout() {
   shift
   if is_running "$name"; then say "$name already running"; else start_process "$name" node --import tsx src/main.ts "$@"; fi
 }
+# Process i of a kind listens on its base port + 10 × (i - 1) (stack/env.sh).
+port_of() { echo $(($1 + 10 * ($2 - 1))); }
 
 if [ "$(psql_admin -d "$READOUT_PG_DATABASE" -tAc 'SELECT count(*) FROM orders')" = 0 ]; then
   say "seeding 500 orders"
@@ -20,15 +22,30 @@ if [ "$(psql_admin -d "$READOUT_PG_DATABASE" -tAc 'SELECT count(*) FROM orders')
 fi
 say "bundling the web pages (dashboard, GraphiQL)"
 npm run -s build:web
-start_readout projector projector
-start_readout api api
+for ((i = 1; i <= READOUT_PROJECTORS; i++)); do
+  READOUT_PROJECTOR_PORT="$(port_of "$READOUT_PROJECTOR_PORT" "$i")" start_readout "$(numbered projector "$i")" projector
+done
+for ((i = 1; i <= READOUT_APIS; i++)); do
+  READOUT_API_PORT="$(port_of "$READOUT_API_PORT" "$i")" start_readout "$(numbered api "$i")" api
+done
 api_url="http://127.0.0.1:$READOUT_API_PORT/graphql"
-wait_for "the GraphQL API" 60 "curl -fsS http://127.0.0.1:$READOUT_API_PORT/healthz" "$LOG_DIR/api.log"
+for ((i = 1; i <= READOUT_APIS; i++)); do
+  wait_for "the GraphQL API $i" 60 "curl -fsS http://127.0.0.1:$(port_of "$READOUT_API_PORT" "$i")/healthz" \
+    "$LOG_DIR/$(numbered api "$i").log"
+done
 start_readout workload workload --rate "${READOUT_DEMO_RATE:-10}"
+
+shape="one projector, one API, one Redis"
+if [ "$READOUT_PROJECTORS$READOUT_APIS$READOUT_REDIS_CLUSTER_PRIMARIES" != 110 ]; then
+  other_apis=""
+  for ((i = 2; i <= READOUT_APIS; i++)); do other_apis+=" http://127.0.0.1:$(port_of "$READOUT_API_PORT" "$i")/graphql"; done
+  shape="$READOUT_PROJECTORS projector(s) in one consumer group over $READOUT_TOPIC_PARTITIONS partition(s) per topic, $READOUT_APIS API process(es)${other_apis:+ (the others:$other_apis)}, Redis ${READOUT_REDIS_CLUSTER_NODES:+Cluster $READOUT_REDIS_CLUSTER_NODES}"
+fi
 
 cat <<INFO
 
 Readout is running: PostgreSQL → Debezium → Kafka → projector → Redis → GraphQL.
+Shape: $shape.
 A workload writes ~${READOUT_DEMO_RATE:-10} order changes a second (inserts, status updates, deletes).
 
   Live dashboard:                  http://127.0.0.1:$READOUT_API_PORT/dashboard/
@@ -38,13 +55,13 @@ A workload writes ~${READOUT_DEMO_RATE:-10} order changes a second (inserts, sta
     curl -s $api_url -H 'content-type: application/json' \\
       -d '{"query":"{ ordersByStatus { groups { status count revenue } freshness { version lagMs } } }"}'
   Watch the live subscription (one line per version; Ctrl-C to stop):
-    npm run -s watch
+    ${READOUT_SHAPE:+READOUT_SHAPE=$READOUT_SHAPE }npm run -s watch
   Change data yourself and see it arrive:
     PGPASSWORD=$READOUT_PG_PASSWORD psql -h $READOUT_PG_HOST -p $READOUT_PG_PORT -U $READOUT_PG_USER $READOUT_PG_DATABASE \\
       -c "INSERT INTO orders (customer, status, amount) VALUES ('you', 'paid', 1000.00)"
   Compare with the source:
     ... -c "SELECT status, count(*), sum(amount) FROM orders GROUP BY status ORDER BY status"
 
-  Status:  npm run stack:status        Logs: $LOG_DIR
-  Stop:    npm run stack:down          (add -- --purge to delete the data too)
+  Status:  ${READOUT_SHAPE:+READOUT_SHAPE=$READOUT_SHAPE }npm run stack:status        Logs: $LOG_DIR
+  Stop:    ${READOUT_SHAPE:+READOUT_SHAPE=$READOUT_SHAPE }npm run stack:down          (add -- --purge to delete the data too)
 INFO

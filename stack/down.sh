@@ -4,10 +4,14 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-for name in workload api projector; do stop_process "$name" 15; done
+# Every API and projector process the demo started (api, api-2, …, projector, projector-2, …).
+for file in "$RUN_DIR"/workload.pid "$RUN_DIR"/api*.pid "$RUN_DIR"/projector*.pid; do
+  if [ -f "$file" ]; then stop_process "$(basename "$file" .pid)" 15; fi
+done
 stop_process connect 30
 stop_process kafka 60
 stop_process redis 15
+bash "$READOUT_ROOT/stack/redis-cluster.sh" down "$READOUT_STACK_DIR/redis-cluster"
 if [ -f "$PG_DATA/postmaster.pid" ]; then
   find_pg_bin
   as_pg_user "$PG_BIN_DIR/pg_ctl" -D "$PG_DATA" -m fast -w -t 60 stop >/dev/null 2>&1 ||

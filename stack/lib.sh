@@ -80,6 +80,9 @@ fetch_jars() {
 
 pid_file() { echo "$RUN_DIR/$1.pid"; }
 
+# The demo's i-th process of a kind: "projector" for the first, then "projector-2", …
+numbered() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi; }
+
 is_running() {
   local file
   file="$(pid_file "$1")"

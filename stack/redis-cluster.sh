@@ -55,6 +55,9 @@ up() {
   local dir="$1" base="$2" primaries="$3" replicas="$4"
   local count=$((primaries * (1 + replicas))) port hosts=()
   [ "$primaries" -ge 3 ] || die "a Redis Cluster needs at least 3 primaries (got $primaries)"
+  # Each node also listens on its port + 10000 for the cluster bus.
+  [ $((base + count - 1)) -le 55535 ] ||
+    die "cluster nodes need ports of 55535 or less (the cluster bus uses port + 10000); got $base..$((base + count - 1))"
   for ((port = base; port < base + count; port++)); do
     start_node "$dir" "$port"
     hosts+=("127.0.0.1:$port")

@@ -59,6 +59,12 @@ start_postgres() {
 }
 
 start_redis() {
+  if [ "$READOUT_REDIS_CLUSTER_PRIMARIES" -gt 0 ]; then
+    READOUT_REDIS_CLUSTER_NODE_TIMEOUT_MS="${READOUT_REDIS_CLUSTER_NODE_TIMEOUT_MS:-3000}" \
+      bash "$READOUT_ROOT/stack/redis-cluster.sh" up "$READOUT_STACK_DIR/redis-cluster" "$READOUT_REDIS_PORT" \
+      "$READOUT_REDIS_CLUSTER_PRIMARIES" "$READOUT_REDIS_CLUSTER_REPLICAS"
+    return
+  fi
   if is_running redis; then say "redis already running"; else
     start_process redis redis-server --port "$READOUT_REDIS_PORT" --bind 127.0.0.1 --dir "$READOUT_STACK_DIR/redis" \
       --appendonly yes --appendfsync everysec --save "" --daemonize no --logfile ""
@@ -121,7 +127,7 @@ register_connector
 cat <<INFO
 [stack] up in $((SECONDS - started_at))s (state and logs in $READOUT_STACK_DIR)
   PostgreSQL  $READOUT_PG_URL
-  Redis       $READOUT_REDIS_URL
+  Redis       ${READOUT_REDIS_CLUSTER_NODES:+cluster }${READOUT_REDIS_CLUSTER_NODES:-$READOUT_REDIS_URL}
   Kafka       $READOUT_KAFKA_BROKERS
   Connect     http://127.0.0.1:$READOUT_CONNECT_PORT (connector: $(jq -r .name "$READOUT_CONNECTOR_FILE"))
 INFO

@@ -119,8 +119,12 @@ function redisLines({ topology, losses }: StatusReport['redis']): string[] {
   if (topology.mode === 'single')
     lines.push(`Redis:         single node ${topology.nodes[0]?.address ?? '?'}`);
   else {
-    const primaries = topology.nodes.filter((node) => node.role === 'primary');
-    lines.push(`Redis:         cluster (${topology.clusterState ?? '?'}), ${primaries.length} primaries`);
+    // A failed primary keeps its role in the cluster's view until it rejoins as a replica.
+    const primaries = topology.nodes.filter((node) => node.role === 'primary' && node.slots > 0);
+    const failed = topology.nodes.filter((node) => node.state === 'failed').map((node) => node.address);
+    lines.push(
+      `Redis:         cluster (${topology.clusterState ?? '?'}), ${primaries.length} primaries serving slots${failed.length > 0 ? `; failed: ${failed.join(', ')}` : ''}`,
+    );
     for (const primary of primaries) {
       const replicas = topology.nodes
         .filter((node) => node.role === 'replica' && node.primary === primary.address)
