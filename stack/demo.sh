@@ -55,7 +55,7 @@ A workload writes ~${READOUT_DEMO_RATE:-10} order changes a second (inserts, sta
     curl -s $api_url -H 'content-type: application/json' \\
       -d '{"query":"{ ordersByStatus { groups { status count revenue } freshness { version lagMs } } }"}'
   Watch the live subscription (one line per version; Ctrl-C to stop):
-    ${READOUT_SHAPE:+READOUT_SHAPE=$READOUT_SHAPE }npm run -s watch
+    ${READOUT_SHAPE:+READOUT_API_PORT=$READOUT_API_PORT }npm run -s watch
   Change data yourself and see it arrive:
     PGPASSWORD=$READOUT_PG_PASSWORD psql -h $READOUT_PG_HOST -p $READOUT_PG_PORT -U $READOUT_PG_USER $READOUT_PG_DATABASE \\
       -c "INSERT INTO orders (customer, status, amount) VALUES ('you', 'paid', 1000.00)"
