@@ -8,6 +8,9 @@ import { LatestQueue } from './latest-queue.js';
  */
 type FeedItem = { readonly kind: 'notice'; readonly version: bigint } | { readonly kind: 'resync' };
 
+/** How long a subscription waits before reading again after a failed snapshot read. */
+const READ_RETRY_MS = 500;
+
 export interface LiveFeedDeps {
   /** A dedicated connection: it is put into subscriber mode (SSUBSCRIBE). */
   readonly subscriber: RedisClient;
@@ -198,8 +201,17 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
           if (item.kind === 'notice' && wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
           // Reading now gives the newest version: notices queued meanwhile are skipped (coalescing).
           // A resync reads afresh (pub/sub may have lost notices); a notice may share a read.
-          const snapshot =
-            item.kind === 'resync' ? await read(model) : await readAtLeast(model, item.version);
+          let snapshot: ModelSnapshot;
+          try {
+            snapshot = item.kind === 'resync' ? await read(model) : await readAtLeast(model, item.version);
+          } catch (error) {
+            // Redis unreachable for a moment (a restart, a cluster failover): the subscription
+            // stays open and reads again; its freshness shows how old the last value is.
+            logger.debug({ err: error, model }, 'snapshot read failed; reading again shortly');
+            await new Promise((resolve) => setTimeout(resolve, READ_RETRY_MS));
+            queue.push({ kind: 'resync' });
+            continue;
+          }
           if (snapshot.version > lastVersion) {
             lastVersion = snapshot.version;
             lastSentAt = Date.now();

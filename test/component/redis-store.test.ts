@@ -374,6 +374,34 @@ describe.each([
       await store.quit();
     });
 
+    it('keeps a subscription open through failed reads (Redis away for a moment) and reads again', async () => {
+      const store = createRedisStore({ ...redis.options, keyPrefix: 'flaky' });
+      const target = model('flaky_model');
+      const [a] = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      ]).events;
+      if (!a) throw new Error('fixture');
+      await applyAll(store, target, [a], [1]);
+      let failures = 2;
+      const live = createLiveFeed({
+        subscriber: store.subscriberConnection(),
+        channelOf: (name) => modelKeys('flaky', name).channel,
+        readSnapshot: () =>
+          failures-- > 0 ? Promise.reject(new Error('Redis unreachable')) : store.readSnapshot(target),
+        readVersion: () => store.readVersion(target),
+        versionCheckMs: 0,
+        logger: silent,
+      });
+      const feed = live.watch(target.name);
+      const first = await feed.next();
+      expect(first.done).toBe(false);
+      expect(view(first.value as ModelSnapshot)['- / ["paid"]']).toMatchObject({ orders: '1' });
+      expect(failures).toBe(-1);
+      await feed.return?.();
+      await live.close();
+      await store.quit();
+    });
+
     it('catches up by itself when version notices are lost', async () => {
       const store = createRedisStore({ ...redis.options, keyPrefix: 'lost' });
       const target = model('lost_model');
