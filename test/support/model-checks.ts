@@ -3,7 +3,13 @@ import { expect } from 'vitest';
 import { decimalFromString, formatUnscaled } from '../../src/decode/index.js';
 import { loadDefinitions, loadSources } from '../../src/definitions/index.js';
 import { compileModel, type CompiledModel } from '../../src/projection/index.js';
-import { createRedisStore, type ReadModelStore } from '../../src/store/index.js';
+import { Cluster, Redis } from 'ioredis';
+import {
+  createRedisStore,
+  type ReadModelStore,
+  type RedisClient,
+  type RedisNode,
+} from '../../src/store/index.js';
 import { markerTxId, waitApplied } from './caught-up.js';
 import { installShippedAudit, shippedAudit } from './oracle-audit.js';
 import { snapshotView } from './read-model-views.js';
@@ -107,11 +113,26 @@ export function expectFlowMatchesAudit(before: FlowMark, after: FlowMark): void 
 /** The e2e connections to the stack started by `npm test`: PostgreSQL (with the audit) and the store. */
 export async function connectToStack(keyPrefix: string): Promise<{ db: pg.Client; store: ReadModelStore }> {
   const pgUrl = process.env.READOUT_PG_URL;
-  const redisUrl = process.env.READOUT_REDIS_URL;
-  if (!pgUrl || !redisUrl)
-    throw new Error('READOUT_PG_URL / READOUT_REDIS_URL are not set: run the e2e tests with `npm test`');
+  if (!pgUrl) throw new Error('READOUT_PG_URL is not set: run the e2e tests with `npm test`');
   const db = new pg.Client({ connectionString: pgUrl });
   await db.connect();
   await installShippedAudit(db);
-  return { db, store: createRedisStore({ url: redisUrl, keyPrefix }) };
+  return { db, store: createRedisStore({ ...stackRedisOptions(), keyPrefix }) };
+}
+
+/** The stack's Redis as the test runner's environment names it: one node, or a cluster's seeds. */
+export function stackRedisOptions(): { url: string; clusterNodes: RedisNode[] } {
+  const url = process.env.READOUT_REDIS_URL;
+  if (!url) throw new Error('READOUT_REDIS_URL is not set: run the e2e tests with `npm test`');
+  const clusterNodes = (process.env.READOUT_REDIS_CLUSTER_NODES ?? '')
+    .split(',')
+    .filter((node) => node !== '')
+    .map((node) => ({ host: node.split(':')[0] ?? '', port: Number(node.split(':')[1]) }));
+  return { url, clusterNodes };
+}
+
+/** A plain client of the stack's Redis (a Cluster client when the stack runs one). */
+export function stackRedisClient(): RedisClient {
+  const { url, clusterNodes } = stackRedisOptions();
+  return clusterNodes.length > 0 ? new Cluster(clusterNodes) : new Redis(url);
 }
