@@ -97,6 +97,23 @@ async function applyAll(
   }
 }
 
+/** A store and a model under a prefix of their own, and one paid order's event per (cents, customer). */
+function paidOrders(prefix: string, orders: ReadonlyArray<readonly [number, 'acme' | 'globex']>) {
+  const store = createRedisStore({ ...redis.options, keyPrefix: prefix });
+  const target = model(`${prefix}_model`);
+  const { events } = buildHistory(
+    orders.map(([cents, customer], i) => ({
+      key: i + 1,
+      status: 'paid',
+      cents,
+      customer,
+      createdHours: 1,
+      gapMinutes: 1,
+    })),
+  );
+  return { store, target, events };
+}
+
 async function allKeys(client: RedisClient, pattern: string): Promise<string[]> {
   const keys: string[] = [];
   for await (const page of scanKeys(client, pattern)) keys.push(...page);
@@ -236,13 +253,11 @@ describe.each([
     });
 
     it('a late writer of older changes (a zombie) cannot move the recorded position backwards', async () => {
-      const store = createRedisStore({ ...redis.options, keyPrefix: 'zombie' });
-      const target = model('zombie_model');
-      const history = buildHistory([
-        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-        { key: 2, status: 'paid', cents: 200, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      const { store, target, events } = paidOrders('zombie', [
+        [100, 'acme'],
+        [200, 'acme'],
       ]);
-      const [older, newer] = history.events;
+      const [older, newer] = events;
       if (!older || !newer) throw new Error('fixture');
       await applyAll(store, target, [newer], [1]);
       await applyAll(store, target, [older], [1]); // the zombie's batch: another row, an older position
@@ -375,11 +390,8 @@ describe.each([
     });
 
     it('keeps a subscription open through failed reads (Redis away for a moment) and reads again', async () => {
-      const store = createRedisStore({ ...redis.options, keyPrefix: 'flaky' });
-      const target = model('flaky_model');
-      const [a] = buildHistory([
-        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-      ]).events;
+      const { store, target, events } = paidOrders('flaky', [[100, 'acme']]);
+      const [a] = events;
       if (!a) throw new Error('fixture');
       await applyAll(store, target, [a], [1]);
       let failures = 2;
@@ -403,13 +415,11 @@ describe.each([
     });
 
     it('catches up by itself when version notices are lost', async () => {
-      const store = createRedisStore({ ...redis.options, keyPrefix: 'lost' });
-      const target = model('lost_model');
-      const history = buildHistory([
-        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
-        { key: 2, status: 'paid', cents: 250, customer: 'globex', createdHours: 1, gapMinutes: 1 },
+      const { store, target, events } = paidOrders('lost', [
+        [100, 'acme'],
+        [250, 'globex'],
       ]);
-      const [a, b] = history.events;
+      const [a, b] = events;
       if (!a || !b) throw new Error('fixture');
       await applyAll(store, target, [a], [1]);
       const live = createLiveFeed({
