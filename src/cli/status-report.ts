@@ -129,9 +129,8 @@ function redisLines({ topology, losses }: StatusReport['redis']): string[] {
       const replicas = topology.nodes
         .filter((node) => node.role === 'replica' && node.primary === primary.address)
         .map((node) => `${node.address}${node.state === 'ok' ? '' : ` ${node.state}`}`);
-      const served = primary.slots > 0 ? `${primary.slots} slots` : 'no slots';
       lines.push(
-        `               ${pad(primary.address, 21)} ${pad(primary.state, 9)} ${pad(served, 11)} replicas: ${replicas.join(', ') || 'none'}`,
+        `               ${pad(primary.address, 21)} ${pad(primary.state, 9)} ${pad(`${primary.slots} slots`, 11)} replicas: ${replicas.join(', ') || 'none'}`,
       );
     }
   }

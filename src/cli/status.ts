@@ -8,8 +8,9 @@ import { sourceTopics, topicOf, wireProjector } from './wiring.js';
 const USAGE = `readout status [--json]
   Consumer lag per partition (events, and an upper bound in seconds), each read model's state
   and newest applied source change, dead letters, held changes, Redis memory, the Redis
-  Cluster's nodes and the losses of data projectors noticed, and the API's readiness. Exit code 0 when healthy, 1 when something needs attention (listed at the end),
-  2 on bad usage or configuration.`;
+  Cluster's nodes, the losses of data projectors noticed, and the API's readiness. Exit code 0
+  when healthy, 1 when something needs attention (listed at the end), 2 on bad usage or
+  configuration.`;
 
 /** The API's /readyz answer, or why it could not be had. */
 async function apiReadiness(url: string): Promise<StatusReport['api']> {

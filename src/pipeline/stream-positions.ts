@@ -126,15 +126,17 @@ export function createStreamPositions({
       if (!mine || fed.length === 0) continue;
       const stood = await positions.read(fed, range.topic, range.partition);
       if (!stood.loaded) continue; // everything lost: checkForLoss reloads
-      const behind = fed.filter((_, i) => {
-        const position = stood.positions[i];
-        return position?.catchUpTo === null && (position.next === null || BigInt(position.next) < mine.next);
-      });
+      // Readers already catching up are being replayed: only the others can have gone back.
+      const behind: StreamReader[] = [];
+      let from = mine.next;
+      for (const [i, position] of stood.positions.entries()) {
+        const at = BigInt(position.next ?? range.low);
+        const reader = fed[i];
+        if (!reader || position.catchUpTo !== null || at >= mine.next) continue;
+        behind.push(reader);
+        from = min(from, at);
+      }
       if (behind.length === 0) continue;
-      const from = stood.positions.reduce(
-        (least, position) => min(least, BigInt(position.next ?? range.low)),
-        mine.next,
-      );
       const target = new Map([[key, mine.next.toString()]]);
       await Promise.all(behind.map((reader) => positions.catchUp(reader, target)));
       forgetCached();

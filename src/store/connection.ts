@@ -37,19 +37,16 @@ export function subscriberConnection(options: RedisConnectionOptions): RedisClie
 function open(options: RedisConnectionOptions, subscriber: boolean): RedisClient {
   const nodes = options.clusterNodes ?? [];
   if (nodes.length === 0) return new Redis(options.url, { maxRetriesPerRequest: 3 });
-  return new Cluster(
-    nodes.map((node) => ({ host: node.host, port: node.port })),
-    {
-      shardedSubscribers: subscriber,
-      // A failover takes the cluster a few seconds (cluster-node-timeout): commands wait for the
-      // new slot map instead of failing at once; a batch that fails anyway is delivered again.
-      maxRedirections: 16,
-      retryDelayOnFailover: 200,
-      retryDelayOnClusterDown: 500,
-      slotsRefreshInterval: 2000,
-      redisOptions: { maxRetriesPerRequest: 3 },
-    },
-  );
+  return new Cluster([...nodes], {
+    shardedSubscribers: subscriber,
+    // A failover takes the cluster a few seconds (cluster-node-timeout): commands wait for the
+    // new slot map instead of failing at once; a batch that fails anyway is delivered again.
+    maxRedirections: 16,
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 500,
+    slotsRefreshInterval: 2000,
+    redisOptions: { maxRetriesPerRequest: 3 },
+  });
 }
 
 function watched(redis: RedisClient, onConnectionLost: ((error: Error) => void) | undefined): RedisClient {

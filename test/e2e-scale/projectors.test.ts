@@ -25,7 +25,7 @@ import {
   markShippedFlow,
   stackRedisClient,
 } from '../support/model-checks.js';
-import { runReadout, startReadout, type ReadoutProcess } from '../support/readout-process.js';
+import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
 
 const id = `scale-${randomUUID().slice(0, 8)}`;
 const SESSION_TIMEOUT_MS = 6000;
@@ -62,16 +62,8 @@ async function startApi(name: string): Promise<string> {
   processes.push(
     startReadout(`${id}-${name}`, 'api', { ...env, READOUT_API_PORT: String(port), READOUT_API_AUTH: 'off' }),
   );
-  const url = `http://127.0.0.1:${port}/graphql`;
-  for (let attempt = 0; ; attempt += 1) {
-    const healthy = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (response) => response.ok,
-      () => false,
-    );
-    if (healthy) return url;
-    if (attempt > 120) throw new Error(`${name} did not start`);
-    await sleep(500);
-  }
+  await waitForHealthy(`http://127.0.0.1:${port}/healthz`, 60_000);
+  return `http://127.0.0.1:${port}/graphql`;
 }
 
 /** Equal to SQL once the group has caught up: retried until it holds or the time is up. */
@@ -115,16 +107,21 @@ function expectSameVersionsSameValues(subscriptions: ReadonlyArray<Subscription<
   }
 }
 
-/** Kills (SIGKILL) the primary that serves `key`'s slot; returns how to start it again. */
-async function killPrimaryOf(key: string): Promise<{ port: number; restart: () => void }> {
+/** The port of the primary that serves `key`'s slot now. */
+async function primaryOf(key: string): Promise<number> {
   const admin = stackRedisClient();
   if (!isCluster(admin)) throw new Error('the scale tests need the Redis Cluster of test/run-scale.sh');
   const slot = Number(await admin.cluster('KEYSLOT', key));
   const shards = await admin.cluster('SLOTS');
   admin.disconnect();
-  const shard = shards.find(([from, to]) => slot >= from && slot <= to);
-  const port = shard?.[2]?.[1];
+  const port = shards.find(([from, to]) => slot >= from && slot <= to)?.[2]?.[1];
   if (port === undefined) throw new Error(`no primary serves slot ${slot}`);
+  return port;
+}
+
+/** Kills (SIGKILL) the primary that serves `key`'s slot; returns how to start it again. */
+async function killPrimaryOf(key: string): Promise<{ port: number; restart: () => void }> {
+  const port = await primaryOf(key);
   const folder = `${process.env.READOUT_STACK_DIR ?? ''}/redis-cluster/${port}`;
   process.kill(Number(readFileSync(`${folder}/redis.pid`, 'utf8')), 'SIGKILL');
   return { port, restart: () => execFileSync('redis-server', [`${folder}/redis.conf`]) };
@@ -155,8 +152,10 @@ describe('several projectors over partitioned topics', () => {
     await first.stop('SIGKILL');
     await sleep(2000);
     startProjector();
-    const killed = await killPrimaryOf(modelKeys(id, 'orders_by_status').meta);
+    const hot = modelKeys(id, 'orders_by_status').meta;
+    const killed = await killPrimaryOf(hot);
     await sleep(6000); // the replica takes over (cluster-node-timeout 2 s in run-scale.sh)
+    expect(await primaryOf(hot)).not.toBe(killed.port);
     second.signal('SIGSTOP'); // a stall: the group moves its partitions to the others
     await sleep(SESSION_TIMEOUT_MS + 4000);
     second.signal('SIGCONT'); // a zombie for a moment: its writes are fenced
