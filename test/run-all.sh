@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command (`npm test`) runs this: static checks, unit and component tests,
-# then the end-to-end tests on a local stack of their own (own ports and data folder, so a demo
-# stack can keep running), which is stopped and removed afterwards whatever happens.
+# then the end-to-end tests on local stacks of their own (own ports and data folders, so a demo
+# stack can keep running): the scaled shape's, then the main one; each is stopped and removed
+# afterwards whatever happens.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -14,6 +15,11 @@ npx vitest run --project unit --project component
 echo "== web pages (dashboard, GraphiQL), bundled for the API to serve; Chromium for the browser test"
 npm run -s build:web
 bash test/install-chromium.sh
+
+# The scaled shape first, as a process of its own: its stack is down and removed before the main
+# stack starts, and none of its settings reach the tests below.
+echo "== the scaled shape end to end (3 projectors, 2 APIs, Redis Cluster of 3+3, 6 partitions)"
+bash test/run-scale.sh
 
 echo "== end-to-end tests on the real stack"
 # shellcheck source=test/own-stack.sh

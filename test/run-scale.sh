@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The scaled shape's end-to-end tests (issue 8; not part of `npm test`, which must stay within CI's
-# time): a stack of its own with a Redis Cluster of 3 primaries and 3 replicas and Debezium topics
-# of 6 partitions; the tests start 3 projectors and 2 APIs. Stopped and removed afterwards
-# whatever happens.
+# The scaled shape's end-to-end tests (issue 8; `npm test` runs them before the main end-to-end
+# tests, `npm run test:scale` alone): a stack of its own with a Redis Cluster of 3 primaries and
+# 3 replicas and Debezium topics of 6 partitions; the tests start 3 projectors and 2 APIs.
+# Stopped and removed afterwards whatever happens.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export READOUT_TOPIC_PARTITIONS="${READOUT_SCALE_TOPIC_PARTITIONS:-6}"
