@@ -18,6 +18,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../src/config/index.js';
 import { decodeRecord } from '../src/decode/index.js';
 import { createKafkaSource } from '../src/ingest/index.js';
+import { percentile } from './support/measure.js';
 
 const { values } = parseArgs({ options: { inserts: { type: 'string', default: '50' } } });
 const inserts = Number(values.inserts);
@@ -87,10 +88,6 @@ for (let i = 0; i < inserts; i += 1) {
 }
 await db.query("DELETE FROM orders WHERE customer = 'bench'");
 
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 const row = (name: string, samples: number[]) =>
   `| ${name} | ${samples.length} | ${percentile(samples, 50).toFixed(0)} | ${percentile(samples, 95).toFixed(0)} | ${percentile(samples, 99).toFixed(0)} | ${Math.max(...samples).toFixed(0)} |`;
 

@@ -1,44 +1,46 @@
 /**
- * Fan-out: N graphql-ws subscribers (default 10,000) on one API process receive a change. Measures
- * delivery time from the projector's publish (the read model's `appliedAt`, Redis's clock, same
- * machine) to each subscriber, and the API process's memory per subscriber (RSS and V8 heap before
- * and after the subscribers joined). Baseline in the same run: a bare `ws` server broadcasting a
- * message of the same size to the same number of sockets (bench/support/bare-ws-broadcast.ts).
- * This process holds every client socket.
+ * Fan-out: N graphql-ws subscribers (default 10,000) spread evenly over 1 or more API processes
+ * receive a change. Measures delivery time from the projector's publish (the read model's
+ * `appliedAt`, Redis's clock, same machine) to each subscriber, the API processes' memory per
+ * subscriber (RSS and V8 heap before and after the subscribers joined), and where the CPU went
+ * during the rounds (/proc: the machine, the servers, this client process, redis-server).
+ * Baseline in the same run: as many bare `ws` servers broadcasting a message of the same size to
+ * the same sockets (bench/support/bare-ws-broadcast.ts). This process holds every client socket.
  *
  * Needs `npm run demo` with its workload stopped (the changes are this script's INSERTs). Starts
- * its own API process. Appends to BENCHMARKS.md.
- *   node --import tsx bench/fan-out.ts [--subscribers 10000] [--rounds 5]
+ * its own API processes. Appends to BENCHMARKS.md.
+ *   node --import tsx bench/fan-out.ts [--subscribers 10000] [--rounds 5] [--apis 1,2]
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/index.js';
 import { waitForHealthy } from '../test/support/readout-process.js';
+import { processesMatching, startCpuAccounting, type CpuReport } from './support/cpu.js';
+import { freePort, percentile } from './support/measure.js';
 
 const { values } = parseArgs({
-  options: { subscribers: { type: 'string', default: '10000' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    subscribers: { type: 'string', default: '10000' },
+    rounds: { type: 'string', default: '5' },
+    apis: { type: 'string', default: '1' },
+  },
 });
 const count = Number(values.subscribers);
 const rounds = Number(values.rounds);
+const apiCounts = values.apis.split(',').map(Number);
 const config = loadConfig(process.env);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SUBSCRIPTION =
   'subscription { ordersByStatus { groups { status count revenue } freshness { version appliedAt } } }';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+const redisPort = new URL(config.redis.url).port;
+const redisPids = processesMatching(
+  (line) => line.startsWith('redis-server') && line.includes(`:${redisPort}`),
+);
 
 /** Opens `n` sockets, at most 200 handshakes at a time; `ready` runs on each open socket. */
 async function openMany(
@@ -64,10 +66,8 @@ async function openMany(
   return sockets;
 }
 
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
+/** Subscriber i of `count` goes to server i mod `servers`: the share of server `index`. */
+const shareOf = (index: number, servers: number) => Math.floor((count + servers - 1 - index) / servers);
 
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(url)).text();
@@ -75,29 +75,54 @@ async function metric(url: string, name: string): Promise<number> {
   return Number(line?.split(' ')[1] ?? NaN);
 }
 
-// --- Readout's API -------------------------------------------------------------------------
-const apiPort = await freePort();
-const api = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api'], {
-  stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, READOUT_API_PORT: String(apiPort), READOUT_LOG_LEVEL: 'warn' },
-});
-const metricsUrl = `http://127.0.0.1:${apiPort}/metrics`;
-await waitForHealthy(`http://127.0.0.1:${apiPort}/healthz`);
-await sleep(2000);
-const before = {
-  rss: await metric(metricsUrl, 'readout_api_process_resident_memory_bytes'),
-  heap: await metric(metricsUrl, 'readout_api_nodejs_heap_size_used_bytes'),
-};
+async function startServers(args: (port: number) => string[], health: string, servers: number) {
+  const started: Array<{ process: ChildProcess; port: number }> = [];
+  for (let i = 0; i < servers; i += 1) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args(port)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, READOUT_API_PORT: String(port), READOUT_LOG_LEVEL: 'warn' },
+    });
+    started.push({ process: child, port });
+  }
+  for (const { port } of started) await waitForHealthy(`http://127.0.0.1:${port}${health}`);
+  await sleep(2000);
+  return started;
+}
 
-const received = new Map<string, number[]>(); // version → receive times
-let messageBytes = 0;
-const appliedAt = new Map<string, number>();
-log(`opening ${count} graphql-ws subscriptions`);
-const subscribers = await openMany(
-  `ws://127.0.0.1:${apiPort}/graphql`,
-  count,
-  'graphql-transport-ws',
-  async (socket) => {
+async function stopServers(servers: Array<{ process: ChildProcess }>) {
+  await Promise.all(
+    servers.map(
+      ({ process: child }) =>
+        new Promise((exited) => {
+          child.once('exit', exited);
+          child.kill();
+        }),
+    ),
+  );
+}
+
+interface FanOut {
+  readonly delivery: number[];
+  readonly memory: string;
+  readonly cpu: CpuReport;
+}
+
+async function readoutFanOut(apis: number): Promise<FanOut & { messageBytes: number }> {
+  const servers = await startServers(() => ['src/main.ts', 'api'], '/healthz', apis);
+  const memory = async (name: string) => {
+    let sum = 0;
+    for (const { port } of servers) sum += await metric(`http://127.0.0.1:${port}/metrics`, name);
+    return sum;
+  };
+  const before = {
+    rss: await memory('readout_api_process_resident_memory_bytes'),
+    heap: await memory('readout_api_nodejs_heap_size_used_bytes'),
+  };
+  const received = new Map<string, number[]>(); // version → receive times
+  const appliedAt = new Map<string, number>();
+  let messageBytes = 0;
+  const subscribe = async (socket: WebSocket) => {
     const acked = new Promise<void>((resolve) =>
       socket.on('message', (data: Buffer) => {
         const message = JSON.parse(data.toString('utf8')) as {
@@ -118,90 +143,129 @@ const subscribers = await openMany(
     socket.send(JSON.stringify({ type: 'connection_init' }));
     await acked;
     socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: SUBSCRIPTION } }));
-  },
-);
-// Everyone has the current value before changes are made.
-for (let i = 0; i < 600 && [...received.values()].reduce((n, t) => n + t.length, 0) < count; i += 1)
-  await sleep(100);
-await sleep(3000);
-const after = {
-  rss: await metric(metricsUrl, 'readout_api_process_resident_memory_bytes'),
-  heap: await metric(metricsUrl, 'readout_api_nodejs_heap_size_used_bytes'),
-};
-
-const db = new pg.Client({ connectionString: config.postgres.url });
-await db.connect();
-const delivery: number[] = [];
-for (let round = 0; round < rounds; round += 1) {
-  const known = new Set(received.keys());
-  await db.query("INSERT INTO orders (customer, status, amount) VALUES ('fan-out', 'paid', 1.00)");
-  let version: string | undefined;
-  for (let i = 0; i < 300; i += 1) {
-    version = [...received.keys()].find((v) => !known.has(v) && (received.get(v)?.length ?? 0) >= count);
-    if (version) break;
-    await sleep(50);
+  };
+  log(`opening ${count} graphql-ws subscriptions on ${apis} API process(es)`);
+  const sockets: WebSocket[] = [];
+  for (const [i, { port }] of servers.entries()) {
+    const url = `ws://127.0.0.1:${port}/graphql`;
+    sockets.push(...(await openMany(url, shareOf(i, apis), 'graphql-transport-ws', subscribe)));
   }
-  if (!version) throw new Error(`round ${round}: not every subscriber got the new version`);
-  const applied = appliedAt.get(version) ?? NaN;
-  for (const at of received.get(version) ?? []) delivery.push(at - applied);
-  await sleep(1000);
-}
-await db.query("DELETE FROM orders WHERE customer = 'fan-out'");
-await db.end();
-for (const socket of subscribers) socket.terminate();
-api.kill();
-log(`Readout: p50 ${percentile(delivery, 50)} ms, p99 ${percentile(delivery, 99)} ms`);
-
-// --- Baseline: bare ws broadcast ---------------------------------------------------------------
-const barePort = await freePort();
-const bare = spawn(
-  process.execPath,
-  ['--import', 'tsx', 'bench/support/bare-ws-broadcast.ts', String(barePort)],
-  {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  },
-);
-const bareUrl = `http://127.0.0.1:${barePort}`;
-await waitForHealthy(`${bareUrl}/rss`);
-await sleep(2000);
-const bareBefore = Number(await (await fetch(`${bareUrl}/rss`)).text());
-const bareTimes: number[] = [];
-const bareSockets = await openMany(`ws://127.0.0.1:${barePort}/`, count, undefined, (socket) => {
-  socket.on('message', (data: Buffer) => {
-    const { sentAt } = JSON.parse(data.toString('utf8')) as { sentAt: number };
-    bareTimes.push(Date.now() - sentAt);
+  // Everyone has the current value before changes are made.
+  const receipts = () => [...received.values()].reduce((n, times) => n + times.length, 0);
+  for (let i = 0; i < 600 && receipts() < count; i += 1) await sleep(100);
+  await sleep(3000);
+  const after = {
+    rss: await memory('readout_api_process_resident_memory_bytes'),
+    heap: await memory('readout_api_nodejs_heap_size_used_bytes'),
+  };
+  const db = new pg.Client({ connectionString: config.postgres.url });
+  await db.connect();
+  const delivery: number[] = [];
+  const cpu = startCpuAccounting({
+    'API processes': servers.map(({ process: child }) => child.pid ?? 0),
+    client: [process.pid],
+    'redis-server': redisPids,
   });
-  return Promise.resolve();
-});
-await sleep(3000);
-const bareAfter = Number(await (await fetch(`${bareUrl}/rss`)).text());
-for (let round = 0; round < rounds; round += 1) {
-  const target = bareTimes.length + count;
-  await fetch(`${bareUrl}/send?bytes=${Math.max(0, messageBytes - 40)}`);
-  for (let i = 0; i < 300 && bareTimes.length < target; i += 1) await sleep(50);
-  await sleep(1000);
+  for (let round = 0; round < rounds; round += 1) {
+    const known = new Set(received.keys());
+    await db.query("INSERT INTO orders (customer, status, amount) VALUES ('fan-out', 'paid', 1.00)");
+    let version: string | undefined;
+    for (let i = 0; i < 300; i += 1) {
+      version = [...received.keys()].find((v) => !known.has(v) && (received.get(v)?.length ?? 0) >= count);
+      if (version) break;
+      await sleep(50);
+    }
+    if (!version) throw new Error(`round ${round}: not every subscriber got the new version`);
+    const applied = appliedAt.get(version) ?? NaN;
+    for (const at of received.get(version) ?? []) delivery.push(at - applied);
+    await sleep(1000);
+  }
+  const cpuReport = cpu.stop();
+  await db.query("DELETE FROM orders WHERE customer = 'fan-out'");
+  await db.end();
+  for (const socket of sockets) socket.terminate();
+  await stopServers(servers);
+  log(`Readout × ${apis}: p50 ${percentile(delivery, 50)} ms, p99 ${percentile(delivery, 99)} ms`);
+  return {
+    delivery,
+    messageBytes,
+    cpu: cpuReport,
+    memory: `${kb((after.rss - before.rss) / count)} KB RSS, ${kb((after.heap - before.heap) / count)} KB V8 heap`,
+  };
 }
-for (const socket of bareSockets) socket.terminate();
-bare.kill();
+
+async function bareFanOut(servers: number, messageBytes: number): Promise<FanOut> {
+  const started = await startServers(
+    (port) => ['bench/support/bare-ws-broadcast.ts', String(port)],
+    '/rss',
+    servers,
+  );
+  const rss = async () => {
+    let sum = 0;
+    for (const { port } of started) sum += Number(await (await fetch(`http://127.0.0.1:${port}/rss`)).text());
+    return sum;
+  };
+  const before = await rss();
+  const times: number[] = [];
+  const sockets: WebSocket[] = [];
+  for (const [i, { port }] of started.entries()) {
+    const opened = await openMany(`ws://127.0.0.1:${port}/`, shareOf(i, servers), undefined, (socket) => {
+      socket.on('message', (data: Buffer) => {
+        const { sentAt } = JSON.parse(data.toString('utf8')) as { sentAt: number };
+        times.push(Date.now() - sentAt);
+      });
+      return Promise.resolve();
+    });
+    sockets.push(...opened);
+  }
+  await sleep(3000);
+  const after = await rss();
+  const cpu = startCpuAccounting({
+    'bare servers': started.map(({ process: child }) => child.pid ?? 0),
+    client: [process.pid],
+    'redis-server': redisPids,
+  });
+  for (let round = 0; round < rounds; round += 1) {
+    const target = times.length + count;
+    const bytes = Math.max(0, messageBytes - 40);
+    await Promise.all(started.map(({ port }) => fetch(`http://127.0.0.1:${port}/send?bytes=${bytes}`)));
+    for (let i = 0; i < 300 && times.length < target; i += 1) await sleep(50);
+    await sleep(1000);
+  }
+  const cpuReport = cpu.stop();
+  for (const socket of sockets) socket.terminate();
+  await stopServers(started);
+  return { delivery: times, cpu: cpuReport, memory: `${kb((after - before) / count)} KB RSS` };
+}
 
 const kb = (bytes: number) => (bytes / 1024).toFixed(1);
-const row = (name: string, samples: number[], memory: string) =>
-  `| ${name} | ${samples.length} | ${percentile(samples, 50).toFixed(0)} | ${percentile(samples, 99).toFixed(0)} | ${Math.max(...samples.slice(0, 100_000)).toFixed(0)} | ${memory} |`;
+const rows: string[] = [];
+let bytes = 0;
+for (const apis of apiCounts) {
+  const readout = await readoutFanOut(apis);
+  bytes = readout.messageBytes;
+  const bare = await bareFanOut(apis, readout.messageBytes);
+  const row = (name: string, { delivery, memory, cpu }: FanOut) => {
+    const share = (group: string) =>
+      `${cpu.groups.find((g) => g.name === group)?.percentOfCore.toFixed(0) ?? '?'}%`;
+    const server = cpu.groups[0]?.name ?? '';
+    return `| ${apis} | ${name} | ${delivery.length} | ${percentile(delivery, 50).toFixed(0)} | ${percentile(delivery, 99).toFixed(0)} | ${Math.max(...delivery.slice(0, 100_000)).toFixed(0)} | ${memory} | ${cpu.machineBusyPercent.toFixed(0)}% | ${share(server)} | ${share('client')} |`;
+  };
+  rows.push(
+    row('baseline: bare `ws` broadcast', bare),
+    row('Readout API: graphql-ws subscription to ordersByStatus', readout),
+  );
+}
 const report = [
-  `## Fan-out to ${count} subscribers (${new Date().toISOString().slice(0, 10)})`,
+  `## Fan-out to ${count} subscribers over ${apiCounts.join(' and ')} API process(es) (${new Date().toISOString().slice(0, 10)})`,
   '',
-  `Script: \`bench/fan-out.ts --subscribers ${count} --rounds ${rounds}\` (against \`npm run demo\`, its workload stopped). Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. One API process; this script holds all ${count} client sockets in one process on the same 2 cores (its own message handling is part of every figure). Each round is one INSERT; delivery time runs from the projector's apply-and-publish (\`freshness.appliedAt\`, Redis's clock) to the subscriber's receipt (same machine clock). Messages of ${messageBytes} bytes. Baseline: a bare \`ws\` server sending a message of the same size to as many sockets, timed from its send.`,
+  `Script: \`bench/fan-out.ts --subscribers ${count} --rounds ${rounds} --apis ${apiCounts.join(',')}\` (against \`npm run demo\`, its workload stopped). Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. The subscribers are spread evenly over the server processes; this script holds all ${count} client sockets in one process on the same cores (its own message handling is part of every figure). Each round is one INSERT; delivery time runs from the projector's apply-and-publish (\`freshness.appliedAt\`, Redis's clock) to the subscriber's receipt (same machine clock). Messages of ${bytes} bytes. Baseline: as many bare \`ws\` servers sending a message of the same size to their sockets, timed from the send. Memory: the server processes' growth, summed, per subscriber. CPU, over the rounds (${rounds} s and the waits): the machine's busy share of its ${cpus().length} cores, the server processes together and this client process, each as a share of one core.`,
   '',
-  '| server | deliveries | p50 ms | p99 ms | max ms | memory per subscriber |',
-  '|---|---|---|---|---|---|',
-  row('baseline: bare `ws` broadcast', bareTimes, `${kb((bareAfter - bareBefore) / count)} KB RSS`),
-  row(
-    'Readout API: graphql-ws subscription to ordersByStatus',
-    delivery,
-    `${kb((after.rss - before.rss) / count)} KB RSS, ${kb((after.heap - before.heap) / count)} KB V8 heap`,
-  ),
+  '| server processes | server | deliveries | p50 ms | p99 ms | max ms | memory per subscriber | machine busy | servers | client |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...rows,
   '',
 ].join('\n');
 process.stdout.write(`\n${report}\n`);
-appendFileSync('BENCHMARKS.md', `${report}\n`);
+appendFileSync('BENCHMARKS.md', `\n${report}`);
 process.exit(0);

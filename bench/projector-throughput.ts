@@ -2,14 +2,12 @@
  * Projector throughput on 200k real-shaped Debezium events, next to a baseline measured in the
  * same run: a bare kafkajs consumer that only reads and JSON-parses the same messages.
  *
- * The events are the orders events captured from the local stack (JsonConverter with schemas,
- * precise decimals), varied per row: creates, status updates and deletes (with tombstones) over
- * 20k rows, LSNs increasing. They are loaded once into a fresh topic `<prefix>.public.orders` on
+ * The events (bench/support/orders-events.ts) are loaded once into a fresh topic `<run>.public.orders` on
  * the stack's Kafka; the projector applies them to every demo read model of public.orders in the
  * stack's Redis under a fresh key prefix. Needs `npm run stack:up`.
  *   node --import tsx bench/projector-throughput.ts [--events 200000]
  */
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
@@ -20,6 +18,7 @@ import { createProjector, createStreamPositions } from '../src/pipeline/index.js
 import { loadDefinitions } from '../src/definitions/index.js';
 import { compileModel } from '../src/projection/index.js';
 import { createRedisStore, modelReader, withRowCache } from '../src/store/index.js';
+import { loadOrdersTopic } from './support/orders-events.js';
 
 const { values } = parseArgs({
   options: {
@@ -34,112 +33,6 @@ const run = `bench${Date.now()}`;
 let topicOverride: string | undefined;
 const topic = `${run}.public.orders`;
 const silent = pino({ level: 'silent' });
-
-interface Captured {
-  key: { schema: unknown; payload: { id: number } };
-  value: {
-    schema: unknown;
-    payload: Record<string, unknown> & {
-      after: Record<string, unknown> | null;
-      source: Record<string, unknown>;
-    };
-  };
-}
-const fixture = (name: string) =>
-  JSON.parse(
-    readFileSync(new URL(`../test/fixtures/captured/${name}.json`, import.meta.url), 'utf8'),
-  ) as Captured;
-const create = fixture('create-alice-pending');
-const update = fixture('update-alice-paid');
-const remove = fixture('delete-bob');
-
-const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];
-const CUSTOMERS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka'];
-
-/** The unscaled amount as Kafka Connect's Decimal bytes (big-endian two's complement), base64. */
-function decimalBytes(cents: number): string {
-  let hex = cents.toString(16);
-  if (hex.length % 2) hex = `0${hex}`;
-  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
-  return Buffer.from(hex, 'hex').toString('base64');
-}
-
-function event(template: Captured, id: number, lsn: number, after: Record<string, unknown> | null) {
-  const key = JSON.stringify({ schema: template.key.schema, payload: { id } });
-  const source = {
-    ...template.value.payload.source,
-    lsn,
-    txId: lsn,
-    sequence: `["${lsn - 8}","${lsn}"]`,
-    ts_ms: 1795491179175 + lsn,
-  };
-  const payload = {
-    ...template.value.payload,
-    source,
-    ...(after ? { after } : { before: { ...(template.value.payload.before as object), id } }),
-  };
-  return { key, value: JSON.stringify({ schema: template.value.schema, payload }) };
-}
-
-function* workload(): Generator<{ key: string; value: string | null }> {
-  const rows = 20_000;
-  let lsn = 30_000_000;
-  let produced = 0;
-  const alive = new Set<number>();
-  for (let i = 0; produced < total; i += 1) {
-    const id = 1 + (i % rows);
-    lsn += 8;
-    const roll = (i * 7919) % 10;
-    const after = {
-      ...create.value.payload.after,
-      id,
-      customer: CUSTOMERS[i % CUSTOMERS.length],
-      status: STATUSES[(i * 31) % STATUSES.length],
-      amount: decimalBytes(100 + ((i * 104729) % 99_900)),
-    };
-    if (!alive.has(id) || i < rows) {
-      alive.add(id);
-      yield event(create, id, lsn, after);
-    } else if (roll < 8) {
-      yield event(update, id, lsn, after);
-    } else {
-      alive.delete(id);
-      const deleted = event(remove, id, lsn, null);
-      yield deleted;
-      produced += 1;
-      yield { key: deleted.key, value: null }; // the tombstone
-    }
-    produced += 1;
-  }
-}
-
-async function load(): Promise<number> {
-  const kafka = new Kafka({
-    clientId: 'readout-bench',
-    brokers: [...config.kafka.brokers],
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }] });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  let batch: Array<{ key: string; value: string | null }> = [];
-  let count = 0;
-  for (const message of workload()) {
-    batch.push(message);
-    if (batch.length === 200) {
-      await producer.send({ topic, messages: batch, acks: 1 });
-      count += batch.length;
-      batch = [];
-    }
-  }
-  if (batch.length > 0) await producer.send({ topic, messages: batch, acks: 1 });
-  count += batch.length;
-  await producer.disconnect();
-  return count;
-}
 
 /** Baseline: a bare kafkajs consumer group that reads every message and JSON-parses it. */
 async function bareConsumer(expected: number): Promise<number> {
@@ -245,7 +138,7 @@ if (reuse !== undefined) {
   process.exit(0);
 }
 const loadStarted = performance.now();
-const messages = await load();
+const messages = await loadOrdersTopic(config.kafka.brokers, topic, 1, total);
 const loadSeconds = (performance.now() - loadStarted) / 1000;
 process.stdout.write(`loaded ${messages} messages into ${topic} in ${loadSeconds.toFixed(1)} s\n`);
 const bareMs = await bareConsumer(messages);

@@ -24,6 +24,7 @@ import { compileModel } from '../src/projection/index.js';
 import { createRedisStore } from '../src/store/index.js';
 import { markerTxId, waitApplied } from '../test/support/caught-up.js';
 import { runReadout, startReadout } from '../test/support/readout-process.js';
+import { percentile } from './support/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -224,10 +225,6 @@ await db.end();
 // 6. The report.
 /** Math.max(...samples) overflows the stack on a few hundred thousand samples. */
 const largest = (samples: number[]) => samples.reduce((max, value) => (value > max ? value : max), -Infinity);
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
-}
 const ms = (samples: number[]) =>
   `${percentile(samples, 50).toFixed(0)} / ${percentile(samples, 95).toFixed(0)} / ${largest(samples).toFixed(0)}`;
 const peak = (samples: number[]) => Math.max(0, largest(samples));

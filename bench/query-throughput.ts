@@ -11,10 +11,10 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'node:http';
+import { freePort, percentile } from './support/measure.js';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '15' }, concurrency: { type: 'string', default: '32' } },
@@ -22,15 +22,6 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const QUERY = '{ ordersByStatus { groups { status count revenue } freshness { version lagMs } } }';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 function start(args: string[]): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -83,11 +74,6 @@ async function load(url: string, ms: number): Promise<{ latencies: number[]; fai
   );
   agent.destroy();
   return { latencies, failed };
-}
-
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function measure(name: string, url: string) {

@@ -1,0 +1,200 @@
+/**
+ * Projector throughput with 1, 2 and 3 projector processes in one consumer group over a topic of
+ * several partitions, next to a baseline measured in the same run: as many bare kafkajs consumer
+ * processes (bench/support/bare-consumer.ts) in a group of their own on the same topic.
+ *
+ * The processes are the real `readout projector` (its whole batch path: position checks, decode,
+ * fold, Redis scripts, commits), pointed by READOUT_TOPIC_PREFIX at a fresh topic of orders
+ * events (bench/support/orders-events.ts), each count of processes writing under a key prefix of
+ * its own. The mass-delete guard is off (READOUT_MASS_DELETE_ROWS=0): its deletes would wait for
+ * transaction END events, which this topic has none of.
+ *
+ * Throughput is measured from the group's committed offsets, polled every 100 ms: from the first
+ * poll that finds the group Stable with every process a member and something committed, to the
+ * poll that finds every partition committed to its end. Over the same interval, the CPU time of
+ * the machine, of the consumer processes, of redis-server and of the Kafka broker (/proc).
+ *
+ * Needs `npm run stack:up` (or the demo with its workload stopped). Appends to BENCHMARKS.md.
+ *   node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { appendFileSync, mkdirSync, openSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { loadConfig } from '../src/config/index.js';
+import { loadDefinitions } from '../src/definitions/index.js';
+import { describeCpu, processesMatching, startCpuAccounting, type CpuReport } from './support/cpu.js';
+import { loadOrdersTopic } from './support/orders-events.js';
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '300000' },
+    partitions: { type: 'string', default: '6' },
+    processes: { type: 'string', default: '1,2,3' },
+  },
+});
+const total = Number(values.events);
+const partitions = Number(values.partitions);
+const counts = values.processes.split(',').map(Number);
+const config = loadConfig(process.env);
+const brokers = config.kafka.brokers.join(',');
+const run = `scale${Date.now()}`;
+const topic = `${run}.public.orders`;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
+mkdirSync('test-artifacts', { recursive: true });
+const childLog = openSync(`test-artifacts/${run}.log`, 'a');
+
+// The stack's own redis-server(s) and Kafka broker, for the CPU split.
+const redisPorts =
+  config.redis.clusterNodes.length > 0
+    ? config.redis.clusterNodes.map((node) => String(node.port))
+    : [new URL(config.redis.url).port];
+const redisPids = processesMatching(
+  (line) => line.startsWith('redis-server') && redisPorts.some((port) => line.includes(`:${port}`)),
+);
+const stackDir = resolve(process.env.READOUT_STACK_DIR ?? '.stack');
+const kafkaPids = processesMatching((line) => line.includes('kafka.Kafka') && line.includes(stackDir));
+
+type Kind = 'bare' | 'readout';
+
+function startConsumer(kind: Kind, processes: number, index: number): ChildProcess {
+  const group = `${run}-${kind}-${processes}`;
+  const args =
+    kind === 'bare'
+      ? ['bench/support/bare-consumer.ts', brokers, group, topic]
+      : ['src/main.ts', 'projector'];
+  return spawn(process.execPath, ['--import', 'tsx', ...args], {
+    stdio: ['ignore', childLog, childLog],
+    env: {
+      ...process.env,
+      READOUT_TOPIC_PREFIX: run,
+      READOUT_CONSUMER_GROUP: group,
+      READOUT_KEY_PREFIX: `${run}-${processes}`,
+      READOUT_KAFKA_CLIENT_ID: `${group}-${index}`,
+      READOUT_PROJECTOR_PORT: '0',
+      READOUT_MASS_DELETE_ROWS: '0',
+      READOUT_LOG_LEVEL: 'warn',
+    },
+  });
+}
+
+async function committed(admin: Admin, group: string): Promise<number> {
+  const [offsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  return (offsets?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
+}
+
+interface Measured {
+  readonly messages: number;
+  readonly seconds: number;
+  readonly fromSpawnSeconds: number;
+  readonly cpu: CpuReport;
+  /** Polls after the start that found the group rebalancing. */
+  readonly unstablePolls: number;
+}
+
+async function measure(admin: Admin, kind: Kind, processes: number, end: number): Promise<Measured> {
+  const group = `${run}-${kind}-${processes}`;
+  const spawned = performance.now();
+  const children = Array.from({ length: processes }, (_, i) => startConsumer(kind, processes, i + 1));
+  let start: { at: number; committed: number; cpu: ReturnType<typeof startCpuAccounting> } | undefined;
+  let unstablePolls = 0;
+  try {
+    for (let polls = 0; polls < 6000; polls += 1) {
+      await sleep(100);
+      const [described] = (await admin.describeGroups([group])).groups;
+      const stable = described?.state === 'Stable' && described.members.length === processes;
+      const done = await committed(admin, group);
+      if (!start && stable && done > 0) {
+        const pids = children.map((child) => child.pid ?? 0);
+        start = {
+          at: performance.now(),
+          committed: done,
+          cpu: startCpuAccounting({ consumers: pids, 'redis-server': redisPids, kafka: kafkaPids }),
+        };
+      } else if (start && !stable) unstablePolls += 1;
+      if (start && done >= end) {
+        const now = performance.now();
+        return {
+          messages: end - start.committed,
+          seconds: (now - start.at) / 1000,
+          fromSpawnSeconds: (now - spawned) / 1000,
+          cpu: start.cpu.stop(),
+          unstablePolls,
+        };
+      }
+    }
+    throw new Error(`${kind} × ${processes}: not every partition committed to its end within 10 minutes`);
+  } finally {
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise((exited) => {
+            child.once('exit', exited);
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}
+
+const kafka = new Kafka({
+  clientId: 'readout-bench',
+  brokers: [...config.kafka.brokers],
+  logLevel: logLevel.NOTHING,
+});
+const admin = kafka.admin();
+await admin.connect();
+const loadStarted = performance.now();
+const messages = await loadOrdersTopic(config.kafka.brokers, topic, partitions, total);
+const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
+log(
+  `loaded ${messages} messages into ${topic} (${partitions} partitions) in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
+);
+
+const results: Array<{ kind: Kind; processes: number; measured: Measured }> = [];
+for (const processes of counts) {
+  for (const kind of ['bare', 'readout'] as const) {
+    const measured = await measure(admin, kind, processes, end);
+    results.push({ kind, processes, measured });
+    log(
+      `${kind} × ${processes}: ${Math.round(measured.messages / measured.seconds)} messages/s (${describeCpu(measured.cpu)})`,
+    );
+  }
+}
+await admin.deleteTopics({ topics: [topic] });
+await admin.disconnect();
+
+const rate = (m: Measured) => Math.round(m.messages / m.seconds);
+const ordersModels = loadDefinitions(config.readModelsDir).filter(
+  ({ definition }) => definition.source === 'public.orders',
+).length;
+const bareOf = (processes: number) => results.find((r) => r.kind === 'bare' && r.processes === processes);
+const rows = results.map(({ kind, processes, measured }) => {
+  const baseline = bareOf(processes)?.measured;
+  const name = kind === 'bare' ? 'baseline: bare kafkajs consumers' : '`readout projector`';
+  const ratio = baseline ? (rate(measured) / rate(baseline)).toFixed(2) : '';
+  const cpu = Object.fromEntries(measured.cpu.groups.map((g) => [g.name, g.percentOfCore.toFixed(0)]));
+  return `| ${processes} | ${name} | ${rate(measured)} | ${measured.seconds.toFixed(1)} s | ${ratio} | ${measured.cpu.machineBusyPercent.toFixed(0)}% | ${cpu.consumers}% | ${cpu['redis-server']}% | ${cpu.kafka}% | ${measured.unstablePolls} |`;
+});
+const redisShape =
+  config.redis.clusterNodes.length > 0
+    ? `a Redis Cluster of ${config.redis.clusterNodes.length} nodes`
+    : 'one redis-server';
+const report = [
+  `## Projector throughput with several processes (${new Date().toISOString().slice(0, 10)})`,
+  '',
+  `Script: \`bench/projector-processes.ts --events ${total} --partitions ${partitions} --processes ${counts.join(',')}\`. Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka 4.1.2 and ${redisShape} of the local stack on the same machine.`,
+  '',
+  `${messages} orders messages (creates, status updates, deletes each followed by its tombstone, ~3.8 KB each) keyed by row over ${partitions} partitions. For each count of processes, a fresh consumer group reads the topic from the start: the baseline's bare kafkajs consumers (JSON.parse of key and value, a commit per batch), then that many \`readout projector\` processes (every demo read model; ${ordersModels} of them read public.orders; the mass-delete guard off) under a fresh key prefix. Rate: messages committed from the first moment the group was Stable with every process a member to the moment every partition was committed to its end. CPU columns: over the same interval, the machine's busy share of its ${cpus().length} cores, and the CPU time of the consumer processes together, of redis-server and of the Kafka broker, each as a share of one core.`,
+  '',
+  '| processes | consumer | messages/s | measured | ratio to baseline | machine busy | consumers | redis-server | Kafka | polls rebalancing |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+  ...rows,
+  '',
+].join('\n');
+process.stdout.write(`\n${report}\n`);
+appendFileSync('BENCHMARKS.md', `\n${report}`);
+process.exit(0);

@@ -1,0 +1,102 @@
+/**
+ * Where a benchmark's CPU went, from Linux's own accounting: the whole machine's busy time
+ * (/proc/stat) and each named process's (/proc/<pid>/stat), over the same interval. With every
+ * part of the stack on one machine, this is what says whether Readout or the machine is the limit.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+
+/** Linux's clock ticks per second for /proc CPU times (USER_HZ, 100 on every common build). */
+const TICKS_PER_SECOND = 100;
+
+/** The machine's busy and total CPU time since boot, in ticks summed over every core. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0); // idle and iowait
+  return { busy: total - idle, total };
+}
+
+/** A process's user + system CPU time in ticks; 0 once it is gone. */
+function processTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces), from field 3; utime and stime are 14, 15.
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(rest[11]) + Number(rest[12]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids of the running processes whose command line matches. */
+export function processesMatching(matches: (commandLine: string) => boolean): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const commandLine = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (matches(commandLine)) pids.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+export interface CpuShare {
+  readonly name: string;
+  /** CPU seconds used in the interval. */
+  readonly seconds: number;
+  /** Of one core over the interval (100 = one core busy throughout). */
+  readonly percentOfCore: number;
+}
+
+export interface CpuReport {
+  readonly seconds: number;
+  readonly cores: number;
+  /** Of the whole machine (100 = every core busy throughout). */
+  readonly machineBusyPercent: number;
+  readonly groups: readonly CpuShare[];
+}
+
+/** Starts counting now; `stop()` says how the interval's CPU time split between the groups. */
+export function startCpuAccounting(groups: Record<string, readonly number[]>) {
+  const started = performance.now();
+  const machineBefore = machineTicks();
+  const before = Object.fromEntries(
+    Object.entries(groups).map(([name, pids]) => [name, pids.map(processTicks)]),
+  );
+  return {
+    stop(): CpuReport {
+      const seconds = (performance.now() - started) / 1000;
+      const machineAfter = machineTicks();
+      const shares = Object.entries(groups).map(([name, pids]) => {
+        const ticks = pids.reduce(
+          (sum, pid, i) => sum + Math.max(0, processTicks(pid) - (before[name]?.[i] ?? 0)),
+          0,
+        );
+        const cpuSeconds = ticks / TICKS_PER_SECOND;
+        return { name, seconds: cpuSeconds, percentOfCore: (100 * cpuSeconds) / seconds };
+      });
+      return {
+        seconds,
+        cores: cpus().length,
+        machineBusyPercent:
+          (100 * (machineAfter.busy - machineBefore.busy)) /
+          Math.max(1, machineAfter.total - machineBefore.total),
+        groups: shares,
+      };
+    },
+  };
+}
+
+/** "machine 97% busy; projectors 120% of a core, redis-server 45%, …" for a report's table. */
+export function describeCpu(report: CpuReport): string {
+  const parts = report.groups.map((share) => `${share.name} ${share.percentOfCore.toFixed(0)}%`);
+  return `${report.machineBusyPercent.toFixed(0)}% of ${report.cores} cores busy; ${parts.join(', ')} of a core`;
+}
