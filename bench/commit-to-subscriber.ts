@@ -18,7 +18,7 @@ import WebSocket from 'ws';
 import { loadConfig } from '../src/config/index.js';
 import { decodeRecord } from '../src/decode/index.js';
 import { createKafkaSource } from '../src/ingest/index.js';
-import { percentile } from './support/measure.js';
+import { percentile, sleep } from './support/measure.js';
 
 const { values } = parseArgs({ options: { inserts: { type: 'string', default: '50' } } });
 const inserts = Number(values.inserts);
@@ -64,7 +64,6 @@ client.subscribe<{ ordersByStatus: { freshness: { sourceTxId: string | null } } 
 
 const db = new pg.Client({ connectionString: config.postgres.url });
 await db.connect();
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // Let the bench consumer catch up with the topic's history before measuring.
 await sleep(8000);
 

@@ -3,13 +3,15 @@
  * receive a change. Measures delivery time from the projector's publish (the read model's
  * `appliedAt`, Redis's clock, same machine) to each subscriber, the API processes' memory per
  * subscriber (RSS and V8 heap before and after the subscribers joined), and where the CPU went
- * during the rounds (/proc: the machine, the servers, this client process, redis-server).
+ * during each round, from the publish (or the bare send) to the last receipt (/proc: the machine,
+ * the servers, this client process, redis-server, and the rest).
  * Baseline in the same run: as many bare `ws` servers broadcasting a message of the same size to
  * the same sockets (bench/support/bare-ws-broadcast.ts). This process holds every client socket.
  *
- * Needs `npm run demo` with its workload stopped (the changes are this script's INSERTs). Starts
- * its own API processes. Appends to BENCHMARKS.md.
- *   node --import tsx bench/fan-out.ts [--subscribers 10000] [--rounds 5] [--apis 1,2]
+ * Needs `npm run demo` with its workload stopped (the changes are this script's INSERTs), and the
+ * stack's settings (API keys, ports) from stack/env.sh. Starts its own API processes. Appends to
+ * BENCHMARKS.md.
+ *   (source stack/env.sh; node --import tsx bench/fan-out.ts [--subscribers 10000] [--rounds 5] [--apis 1,2])
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -19,8 +21,15 @@ import pg from 'pg';
 import WebSocket from 'ws';
 import { loadConfig } from '../src/config/index.js';
 import { waitForHealthy } from '../test/support/readout-process.js';
-import { processesMatching, startCpuAccounting, type CpuReport } from './support/cpu.js';
-import { freePort, percentile } from './support/measure.js';
+import {
+  combineCpu,
+  cpuBetween,
+  cpuSnapshot,
+  redisServerPids,
+  startCpuAccounting,
+  type CpuReport,
+} from './support/cpu.js';
+import { freePort, log, percentile, sleep } from './support/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,14 +42,9 @@ const count = Number(values.subscribers);
 const rounds = Number(values.rounds);
 const apiCounts = values.apis.split(',').map(Number);
 const config = loadConfig(process.env);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 const SUBSCRIPTION =
   'subscription { ordersByStatus { groups { status count revenue } freshness { version appliedAt } } }';
-const redisPort = new URL(config.redis.url).port;
-const redisPids = processesMatching(
-  (line) => line.startsWith('redis-server') && line.includes(`:${redisPort}`),
-);
+const redisPids = redisServerPids(config);
 
 /** Opens `n` sockets, at most 200 handshakes at a time; `ready` runs on each open socket. */
 async function openMany(
@@ -161,26 +165,35 @@ async function readoutFanOut(apis: number): Promise<FanOut & { messageBytes: num
   const db = new pg.Client({ connectionString: config.postgres.url });
   await db.connect();
   const delivery: number[] = [];
-  const cpu = startCpuAccounting({
+  const roundsCpu: CpuReport[] = [];
+  const cpuGroups = {
     'API processes': servers.map(({ process: child }) => child.pid ?? 0),
     client: [process.pid],
     'redis-server': redisPids,
-  });
+  };
   for (let round = 0; round < rounds; round += 1) {
     const known = new Set(received.keys());
+    // Snapshots all through the round: its CPU is counted from the last one before the projector
+    // published (so the pipeline's own latency before it is left out) to the last receipt.
+    const first = cpuSnapshot(cpuGroups);
+    const snapshots = [first];
+    let last = first;
     await db.query("INSERT INTO orders (customer, status, amount) VALUES ('fan-out', 'paid', 1.00)");
     let version: string | undefined;
-    for (let i = 0; i < 300; i += 1) {
+    for (let i = 0; i < 1500; i += 1) {
+      last = cpuSnapshot(cpuGroups);
+      snapshots.push(last);
       version = [...received.keys()].find((v) => !known.has(v) && (received.get(v)?.length ?? 0) >= count);
       if (version) break;
-      await sleep(50);
+      await sleep(10);
     }
     if (!version) throw new Error(`round ${round}: not every subscriber got the new version`);
     const applied = appliedAt.get(version) ?? NaN;
+    roundsCpu.push(cpuBetween(snapshots.filter((snapshot) => snapshot.at <= applied).at(-1) ?? first, last));
     for (const at of received.get(version) ?? []) delivery.push(at - applied);
     await sleep(1000);
   }
-  const cpuReport = cpu.stop();
+  const cpuReport = combineCpu(roundsCpu);
   await db.query("DELETE FROM orders WHERE customer = 'fan-out'");
   await db.end();
   for (const socket of sockets) socket.terminate();
@@ -220,19 +233,21 @@ async function bareFanOut(servers: number, messageBytes: number): Promise<FanOut
   }
   await sleep(3000);
   const after = await rss();
-  const cpu = startCpuAccounting({
-    'bare servers': started.map(({ process: child }) => child.pid ?? 0),
-    client: [process.pid],
-    'redis-server': redisPids,
-  });
+  const roundsCpu: CpuReport[] = [];
   for (let round = 0; round < rounds; round += 1) {
     const target = times.length + count;
     const bytes = Math.max(0, messageBytes - 40);
+    const cpu = startCpuAccounting({
+      'bare servers': started.map(({ process: child }) => child.pid ?? 0),
+      client: [process.pid],
+      'redis-server': redisPids,
+    });
     await Promise.all(started.map(({ port }) => fetch(`http://127.0.0.1:${port}/send?bytes=${bytes}`)));
-    for (let i = 0; i < 300 && times.length < target; i += 1) await sleep(50);
+    for (let i = 0; i < 1500 && times.length < target; i += 1) await sleep(10);
+    roundsCpu.push(cpu.stop());
     await sleep(1000);
   }
-  const cpuReport = cpu.stop();
+  const cpuReport = combineCpu(roundsCpu);
   for (const socket of sockets) socket.terminate();
   await stopServers(started);
   return { delivery: times, cpu: cpuReport, memory: `${kb((after - before) / count)} KB RSS` };
@@ -249,7 +264,9 @@ for (const apis of apiCounts) {
     const share = (group: string) =>
       `${cpu.groups.find((g) => g.name === group)?.percentOfCore.toFixed(0) ?? '?'}%`;
     const server = cpu.groups[0]?.name ?? '';
-    return `| ${apis} | ${name} | ${delivery.length} | ${percentile(delivery, 50).toFixed(0)} | ${percentile(delivery, 99).toFixed(0)} | ${Math.max(...delivery.slice(0, 100_000)).toFixed(0)} | ${memory} | ${cpu.machineBusyPercent.toFixed(0)}% | ${share(server)} | ${share('client')} |`;
+    const named = cpu.groups.reduce((sum, group) => sum + group.seconds, 0);
+    const rest = `${((100 * Math.max(0, cpu.machineBusySeconds - named)) / cpu.seconds).toFixed(0)}%`;
+    return `| ${apis} | ${name} | ${delivery.length} | ${percentile(delivery, 50).toFixed(0)} | ${percentile(delivery, 99).toFixed(0)} | ${delivery.reduce((most, ms) => Math.max(most, ms), 0).toFixed(0)} | ${memory} | ${cpu.machineBusyPercent.toFixed(0)}% | ${share(server)} | ${share('client')} | ${share('redis-server')} | ${rest} |`;
   };
   rows.push(
     row('baseline: bare `ws` broadcast', bare),
@@ -259,10 +276,10 @@ for (const apis of apiCounts) {
 const report = [
   `## Fan-out to ${count} subscribers over ${apiCounts.join(' and ')} API process(es) (${new Date().toISOString().slice(0, 10)})`,
   '',
-  `Script: \`bench/fan-out.ts --subscribers ${count} --rounds ${rounds} --apis ${apiCounts.join(',')}\` (against \`npm run demo\`, its workload stopped). Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. The subscribers are spread evenly over the server processes; this script holds all ${count} client sockets in one process on the same cores (its own message handling is part of every figure). Each round is one INSERT; delivery time runs from the projector's apply-and-publish (\`freshness.appliedAt\`, Redis's clock) to the subscriber's receipt (same machine clock). Messages of ${bytes} bytes. Baseline: as many bare \`ws\` servers sending a message of the same size to their sockets, timed from the send. Memory: the server processes' growth, summed, per subscriber. CPU, over the rounds (${rounds} s and the waits): the machine's busy share of its ${cpus().length} cores, the server processes together and this client process, each as a share of one core.`,
+  `Script: \`bench/fan-out.ts --subscribers ${count} --rounds ${rounds} --apis ${apiCounts.join(',')}\` (against \`npm run demo\`, its workload stopped). Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}. The subscribers are spread evenly over the server processes; this script holds all ${count} client sockets in one process on the same cores (its own message handling is part of every figure). Each round is one INSERT; delivery time runs from the projector's apply-and-publish (\`freshness.appliedAt\`, Redis's clock) to the subscriber's receipt (same machine clock). Messages of ${bytes} bytes. Baseline: as many bare \`ws\` servers sending a message of the same size to their sockets, timed from the send. Memory: the server processes' growth, summed, per subscriber. CPU, over the busy part of each round (from the projector's publish, or the bare server's send, to the last subscriber's receipt, sampled every ~10 ms, ${rounds} rounds together): the machine's busy share of its ${cpus().length} cores; the server processes together, this client process, redis-server and the rest (the kernel's own work, such as loopback TCP in softirq, and every other process), each as a share of one core.`,
   '',
-  '| server processes | server | deliveries | p50 ms | p99 ms | max ms | memory per subscriber | machine busy | servers | client |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| server processes | server | deliveries | p50 ms | p99 ms | max ms | memory per subscriber | machine busy in rounds | servers | client | redis-server | rest |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
 ].join('\n');

@@ -14,8 +14,9 @@
  * poll that finds every partition committed to its end. Over the same interval, the CPU time of
  * the machine, of the consumer processes, of redis-server and of the Kafka broker (/proc).
  *
- * Needs `npm run stack:up` (or the demo with its workload stopped). Appends to BENCHMARKS.md.
- *   node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3]
+ * Needs `npm run stack:up` (or the demo with its workload stopped) and its settings from
+ * stack/env.sh. Appends to BENCHMARKS.md.
+ *   (source stack/env.sh; node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3])
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, openSync } from 'node:fs';
@@ -25,8 +26,15 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { loadConfig } from '../src/config/index.js';
 import { loadDefinitions } from '../src/definitions/index.js';
-import { describeCpu, processesMatching, startCpuAccounting, type CpuReport } from './support/cpu.js';
+import {
+  describeCpu,
+  processesMatching,
+  redisServerPids,
+  startCpuAccounting,
+  type CpuReport,
+} from './support/cpu.js';
 import { loadOrdersTopic } from './support/orders-events.js';
+import { log, sleep } from './support/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -42,19 +50,11 @@ const config = loadConfig(process.env);
 const brokers = config.kafka.brokers.join(',');
 const run = `scale${Date.now()}`;
 const topic = `${run}.public.orders`;
-const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
-const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 mkdirSync('test-artifacts', { recursive: true });
 const childLog = openSync(`test-artifacts/${run}.log`, 'a');
 
 // The stack's own redis-server(s) and Kafka broker, for the CPU split.
-const redisPorts =
-  config.redis.clusterNodes.length > 0
-    ? config.redis.clusterNodes.map((node) => String(node.port))
-    : [new URL(config.redis.url).port];
-const redisPids = processesMatching(
-  (line) => line.startsWith('redis-server') && redisPorts.some((port) => line.includes(`:${port}`)),
-);
+const redisPids = redisServerPids(config);
 const stackDir = resolve(process.env.READOUT_STACK_DIR ?? '.stack');
 const kafkaPids = processesMatching((line) => line.includes('kafka.Kafka') && line.includes(stackDir));
 
@@ -108,6 +108,11 @@ async function measure(admin: Admin, kind: Kind, processes: number, end: number)
       const stable = described?.state === 'Stable' && described.members.length === processes;
       const done = await committed(admin, group);
       if (!start && stable && done > 0) {
+        // Measured only while every process takes part: most of the topic must be left by then.
+        if (done > end / 2)
+          throw new Error(
+            `${kind} × ${processes}: ${done} of ${end} messages were done before every process joined; raise --events`,
+          );
         const pids = children.map((child) => child.pid ?? 0);
         start = {
           at: performance.now(),

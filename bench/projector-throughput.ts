@@ -114,7 +114,7 @@ async function projector(
       const rewind = await positions.check(batch); // once at the start: a fresh Redis is filled from offset 0
       if (rewind) return rewind;
       const stats = await pipeline.handleBatch(batch);
-      await positions.advance(batch);
+      await positions.advance(batch, stats.recordedBy);
       applied += stats.applied;
       duplicates += stats.duplicates;
       seen += batch.records.length;

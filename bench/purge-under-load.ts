@@ -24,7 +24,7 @@ import { compileModel } from '../src/projection/index.js';
 import { createRedisStore } from '../src/store/index.js';
 import { markerTxId, waitApplied } from '../test/support/caught-up.js';
 import { runReadout, startReadout } from '../test/support/readout-process.js';
-import { percentile } from './support/measure.js';
+import { log, percentile, sleep } from './support/measure.js';
 
 const { values } = parseArgs({
   options: {
@@ -38,8 +38,6 @@ const oldRows = Number(values.rows);
 const config = loadConfig(process.env);
 const run = `purge${Date.now()}`;
 const env = { READOUT_CONSUMER_GROUP: run, READOUT_KEY_PREFIX: run };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
 
 function missing(name: string): never {
   throw new Error(`${name} is not defined`);

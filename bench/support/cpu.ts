@@ -5,6 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import type { ReadoutConfig } from '../../src/config/index.js';
 
 /** Linux's clock ticks per second for /proc CPU times (USER_HZ, 100 on every common build). */
 const TICKS_PER_SECOND = 100;
@@ -48,6 +49,17 @@ export function processesMatching(matches: (commandLine: string) => boolean): nu
   return pids;
 }
 
+/** The stack's redis-server processes: its one node, or every node of its cluster. */
+export function redisServerPids(config: ReadoutConfig): number[] {
+  const ports =
+    config.redis.clusterNodes.length > 0
+      ? config.redis.clusterNodes.map((node) => String(node.port))
+      : [new URL(config.redis.url).port];
+  return processesMatching(
+    (line) => line.startsWith('redis-server') && ports.some((port) => line.includes(`:${port}`)),
+  );
+}
+
 export interface CpuShare {
   readonly name: string;
   /** CPU seconds used in the interval. */
@@ -61,37 +73,73 @@ export interface CpuReport {
   readonly cores: number;
   /** Of the whole machine (100 = every core busy throughout). */
   readonly machineBusyPercent: number;
+  /** CPU seconds the whole machine spent busy in the interval, over every core. */
+  readonly machineBusySeconds: number;
   readonly groups: readonly CpuShare[];
+}
+
+/** The CPU time used so far by the machine and by each group's processes, at one moment. */
+export interface CpuSnapshot {
+  /** Wall clock (Date.now()), so it can be lined up with times from other processes. */
+  readonly at: number;
+  readonly machine: { busy: number; total: number };
+  readonly groups: Readonly<Record<string, readonly number[]>>;
+}
+
+export function cpuSnapshot(groups: Record<string, readonly number[]>): CpuSnapshot {
+  return {
+    at: Date.now(),
+    machine: machineTicks(),
+    groups: Object.fromEntries(Object.entries(groups).map(([name, pids]) => [name, pids.map(processTicks)])),
+  };
+}
+
+/** How the CPU time between two snapshots of the same groups split between them. */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): CpuReport {
+  const seconds = Math.max(0.001, (after.at - before.at) / 1000);
+  const shares = Object.entries(after.groups).map(([name, ticksAfter]) => {
+    const ticks = ticksAfter.reduce(
+      (sum, value, i) => sum + Math.max(0, value - (before.groups[name]?.[i] ?? 0)),
+      0,
+    );
+    const cpuSeconds = ticks / TICKS_PER_SECOND;
+    return { name, seconds: cpuSeconds, percentOfCore: (100 * cpuSeconds) / seconds };
+  });
+  const busyShare =
+    (after.machine.busy - before.machine.busy) / Math.max(1, after.machine.total - before.machine.total);
+  return {
+    seconds,
+    cores: cpus().length,
+    machineBusyPercent: 100 * busyShare,
+    machineBusySeconds: busyShare * cpus().length * seconds,
+    groups: shares,
+  };
 }
 
 /** Starts counting now; `stop()` says how the interval's CPU time split between the groups. */
 export function startCpuAccounting(groups: Record<string, readonly number[]>) {
-  const started = performance.now();
-  const machineBefore = machineTicks();
-  const before = Object.fromEntries(
-    Object.entries(groups).map(([name, pids]) => [name, pids.map(processTicks)]),
-  );
+  const before = cpuSnapshot(groups);
+  return { stop: (): CpuReport => cpuBetween(before, cpuSnapshot(groups)) };
+}
+
+/** Several intervals (say, the busy part of each round) as one. */
+export function combineCpu(reports: readonly CpuReport[]): CpuReport {
+  const seconds = reports.reduce((sum, report) => sum + report.seconds, 0);
+  const busySeconds = reports.reduce((sum, report) => sum + report.machineBusySeconds, 0);
+  const cores = reports[0]?.cores ?? cpus().length;
+  const names = reports[0]?.groups.map((group) => group.name) ?? [];
   return {
-    stop(): CpuReport {
-      const seconds = (performance.now() - started) / 1000;
-      const machineAfter = machineTicks();
-      const shares = Object.entries(groups).map(([name, pids]) => {
-        const ticks = pids.reduce(
-          (sum, pid, i) => sum + Math.max(0, processTicks(pid) - (before[name]?.[i] ?? 0)),
-          0,
-        );
-        const cpuSeconds = ticks / TICKS_PER_SECOND;
-        return { name, seconds: cpuSeconds, percentOfCore: (100 * cpuSeconds) / seconds };
-      });
-      return {
-        seconds,
-        cores: cpus().length,
-        machineBusyPercent:
-          (100 * (machineAfter.busy - machineBefore.busy)) /
-          Math.max(1, machineAfter.total - machineBefore.total),
-        groups: shares,
-      };
-    },
+    seconds,
+    cores,
+    machineBusyPercent: (100 * busySeconds) / (cores * seconds),
+    machineBusySeconds: busySeconds,
+    groups: names.map((name) => {
+      const cpuSeconds = reports.reduce(
+        (sum, report) => sum + (report.groups.find((group) => group.name === name)?.seconds ?? 0),
+        0,
+      );
+      return { name, seconds: cpuSeconds, percentOfCore: (100 * cpuSeconds) / seconds };
+    }),
   };
 }
 

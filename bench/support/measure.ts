@@ -16,3 +16,8 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A progress line, marked as the benchmark's own among its children's output. */
+export const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
