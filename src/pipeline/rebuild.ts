@@ -48,15 +48,18 @@ export interface RebuildResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const POLL_MS = 200;
+/** How long the rebuild waits for the ENDs of transactions whose deletes it read (seconds, normally). */
+const END_WAIT_MS = 60_000;
 
 /**
- * Rebuilds read models without taking them down (see docs/operations.md, "Rebuilding"):
+ * Rebuilds read models without taking them down (see the README, "Rebuilding a read model"):
  *
  * 1. each model gets a new generation of keys, which nobody reads yet;
  * 2. the models' topics are read from their earliest offsets up to their ends as they were at the
  *    start, folded into the new generations (silently: no version is announced), with a guard of
  *    the rebuild's own that starts from the operators' decisions, so held and decided mass deletes
- *    come out as they did for the projector;
+ *    come out as they did for the projector; the transaction topic is read on until every delete
+ *    read has its END;
  * 3. the running projector is asked to take over (`handoff`): it writes both generations and
  *    replays into the new one what the rebuild did not read;
  * 4. changes held when the rebuild read them but decided since are applied to the new generation;
@@ -93,13 +96,25 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
   const reached = new Map<string, bigint>();
   let applied = 0;
   await source.start(async (batch) => {
-    await projector.handleBatch(batch);
-    const next = BigInt(batch.records.at(-1)?.offset ?? '-1') + 1n;
-    if (dataTopics.has(batch.topic)) {
-      const mine = readers.filter((_, i) => deps.topicOf(targets[i] as CompiledModel) === batch.topic);
-      await store.positions.advance(mine, batch.topic, batch.partition, next.toString());
-      applied += batch.records.length;
+    // Past the history's end a data partition is the projector's to replay into the new generation
+    // (from where the generation stands): reading on would only admit deletes whose END the
+    // rebuild then has to wait for. The transaction topic is read on, for those ENDs.
+    const end = dataTopics.has(batch.topic)
+      ? ends?.find((range) => range.topic === batch.topic && range.partition === batch.partition)
+      : undefined;
+    const records = end
+      ? batch.records.filter((record) => BigInt(record.offset) < BigInt(end.high))
+      : batch.records;
+    if (records.length > 0) {
+      await projector.handleBatch({ ...batch, records });
+      if (dataTopics.has(batch.topic)) {
+        const mine = readers.filter((_, i) => deps.topicOf(targets[i] as CompiledModel) === batch.topic);
+        const next = BigInt(records.at(-1)?.offset ?? '-1') + 1n;
+        await store.positions.advance(mine, batch.topic, batch.partition, next.toString());
+        applied += records.length;
+      }
     }
+    const next = BigInt(batch.records.at(-1)?.offset ?? '-1') + 1n;
     reached.set(partitionKey(batch.topic, batch.partition), next);
   });
   while (!ends) {
@@ -113,16 +128,25 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
     BigInt(range.low) === BigInt(high) ||
     (reached.get(partitionKey(range.topic, range.partition)) ?? BigInt(range.low)) >= BigInt(high);
 
-  // 2. Until the history is read, and no transaction's deletes wait for an END the rebuild has
-  // not read yet (or the transaction topic is read to its end: then the projector waits too).
+  // 2. Until the history is read, and no transaction's deletes wait for an END. Such deletes are
+  // only in the rebuild's own guard: if it stopped now, the projector could read the END before
+  // it takes over, and apply them to the old generation only. Debezium writes an END right after
+  // its transaction, so the wait is short; it is bounded all the same.
   let lastReport = 0;
+  let pendingSince: number | undefined;
   for (;;) {
     const dataDone = dataEnds.every((range) => isAt(range, range.high));
     if (dataDone) {
       const pending = (await cleanup.ownGuard?.countPending()) ?? 0;
       if (pending === 0) break;
-      const transactionEnds = (await source.assigned()).filter((r) => r.topic === cleanup.transactionTopic);
-      if (transactionEnds.every((range) => isAt(range, range.high))) break;
+      pendingSince ??= Date.now();
+      if (Date.now() - pendingSince > END_WAIT_MS) {
+        logger.warn(
+          { pending, waitedMs: END_WAIT_MS },
+          "deletes still wait for their transaction's END: the rebuilt generation may keep those rows",
+        );
+        break;
+      }
     }
     if (Date.now() - lastReport >= 1000) {
       lastReport = Date.now();
