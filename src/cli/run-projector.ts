@@ -120,7 +120,8 @@ export const projectorCommand: Command = {
           const rewind = await positions.check(batch);
           if (rewind) return rewind;
           const stats = await projector.handleBatch(batch);
-          await positions.advance(batch);
+          const lost = await positions.advance(batch, stats.recordedBy);
+          if (lost) return lost;
           await generations.switchReady();
           metrics.observeBatch(batch, stats, Number(process.hrtime.bigint() - started) / 1e9);
           return undefined;

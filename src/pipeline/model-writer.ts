@@ -52,9 +52,18 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
     context: WriteContext,
   ): Promise<WriteTotals> {
     const rowKeys = [...new Set(events.map((event) => event.rowKey))];
-    for (let attempt = 1; ; attempt += 1) {
+    let conflicts = 0;
+    let skipsVerified = false;
+    for (;;) {
       const state = await store.readModelState(model, rowKeys);
       const fold = foldBatch(model, events, state);
+      // A row skipped as duplicate is not fenced by the apply script, so the verdict must come from
+      // Redis: a row remembered in memory can be newer than Redis when a failover lost a write it
+      // had acknowledged, and the batch that made the write is then delivered again.
+      if (!skipsVerified && fold.skippedRows.size > 0) {
+        skipsVerified = true;
+        if (store.forgetRows(model, [...fold.skippedRows])) continue;
+      }
       const rejected = fold.rejected.flatMap(({ event, reason }) => {
         const record = context.records.get(event.record.offset);
         return record ? [deadLetter(record, ErrorCode.EventMalformed, `${model.name}: ${reason}`)] : [];
@@ -82,11 +91,12 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         { topic, partition, model: model.name, rowKey: outcome.rowKey },
         'row moved under us; folding again',
       );
-      if (attempt >= MAX_CONFLICT_RETRIES) {
+      conflicts += 1;
+      if (conflicts >= MAX_CONFLICT_RETRIES) {
         throw new ReadoutError(
           ErrorCode.StoreConflict,
           `row ${outcome.rowKey} of ${model.name} kept moving: another writer owns it`,
-          { retriable: true, details: { topic, partition, attempt } },
+          { retriable: true, details: { topic, partition, attempt: conflicts } },
         );
       }
     }

@@ -10,7 +10,7 @@ import { ErrorCode, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledModel, FoldEvent } from '../projection/index.js';
-import type { DeadLetter, GuardStore, ReadModelStore } from '../store/index.js';
+import { readerName, type DeadLetter, type GuardStore, type ReadModelStore } from '../store/index.js';
 import { createCleanupActions, type CleanupActions } from './cleanup-actions.js';
 import { inGenerationOrder } from './write-order.js';
 import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.js';
@@ -41,6 +41,8 @@ export interface BatchStats {
   readonly deadLettered: number;
   /** Commit time (epoch ms) of each row change in the batch, for the freshness histogram. */
   readonly commitTimesMs: readonly number[];
+  /** Readers (by name) whose writes recorded the batch's end offset with them. */
+  readonly recordedBy: ReadonlySet<string>;
 }
 
 export interface Projector {
@@ -77,10 +79,17 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
     return judges;
   }
 
-  async function writeAll(events: readonly FoldEvent[], context: WriteContext): Promise<WriteTotals> {
+  async function writeAll(
+    events: readonly FoldEvent[],
+    context: WriteContext,
+    recordedBy: Set<string>,
+  ): Promise<WriteTotals> {
     const results = await inGenerationOrder(current(), async (model) => {
       const mine = events.filter((event) => event.table === model.table);
-      return mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
+      const result =
+        mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
+      if (result.applied > 0) recordedBy.add(readerName(model.name, model.generation));
+      return result;
     });
     return results.reduce(
       (total, result) => ({
@@ -235,6 +244,7 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
       const letters: DeadLetter[] = [];
       const total = { applied: 0, duplicates: 0 };
       const commitTimesMs: number[] = [];
+      const recordedBy = new Set<string>();
       if (cleanup && batch.topic === cleanup.transactionTopic) {
         Object.assign(total, await handleTransactions(batch, letters));
       } else {
@@ -251,7 +261,7 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
         for (const segment of decodeSegments(batch, letters)) {
           for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
           const events = await admit(await recogniseArchival(segment.events), batch);
-          const written = await writeAll(events, context);
+          const written = await writeAll(events, context, recordedBy);
           const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, batch) : null;
           total.applied += written.applied + (truncated?.applied ?? 0);
           total.duplicates += written.duplicates + (truncated?.duplicates ?? 0);
@@ -265,7 +275,7 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
           `dead-lettered: ${letter.reason}`,
         );
       }
-      return { ...total, deadLettered: letters.length, commitTimesMs };
+      return { ...total, deadLettered: letters.length, commitTimesMs, recordedBy };
     },
   };
 }

@@ -217,17 +217,52 @@ export function createStreamPositions({
       return { rewindTo: from.toString() };
     },
 
-    /** After a batch: its readers have seen up to its end (clears reached catch-up targets). */
-    async advance(batch: SourceBatch): Promise<void> {
+    /**
+     * After a batch: its readers have seen up to its end (clears reached catch-up targets). A
+     * reader that wrote in the batch recorded its end with the write; one that did not must stand
+     * where the batch began. A reader short of that lost writes while the batch ran (a failover
+     * promoted a replica that lacked them): recording the offset would hide the loss, so the
+     * partition is read again from where the reader stands (a Rewind).
+     */
+    async advance(batch: SourceBatch, recordedBy: ReadonlySet<string>): Promise<Rewind | null> {
+      const first = batch.records[0]?.offset;
       const last = batch.records.at(-1)?.offset;
-      if (last === undefined) return;
-      const next = BigInt(last) + 1n;
-      await positions.advance(readersOf(batch.topic), batch.topic, batch.partition, next.toString());
-      recorded.set(partitionKey(batch.topic, batch.partition), {
-        topic: batch.topic,
-        partition: batch.partition,
+      if (first === undefined || last === undefined) return null;
+      const next = (BigInt(last) + 1n).toString();
+      const key = partitionKey(batch.topic, batch.partition);
+      const behind = await positions.advance(
+        readersOf(batch.topic),
+        batch.topic,
+        batch.partition,
         next,
+        (reader) => (recordedBy.has(reader.name) ? next : first),
+      );
+      if (behind.length === 0) {
+        recorded.set(key, { topic: batch.topic, partition: batch.partition, next: BigInt(next) });
+        return null;
+      }
+      const from = behind.reduce<bigint>((low, { stood }) => min(low, BigInt(stood)), BigInt(first));
+      const target = new Map([[key, next]]);
+      await Promise.all(behind.map(({ reader }) => positions.catchUp(reader, target)));
+      forgetCached();
+      onReplay?.(batch.topic, batch.partition);
+      await positions.recordLoss({
+        atMs: Date.now(),
+        kind: 'partition',
+        partition: key,
+        readers: behind.map(({ reader }) => reader.name),
       });
+      logger.warn(
+        {
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: first,
+          from: from.toString(),
+          readers: behind.map(({ reader }) => reader.name),
+        },
+        'Redis lost writes while a batch ran (a failover?): reading the partition again; not ready until caught up',
+      );
+      return { rewindTo: from.toString() };
     },
   };
 }

@@ -29,6 +29,11 @@ export interface FoldResult {
   readonly applied: number;
   /** Changes not newer than the row's stored position: duplicates and replays. */
   readonly duplicates: number;
+  /**
+   * Rows whose every change was a duplicate. No write fences them, so the verdict is only as true
+   * as the state it was folded from.
+   */
+  readonly skippedRows: ReadonlySet<string>;
   readonly rejected: ReadonlyArray<{ readonly event: FoldEvent; readonly reason: string }>;
   /** The newest source position among applied changes. */
   readonly lastSource: SourcePosition | null;
@@ -74,6 +79,7 @@ export function foldBatch(model: CompiledModel, events: readonly FoldEvent[], st
   const rejected: Array<{ event: FoldEvent; reason: string }> = [];
   let applied = 0;
   let duplicates = 0;
+  const duplicateRows = new Set<string>();
   let lastSource: SourcePosition | null = null;
   let maxCommitTimeMs = state.maxCommitTimeMs;
 
@@ -84,6 +90,7 @@ export function foldBatch(model: CompiledModel, events: readonly FoldEvent[], st
     const position = positionOf(event);
     if (current && !isNewer(position, current.position)) {
       duplicates += 1;
+      duplicateRows.add(event.rowKey);
       continue;
     }
     const commitTimeMs = event.source.commitTimeMs;
@@ -131,5 +138,16 @@ export function foldBatch(model: CompiledModel, events: readonly FoldEvent[], st
     model.retentionMs === null || maxCommitTimeMs === null
       ? null
       : Number(maxCommitTimeMs) - model.retentionMs;
-  return { rows, deltas, applied, duplicates, rejected, lastSource, maxCommitTimeMs, retainFromMs };
+  const skippedRows = new Set([...duplicateRows].filter((rowKey) => !rows.has(rowKey)));
+  return {
+    rows,
+    deltas,
+    applied,
+    duplicates,
+    skippedRows,
+    rejected,
+    lastSource,
+    maxCommitTimeMs,
+    retainFromMs,
+  };
 }

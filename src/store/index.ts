@@ -14,7 +14,7 @@ export { deadLetterKey, heldChannel, modelKeys } from './keys.js';
 export type { ModelKeys } from './keys.js';
 export { parseVersionNotice } from './model-snapshot.js';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.js';
-export { guardReader, modelReader, partitionKey } from './positions.js';
+export { guardReader, modelReader, partitionKey, readerName } from './positions.js';
 export type {
   NoticedLoss,
   PositionStore,

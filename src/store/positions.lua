@@ -2,9 +2,13 @@
 -- while it replays what Redis lost, the offset per partition it must reach again (META fields
 -- "catch-up:<topic>/<partition>"). KEYS[1]: meta, KEYS[2]: offsets. ARGV[1]: operation,
 -- ARGV[2]: channel, ARGV[3]: model name, then per operation:
---   'advance' topic/partition, next offset: records the offset if it is further (nothing applied
---     in the batch, so apply-batch did not record it). Clears that partition's catch-up target
---     once reached, and announces a version when the model becomes ready.
+--   'advance' topic/partition, next offset, required offset ('' for none): records the offset if
+--     it is further (nothing applied in the batch, so apply-batch did not record it). Clears that
+--     partition's catch-up target once reached, and announces a version when the model becomes
+--     ready. If a stored offset is short of the required one, records nothing and returns
+--     'behind:' .. the stored offset: Redis lost writes (a failover promoted a replica that
+--     lacked them), and recording the offset would hide the loss. (None stored: a first batch,
+--     or everything lost, which the loaded marker tells.)
 --   'catch-up' (topic/partition, target) pairs: the model is not ready until it reaches every
 --     target. Starts a new version epoch (the Redis clock in microseconds) so that versions stay
 --     above any a subscriber saw before the loss, and announces it.
@@ -31,8 +35,12 @@ local function announce()
 end
 
 if op == 'advance' then
-  local partition, next = ARGV[4], ARGV[5]
-  if greater(next, redis.call('HGET', OFFSETS, partition)) then
+  local partition, next, required = ARGV[4], ARGV[5], ARGV[6]
+  local stored = redis.call('HGET', OFFSETS, partition)
+  if required and required ~= '' and stored and greater(required, stored) then
+    return 'behind:' .. stored
+  end
+  if greater(next, stored) then
     redis.call('HSET', OFFSETS, partition, next)
   end
   local field = 'catch-up:' .. partition

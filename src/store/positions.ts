@@ -17,6 +17,10 @@ export interface StreamReader {
   readonly channel: string;
 }
 
+/** A model generation's name as a reader: "model", or "model#2" for generation 2. */
+export const readerName = (model: string, generation = 0): string =>
+  generation === 0 ? model : `${model}#${generation}`;
+
 /** A generation being rebuilt (not the one readers use) announces nothing: pass `silent`. */
 export const modelReader = (
   keyPrefix: string,
@@ -26,7 +30,7 @@ export const modelReader = (
 ): StreamReader => {
   const keys = modelKeys(keyPrefix, model, generation);
   return {
-    name: generation === 0 ? model : `${model}#${generation}`,
+    name: readerName(model, generation),
     meta: keys.meta,
     offsets: keys.offsets,
     channel: silent ? '' : keys.channel,
@@ -103,8 +107,18 @@ export interface PositionStore {
    * told its readers to catch up); returns the epoch now current.
    */
   markLoaded(): Promise<string>;
-  /** Records that the readers have seen everything before `next` (clears reached catch-up targets). */
-  advance(readers: readonly StreamReader[], topic: string, partition: number, next: string): Promise<void>;
+  /**
+   * Records that the readers have seen everything before `next` (clears reached catch-up targets).
+   * With `required` (per reader, the offset it must already stand at), a reader short of it is
+   * not advanced but returned, with the offset it stands at.
+   */
+  advance(
+    readers: readonly StreamReader[],
+    topic: string,
+    partition: number,
+    next: string,
+    required?: (reader: StreamReader) => string,
+  ): Promise<Array<{ reader: StreamReader; stood: string }>>;
   /** The reader is not ready until it reaches each target again; starts a new version epoch. */
   catchUp(reader: StreamReader, targets: ReadonlyMap<string, string>): Promise<void>;
 }
@@ -210,14 +224,21 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
       }
     },
 
-    async advance(readers, topic, partition, next) {
+    async advance(readers, topic, partition, next, required) {
+      let answers: unknown[];
       try {
-        await Promise.all(
-          readers.map((reader) => call(reader, ['advance', partitionKey(topic, partition), next])),
+        answers = await Promise.all(
+          readers.map((reader) =>
+            call(reader, ['advance', partitionKey(topic, partition), next, required?.(reader) ?? '']),
+          ),
         );
       } catch (error) {
         throw redisUnavailable('record of stream positions', error);
       }
+      return readers.flatMap((reader, i) => {
+        const answer = String(answers[i]);
+        return answer.startsWith('behind:') ? [{ reader, stood: answer.slice('behind:'.length) }] : [];
+      });
     },
 
     async catchUp(reader, targets) {

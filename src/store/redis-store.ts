@@ -88,6 +88,8 @@ export interface ReadModelStore {
   topology(): Promise<RedisTopology>;
   /** Drops whatever this process remembers of Redis's rows (after Redis lost data). */
   forgetCached(): void;
+  /** Drops what this process remembers of these rows; says whether it remembered any. */
+  forgetRows(model: CompiledModel, rowKeys: readonly string[]): boolean;
   /** Read models' (and the guard's) places in the change stream: how a Redis loss is noticed. */
   readonly positions: PositionStore;
   /** Which generation of each model readers use, and rebuilds in progress. */
@@ -110,6 +112,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     forgetCached() {
       // Nothing is cached here (see row-cache.ts).
     },
+    forgetRows: () => false,
 
     async topology() {
       try {

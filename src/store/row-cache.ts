@@ -11,11 +11,14 @@ interface ModelCache {
 
 /**
  * Keeps what the projector last wrote per row in memory, so a batch reads from Redis only the rows
- * it has not seen. Safe by construction: the apply script still fences every row against the
- * position the fold started from, so a stale entry (another writer, a flushed Redis) can only
- * cause a conflict, never a wrong write; on a conflict or an unknown outcome the model's entries
- * are dropped and the projector's retry reads Redis again. `maxRowsPerModel` bounds memory
- * (0 turns the cache off).
+ * it has not seen. The apply script fences every row it writes against the position the fold
+ * started from, so an entry older than Redis (another writer moved the row) can only cause a
+ * conflict, never a wrong write; on a conflict or an unknown outcome the model's entries are
+ * dropped and the projector's retry reads Redis again. An entry newer than Redis (a failover lost
+ * a write Redis had acknowledged) would make the batch that wrote it, delivered again, look like
+ * duplicates, and skipped rows are not fenced: the model writer has such rows read from Redis
+ * again (`forgetRows`) before it trusts the verdict. `maxRowsPerModel` bounds memory (0 turns the
+ * cache off).
  */
 export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): ReadModelStore {
   if (maxRowsPerModel <= 0) return store;
@@ -37,6 +40,13 @@ export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): Re
       // cached newer position would make the replayed changes look like duplicates.
       caches.clear();
       store.forgetCached();
+    },
+
+    forgetRows(model, rowKeys) {
+      const rows = caches.get(idOf(model))?.rows;
+      let forgot = false;
+      for (const rowKey of rowKeys) forgot = (rows?.delete(rowKey) ?? false) || forgot;
+      return store.forgetRows(model, rowKeys) || forgot;
     },
 
     async readModelState(model, rowKeys) {

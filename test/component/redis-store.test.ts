@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLiveFeed } from '../../src/live/index.js';
+import { createModelWriter } from '../../src/pipeline/model-writer.js';
 import {
   foldBatch,
   snapshotSweep,
@@ -250,6 +251,44 @@ describe.each([
       );
       await cached.quit();
       await other.quit();
+    });
+
+    it('a write Redis lost after acknowledging it (a failover) is made again when its batch comes again, though the row cache remembers it', async () => {
+      const prefix = 'lost';
+      const cached = withRowCache(createRedisStore({ ...redis.options, keyPrefix: prefix }), 100);
+      const writer = createModelWriter({ store: cached, logger: silent });
+      const target = model('lost_write');
+      const history = buildHistory([
+        { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+        { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      ]);
+      const [first, second] = history.events;
+      if (!first || !second) throw new Error('fixture');
+      const context = (next: string) => ({
+        offset: { topic: 't', partition: 0, next },
+        records: new Map(),
+        letters: [],
+      });
+      const client = redis.client();
+      const pattern = `${modelKeys(prefix, target.name).base}:*`;
+      await writer.write(target, [first], context('1'));
+      const older = await Promise.all(
+        (await allKeys(client, pattern)).map(async (key) => [key, await client.dumpBuffer(key)] as const),
+      );
+      await writer.write(target, [second], context('2'));
+      // The failover: the promoted replica stands where Redis stood after the first batch.
+      for (const key of await allKeys(client, pattern)) await client.del(key);
+      for (const [key, dump] of older) if (dump) await client.restore(key, 0, dump);
+      client.disconnect();
+      const plain = createRedisStore({ ...redis.options, keyPrefix: prefix });
+      expect((await plain.readModelState(target, ['id=1'])).rows.get('id=1')?.memory?.status).toBe('paid');
+      // The batch is delivered again (it failed on a later step): the cache says it is applied.
+      expect(await writer.write(target, [second], context('2'))).toEqual({ applied: 1, duplicates: 0 });
+      expect(view(await plain.readSnapshot(target))).toEqual(
+        referenceAggregate(target.definition, rowsKeptBy(history, target)),
+      );
+      await cached.quit();
+      await plain.quit();
     });
 
     it('a late writer of older changes (a zombie) cannot move the recorded position backwards', async () => {

@@ -45,28 +45,33 @@ function fakeSource() {
   };
 }
 
+/** Stream positions of readers a and b under their own prefix, over the fake source. */
+function streamPositionsOf(prefix: string) {
+  const client = redis.client();
+  const positions = createPositionStore(client, prefix);
+  const readers = [modelReader(prefix, 'a'), modelReader(prefix, 'b')];
+  const { seeks, source } = fakeSource();
+  const stream = createStreamPositions({
+    positions,
+    readersOf: () => readers,
+    readers: () => readers,
+    topics: [TOPIC],
+    source,
+    forgetCached: () => undefined,
+    logger: pino({ level: 'silent' }),
+  });
+  return { client, positions, readers, seeks, stream };
+}
+
 describe('stream positions', () => {
   it('notices writes Redis lost on a partition that gets no new batch (a failover), and replays only that one', async () => {
-    const client = redis.client();
-    const prefix = 'failover';
-    const positions = createPositionStore(client, prefix);
-    const readers = [modelReader(prefix, 'a'), modelReader(prefix, 'b')];
-    const { seeks, source } = fakeSource();
-    const stream = createStreamPositions({
-      positions,
-      readersOf: () => readers,
-      readers: () => readers,
-      topics: [TOPIC],
-      source,
-      forgetCached: () => undefined,
-      logger: pino({ level: 'silent' }),
-    });
+    const { client, positions, readers, seeks, stream } = streamPositionsOf('failover');
     expect(await stream.checkForLoss()).toBeGreaterThan(0); // a fresh Redis: loaded from the start
     seeks.length = 0;
     for (const reader of readers) await positions.advance([reader], TOPIC, 0, '100');
     for (const reader of readers) await positions.advance([reader], TOPIC, 1, '100');
-    await stream.advance(batch(0, 0, 40));
-    await stream.advance(batch(1, 0, 100));
+    await stream.advance(batch(0, 0, 40), new Set());
+    await stream.advance(batch(1, 0, 100), new Set());
     for (const reader of readers)
       await client.hdel(reader.meta, `catch-up:${TOPIC}/0`, `catch-up:${TOPIC}/1`);
     expect(await stream.checkRecorded()).toBe(0);
@@ -83,10 +88,37 @@ describe('stream positions', () => {
 
     // Replaying: not rewound again while it catches up; ready once it reaches what it had.
     expect(await stream.checkRecorded()).toBe(0);
-    await stream.advance(batch(1, 70, 100));
+    await stream.advance(batch(1, 70, 100), new Set());
     expect((await positions.readiness(readers))[1]?.catchUp.size).toBe(0);
     expect(await stream.checkRecorded()).toBe(0);
     expect(seeks).toHaveLength(1);
+    client.disconnect();
+  });
+
+  it('does not record a batch over writes Redis lost while it ran (a failover): it is read again from where Redis stands', async () => {
+    const { client, positions, readers, stream } = streamPositionsOf('lost-in-batch');
+    const [a, b] = readers;
+    if (!a || !b) throw new Error('fixture');
+    expect(await stream.advance(batch(0, 0, 40), new Set())).toBeNull();
+    const offsetOf = async (reader: typeof a) => await client.hget(reader.offsets, `${TOPIC}/0`);
+
+    // a wrote in 40..59 (its script records 60 with the rows) but the promoted replica lacks it;
+    // b wrote nothing there and stands where the batch began.
+    expect(await stream.advance(batch(0, 40, 60), new Set(['a']))).toEqual({ rewindTo: '40' });
+    expect(await offsetOf(a)).toBe('40');
+    expect(await offsetOf(b)).toBe('60');
+    expect((await positions.readiness([a]))[0]?.catchUp).toEqual(new Map([[`${TOPIC}/0`, '60']]));
+
+    // Its write made again (the replay), the batch is recorded.
+    await client.hset(a.offsets, `${TOPIC}/0`, '60');
+    expect(await stream.advance(batch(0, 40, 60), new Set(['a']))).toBeNull();
+    expect((await positions.readiness([a]))[0]?.catchUp.size).toBe(0);
+
+    // b lost earlier writes (its offset went back) while a batch it wrote nothing in ran.
+    await client.hset(b.offsets, `${TOPIC}/0`, '50');
+    expect(await stream.advance(batch(0, 60, 80), new Set())).toEqual({ rewindTo: '50' });
+    expect(await offsetOf(a)).toBe('80');
+    expect(await offsetOf(b)).toBe('50');
     client.disconnect();
   });
 });

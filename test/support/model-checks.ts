@@ -79,6 +79,18 @@ export interface FlowMark {
   readonly audited: { count: bigint; amount: string };
 }
 
+/** The shipped flow as projected, per minute bucket (to find a move a projection missed). */
+export async function shippedByMinute(store: ReadModelStore): Promise<Record<string, string>> {
+  const model = demoModels.find((m) => m.name === 'orders_shipped_per_minute');
+  if (!model) throw new Error('orders_shipped_per_minute is not defined');
+  const minutes: Record<string, string> = {};
+  for (const bucket of (await store.readSnapshot(model)).buckets) {
+    const count = bucket.groups.reduce((sum, group) => sum + (group.counters.shipped ?? 0n), 0n);
+    minutes[bucket.label ?? '-'] = count.toString();
+  }
+  return minutes;
+}
+
 /** The shipped flow as projected and as audited, to compare what happened between two marks. */
 export async function markShippedFlow(store: ReadModelStore, db: pg.ClientBase): Promise<FlowMark> {
   const model = demoModels.find((m) => m.name === 'orders_shipped_per_minute');

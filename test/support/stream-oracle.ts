@@ -14,6 +14,13 @@ export interface StreamMoves {
   readonly count: bigint;
   /** Orders' amounts summed, in cents. */
   readonly amountCents: bigint;
+  /** Each move, to say which one a projection missed. */
+  readonly moves: ReadonlyArray<{
+    readonly rowKey: string;
+    readonly lsn: string;
+    readonly at: string;
+    readonly commitMinute: string;
+  }>;
 }
 
 /** An amount (numeric(12, 2), decoded exactly) in cents. */
@@ -45,7 +52,10 @@ export async function shippedMovesInStream(topic: string, afterLsn: bigint): Pro
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
   await admin.disconnect();
   // Per row: its streamed changes by LSN (status and amount after the change; null once deleted).
-  const rows = new Map<string, Map<bigint, { status: unknown; cents: bigint }>>();
+  const rows = new Map<
+    string,
+    Map<bigint, { status: unknown; cents: bigint; at: string; commitMs: number }>
+  >();
   const consumer = kafka.consumer({ groupId: `oracle-${Date.now()}-${Math.random()}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -71,13 +81,19 @@ export async function shippedMovesInStream(topic: string, afterLsn: bigint): Pro
               continue; // a poison record another test produced (it is in Readout's dead letters)
             }
             if (!isRowEvent(event) || event.kind === 'read') continue;
-            const changes = rows.get(event.rowKey) ?? new Map<bigint, { status: unknown; cents: bigint }>();
+            const changes =
+              rows.get(event.rowKey) ??
+              new Map<bigint, { status: unknown; cents: bigint; at: string; commitMs: number }>();
             rows.set(event.rowKey, changes);
+            const place = {
+              at: `${batch.partition}@${message.offset}`,
+              commitMs: Number(event.source.commitTimeMs),
+            };
             changes.set(
               event.source.lsn,
               event.kind === 'delete'
-                ? { status: null, cents: 0n }
-                : { status: event.after.status ?? null, cents: cents(event.after.amount) },
+                ? { status: null, cents: 0n, ...place }
+                : { status: event.after.status ?? null, cents: cents(event.after.amount), ...place },
             );
           }
           reached.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
@@ -89,7 +105,8 @@ export async function shippedMovesInStream(topic: string, afterLsn: bigint): Pro
   await consumer.disconnect();
   let count = 0n;
   let amountCents = 0n;
-  for (const changes of rows.values()) {
+  const moves: Array<StreamMoves['moves'][number]> = [];
+  for (const [rowKey, changes] of rows) {
     let before: unknown = null;
     for (const lsn of [...changes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
       const change = changes.get(lsn);
@@ -97,9 +114,15 @@ export async function shippedMovesInStream(topic: string, afterLsn: bigint): Pro
       if (lsn > afterLsn && change.status === 'shipped' && before !== 'shipped') {
         count += 1n;
         amountCents += change.cents;
+        moves.push({
+          rowKey,
+          lsn: lsn.toString(),
+          at: change.at,
+          commitMinute: new Date(Math.floor(change.commitMs / 60_000) * 60_000).toISOString(),
+        });
       }
       before = change.status;
     }
   }
-  return { count, amountCents };
+  return { count, amountCents, moves };
 }

@@ -138,6 +138,22 @@ describe('foldBatch', () => {
     expect(again.rows.size).toBe(0);
     expect(again.deltas.isEmpty).toBe(true);
     expect(again.duplicates).toBe(3);
+    expect([...again.skippedRows].sort()).toEqual(['id=1', 'id=2']);
+  });
+
+  it('names the rows it skipped whole (no write fences them), not those it also writes', () => {
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 1050, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+      { key: 2, status: 'paid', cents: 1, customer: 'globex', createdHours: 2, gapMinutes: 1 },
+      { key: 2, status: 'shipped', cents: 1, customer: 'globex', createdHours: 2, gapMinutes: 1 },
+    ]);
+    const [paid1, paid2, shipped2] = history.events;
+    if (!paid1 || !paid2 || !shipped2) throw new Error('fixture');
+    const store = project(byStatus, [paid1, paid2], [10]);
+    const fold = foldBatch(byStatus, [paid1, paid2, shipped2], store.state());
+    expect(fold.duplicates).toBe(2);
+    expect([...fold.skippedRows]).toEqual(['id=1']);
+    expect(fold.rows.get('id=2')?.expected).toEqual(store.state().rows.get('id=2')?.position);
   });
 
   it('keeps the largest correct when the largest row is deleted', () => {
