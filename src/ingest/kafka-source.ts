@@ -82,6 +82,39 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
 
   type Handler = (batch: SourceBatch) => Promise<void | Rewind>;
 
+  /**
+   * kafkajs restarts a consumer after a retriable failure only. A consumer the group dropped (a
+   * stall past the session timeout: "the coordinator is not aware of this member") crashes for
+   * good, and the process would stay up consuming nothing: it joins the group again instead.
+   */
+  function rejoinAfterCrash(active: Consumer, topics: string[], handle: Handler): void {
+    active.on(active.events.CRASH, ({ payload }) => {
+      if (payload.restart || stopped || consumer !== active) return;
+      assignment = {};
+      options.logger.warn(
+        { err: payload.error },
+        'the Kafka consumer stopped for good (dropped from its group?): joining the group again',
+      );
+      void (async () => {
+        // The consumer to replace: the crashed one, then each attempt that failed.
+        let replacing: Consumer | undefined = active;
+        for (;;) {
+          await sleep(checkEveryMs);
+          // Stopping, or restarted meanwhile for new topics.
+          if (stopped || consumer !== replacing) return;
+          try {
+            await run(topics, handle);
+            return;
+          } catch (error) {
+            replacing = consumer;
+            await consumer?.disconnect().catch(() => undefined);
+            options.logger.warn({ err: error }, 'joining the consumer group again failed; retrying');
+          }
+        }
+      })();
+    });
+  }
+
   async function run(topics: string[], handle: Handler): Promise<void> {
     const active = kafka.consumer({
       groupId: options.groupId,
@@ -98,6 +131,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     active.on(active.events.GROUP_JOIN, ({ payload }) => {
       assignment = payload.memberAssignment;
     });
+    rejoinAfterCrash(active, topics, handle);
     await active.connect();
     await active.subscribe({ topics, fromBeginning: true });
     await active.run({

@@ -17,22 +17,12 @@ export interface CleanupActions {
   ): Promise<{ readonly rows: number; readonly applied: number }>;
 }
 
-/** Positions recorded with writes that apply changes after their batch was committed. */
-function contextOf(changes: readonly WaitingChange[]): WriteContext {
-  const last = changes.reduce<WaitingChange | undefined>(
-    (newest, change) => (!newest || BigInt(change.offset) > BigInt(newest.offset) ? change : newest),
-    undefined,
-  );
-  return {
-    // Offsets only move forward in the store: this records nothing new, and never goes back.
-    offset: {
-      topic: last?.topic ?? '',
-      partition: last?.partition ?? 0,
-      next: last ? (BigInt(last.offset) + 1n).toString() : '0',
-    },
-    records: new Map(),
-    letters: [],
-  };
+/**
+ * Changes applied after their batch record no offset: a generation still catching up (a rebuild
+ * handed over) would otherwise skip the records between where it stands and the change.
+ */
+function afterTheirBatch(): WriteContext {
+  return { offset: null, records: new Map(), letters: [] };
 }
 
 export function createCleanupActions(deps: {
@@ -58,9 +48,8 @@ export function createCleanupActions(deps: {
         ...deleteOf(change, table),
         ...(archival ? { archival: true } : {}),
       }));
-      const context = contextOf(changes);
       for (const part of await inGenerationOrder(modelsOf(table), (model) =>
-        writer.write(model, events, context),
+        writer.write(model, events, afterTheirBatch()),
       ))
         add(total, part);
       return total;
@@ -69,7 +58,6 @@ export function createCleanupActions(deps: {
     async applyTruncate(table, truncate, archival) {
       const total = { applied: 0, duplicates: 0 };
       const position = deleteOf(truncate, table);
-      const context = contextOf([truncate]);
       for (const model of modelsOf(table)) {
         for await (const page of store.scanRowPositions(model)) {
           const state = await store.readModelState(
@@ -77,7 +65,7 @@ export function createCleanupActions(deps: {
             page.map(([rowKey]) => rowKey),
           );
           const deletes = truncateDeletes(position, state.rows, archival);
-          if (deletes.length > 0) add(total, await writer.write(model, deletes, context));
+          if (deletes.length > 0) add(total, await writer.write(model, deletes, afterTheirBatch()));
         }
       }
       logger.info({ table, archival, rows: total.applied }, 'TRUNCATE applied');

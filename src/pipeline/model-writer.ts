@@ -8,7 +8,7 @@ import {
   type CompiledModel,
   type FoldEvent,
 } from '../projection/index.js';
-import type { DeadLetter, ReadModelStore } from '../store/index.js';
+import type { BatchOffset, DeadLetter, ReadModelStore } from '../store/index.js';
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -19,7 +19,8 @@ export interface WriteTotals {
 
 /** Where the events came from: the Kafka offset recorded with them, and the raw records for dead letters. */
 export interface WriteContext {
-  readonly offset: { readonly topic: string; readonly partition: number; readonly next: string };
+  /** Null for changes applied after their batch (see BatchWrite): no offset is recorded. */
+  readonly offset: BatchOffset | null;
   readonly records: ReadonlyMap<string, RawRecord>;
   readonly letters: DeadLetter[];
 }
@@ -78,17 +79,17 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         context.letters.push(...rejected);
         return { applied: fold.applied, duplicates: fold.duplicates };
       }
-      const { topic, partition } = context.offset;
+      const where = context.offset && { topic: context.offset.topic, partition: context.offset.partition };
       if (outcome.kind === 'moved') {
         // A rebuild switched readers to another generation: the batch is read again, written there.
         throw new ReadoutError(
           ErrorCode.GenerationMoved,
           `${model.name} moved to generation ${outcome.current} (rebuilt); generation ${model.generation ?? 0} is no longer written`,
-          { retriable: true, details: { topic, partition } },
+          { retriable: true, details: { ...where } },
         );
       }
       logger.warn(
-        { topic, partition, model: model.name, rowKey: outcome.rowKey },
+        { ...where, model: model.name, rowKey: outcome.rowKey },
         'row moved under us; folding again',
       );
       conflicts += 1;
@@ -96,7 +97,7 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         throw new ReadoutError(
           ErrorCode.StoreConflict,
           `row ${outcome.rowKey} of ${model.name} kept moving: another writer owns it`,
-          { retriable: true, details: { topic, partition, attempt: conflicts } },
+          { retriable: true, details: { ...where, attempt: conflicts } },
         );
       }
     }

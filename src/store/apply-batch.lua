@@ -124,7 +124,9 @@ redis.call('HSET', META, 'appliedAtMs', applied_at_ms, 'maxCommitTimeMs', reques
 if greater(request.source.lsn, redis.call('HGET', META, 'lsn')) then
   redis.call('HSET', META, 'lsn', request.source.lsn, 'txId', request.source.txId, 'commitTimeMs', request.source.commitTimeMs)
 end
-if greater(request.offset.next, redis.call('HGET', OFFSETS, request.offset.partition)) then
+-- Changes applied after their batch (released deletes) carry no offset: recording theirs would
+-- claim the records before them were read, and a generation catching up would skip those.
+if request.offset and greater(request.offset.next, redis.call('HGET', OFFSETS, request.offset.partition)) then
   redis.call('HSET', OFFSETS, request.offset.partition, request.offset.next)
 end
 

@@ -1,5 +1,6 @@
 import { encodePosition, type CompiledModel, type FoldResult } from '../projection/index.js';
 import type { ModelKeys } from './keys.js';
+import type { BatchOffset } from './redis-store.js';
 import { encodeStoredRow } from './stored-row.js';
 
 /**
@@ -11,7 +12,7 @@ export function buildApplyRequest(
   model: CompiledModel,
   keys: ModelKeys,
   fold: FoldResult,
-  offset: { topic: string; partition: number; next: string },
+  offset: BatchOffset | null,
 ): { keys: string[]; request: unknown; rows: string[] } {
   const keyList = [keys.rows, keys.meta, keys.offsets, keys.buckets, keys.generations];
   const indexOf = new Map<string, number>();
@@ -79,7 +80,9 @@ export function buildApplyRequest(
     maxCommitTimeMs: fold.maxCommitTimeMs?.toString() ?? '',
     applied: String(fold.applied),
     duplicates: String(fold.duplicates),
-    offset: { partition: `${offset.topic}/${offset.partition}`, next: offset.next },
+    ...(offset === null
+      ? {}
+      : { offset: { partition: `${offset.topic}/${offset.partition}`, next: offset.next } }),
   };
   const rows: string[] = [];
   for (const [rowKey, { expected, next }] of fold.rows) {

@@ -68,8 +68,12 @@ export function isCluster(redis: RedisClient): redis is Cluster {
 }
 
 /** The connections that hold data: the single Redis, or each primary of the cluster. */
-export function dataNodes(redis: RedisClient): Redis[] {
-  return isCluster(redis) ? redis.nodes('master') : [redis];
+export async function dataNodes(redis: RedisClient): Promise<Redis[]> {
+  if (!isCluster(redis)) return [redis];
+  // A client that has not loaded the slot map yet knows no primary: asked at once, a new client
+  // would scan or flush nothing. A command waits for the map (ioredis queues it until ready).
+  if (redis.status !== 'ready') await redis.ping();
+  return redis.nodes('master');
 }
 
 /**
@@ -77,7 +81,7 @@ export function dataNodes(redis: RedisClient): Redis[] {
  * cluster only the primary that owns the tag's slot answers with keys.
  */
 export async function* scanKeys(redis: RedisClient, pattern: string, count = 1000): AsyncIterable<string[]> {
-  for (const node of dataNodes(redis)) {
+  for (const node of await dataNodes(redis)) {
     let cursor = '0';
     do {
       const [next, found] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', count);

@@ -5,7 +5,14 @@
  * since it was read. Reads see one model at one instant (a read script).
  */
 export { createRedisStore, deadLetterId } from './redis-store.js';
-export type { ApplyOutcome, BatchWrite, BucketRange, DeadLetter, ReadModelStore } from './redis-store.js';
+export type {
+  ApplyOutcome,
+  BatchOffset,
+  BatchWrite,
+  BucketRange,
+  DeadLetter,
+  ReadModelStore,
+} from './redis-store.js';
 export { withRowCache } from './row-cache.js';
 export { createGuardStore } from './guard-store.js';
 export type { RedisClient, RedisConnectionOptions, RedisNode } from './connection.js';

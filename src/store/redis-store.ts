@@ -43,8 +43,18 @@ export interface DeadLetter {
 
 export interface BatchWrite {
   readonly fold: FoldResult;
-  /** The applied batch's Kafka partition and the next offset to read. */
-  readonly offset: { readonly topic: string; readonly partition: number; readonly next: string };
+  /**
+   * The applied batch's Kafka partition and the next offset to read; null for changes applied
+   * after their batch (deletes released by their transaction's END or by an operator): the model
+   * has not necessarily read the records before them, so their offset is not recorded.
+   */
+  readonly offset: BatchOffset | null;
+}
+
+export interface BatchOffset {
+  readonly topic: string;
+  readonly partition: number;
+  readonly next: string;
 }
 
 export type ApplyOutcome =
@@ -124,7 +134,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async memoryUsed() {
       try {
-        const infos = await Promise.all(dataNodes(redis).map((node) => node.info('memory')));
+        const infos = await Promise.all((await dataNodes(redis)).map((node) => node.info('memory')));
         return infos.reduce((sum, info) => sum + Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? NaN), 0);
       } catch (error) {
         throw redisUnavailable('INFO memory', error);

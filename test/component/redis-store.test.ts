@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLiveFeed } from '../../src/live/index.js';
+import { waitingChangeOf } from '../../src/cleanup/index.js';
+import { createCleanupActions } from '../../src/pipeline/cleanup-actions.js';
 import { createModelWriter } from '../../src/pipeline/model-writer.js';
 import {
   foldBatch,
@@ -11,8 +13,10 @@ import {
 } from '../../src/projection/index.js';
 import type { RowEvent } from '../../src/decode/index.js';
 import {
+  createGuardStore,
   createRedisStore,
   modelKeys,
+  modelReader,
   withRowCache,
   type ModelSnapshot,
   type ReadModelStore,
@@ -304,6 +308,33 @@ describe.each([
       expect(snapshot.source.lsn).toBe(newer.source.lsn.toString());
       expect(view(snapshot)['- / ["paid"]']).toMatchObject({ orders: '2', revenue: '300' });
       await store.quit();
+    });
+
+    it('deletes applied after their batch (released by their END) record no offset: a generation still catching up would skip the records before them', async () => {
+      const { store, target, events } = paidOrders('released', [
+        [100, 'acme'],
+        [200, 'globex'],
+      ]);
+      const [first, second] = events;
+      if (!first || !second) throw new Error('fixture');
+      await applyAll(store, target, [first], [1]); // the model has read the partition up to offset 1
+      const reader = modelReader('released', target.name);
+      const standing = async () => (await store.positions.read([reader], 't', 0)).positions[0]?.next ?? null;
+      expect(await standing()).toBe('1');
+      // The second order's delete, far ahead in the partition, released by its transaction's END
+      // before this model read the records between.
+      const guard = createGuardStore({ ...redis.options, keyPrefix: 'released' });
+      const actions = createCleanupActions({
+        targets: () => [target],
+        store,
+        guard,
+        writer: createModelWriter({ store, logger: silent }),
+        logger: silent,
+      });
+      const released = waitingChangeOf({ ...second, record: { ...second.record, topic: 't', offset: '40' } });
+      expect((await actions.applyDeletes(target.table, [released], false)).applied).toBe(1);
+      expect(await standing()).toBe('1');
+      await Promise.all([store.quit(), guard.quit()]);
     });
 
     it('counts applied changes and skipped duplicates per model', async () => {

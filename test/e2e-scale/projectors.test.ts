@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModelStore } from '../../src/store/index.js';
@@ -107,6 +108,20 @@ function expectSameVersionsSameValues(subscriptions: ReadonlyArray<Subscription<
       valueOf.set(version, text);
     }
   }
+}
+
+/** How many members the projectors' consumer group has now. */
+async function groupMembers(): Promise<number> {
+  const kafka = new Kafka({
+    clientId: 'readout-test-group',
+    brokers: (process.env.READOUT_KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const { groups } = await admin.describeGroups([id]);
+  await admin.disconnect();
+  return groups[0]?.members.length ?? 0;
 }
 
 /** The port of the primary that serves `key`'s slot now. */
@@ -210,6 +225,8 @@ describe('several projectors over partitioned topics', () => {
     expectSameVersionsSameValues(subscriptions);
     expect(Math.min(...subscriptions.map((s) => s.received.length))).toBeGreaterThan(5);
     await Promise.all(subscriptions.map((subscription) => subscription.close()));
+    // The stalled projector is back in the group (dropped from it, it joins again): 2, 3 and 4.
+    expect(await groupMembers()).toBe(3);
   });
 
   it('a rebuild under traffic is taken over by the group, switched once caught up on every partition', async () => {
@@ -227,9 +244,17 @@ describe('several projectors over partitioned topics', () => {
 
   it('a Redis flushed while nothing is written is reloaded by every projector, each for its own partitions', async () => {
     const admin = stackRedisClient();
-    await Promise.all(dataNodes(admin).map((node) => node.flushall()));
+    const primaries = await dataNodes(admin);
+    expect(primaries).toHaveLength(3);
+    const flushedAtMs = Date.now();
+    await Promise.all(primaries.map((node) => node.flushall()));
     admin.disconnect();
     await sleep(5000);
     await eventuallyEqualSql(60_000);
+    // Equal because the projectors noticed the flush and reloaded, not because nothing was flushed.
+    const reloads = (await store.positions.losses()).filter(
+      (loss) => loss.kind === 'everything' && loss.atMs >= flushedAtMs,
+    );
+    expect(reloads.length).toBeGreaterThan(0);
   });
 });
