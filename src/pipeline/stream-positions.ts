@@ -183,17 +183,24 @@ export function createStreamPositions({
       for (const [i, position] of stood.positions.entries()) {
         const reader = fed[i];
         if (!reader) continue;
+        let at: bigint;
         if (position.next === null) {
           range ??= await source.range(batch.topic, batch.partition);
           if (first <= BigInt(range.low)) continue; // nothing recorded yet, and nothing skipped
-          from = min(from, BigInt(range.low));
-          behind.push(reader);
+          at = BigInt(range.low);
         } else if (BigInt(position.next) < first) {
-          from = min(from, BigInt(position.next));
-          behind.push(reader);
-        }
+          at = BigInt(position.next);
+        } else continue;
+        from = min(from, at);
+        // A reader with a target is already replaying (a rebuilt generation handed over, or an
+        // earlier loss): it is expected to stand behind, and read again from there; not a loss.
+        if (position.catchUpTo === null) behind.push(reader);
       }
       if (from === null) return null;
+      if (behind.length === 0) {
+        forgetCached();
+        return { rewindTo: from.toString() };
+      }
       const target = new Map([[partitionKey(batch.topic, batch.partition), batch.highWatermark]]);
       await Promise.all(behind.map((reader) => positions.catchUp(reader, target)));
       forgetCached();

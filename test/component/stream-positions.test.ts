@@ -121,4 +121,26 @@ describe('stream positions', () => {
     expect(await offsetOf(b)).toBe('50');
     client.disconnect();
   });
+
+  it('reads a partition again for a reader already catching up (a rebuilt generation handed over) without calling it a loss', async () => {
+    const { client, positions, readers, stream } = streamPositionsOf('handed-over');
+    const [current, rebuilt] = readers;
+    if (!current || !rebuilt) throw new Error('fixture');
+    await positions.markLoaded();
+    expect(await stream.advance(batch(0, 0, 60), new Set())).toBeNull();
+    // The rebuild read up to 40; the handoff set its target to the partition's end then.
+    await client.hset(rebuilt.offsets, `${TOPIC}/0`, '40');
+    await positions.catchUp(rebuilt, new Map([[`${TOPIC}/0`, '60']]));
+    const lossesBefore = (await positions.losses()).length;
+
+    expect(await stream.check(batch(0, 60, 70))).toEqual({ rewindTo: '40' });
+    expect(await positions.losses()).toHaveLength(lossesBefore);
+
+    // The current generation going back too is a loss, and the only reader recorded for it.
+    await client.hset(current.offsets, `${TOPIC}/0`, '50');
+    expect(await stream.check(batch(0, 60, 70))).toEqual({ rewindTo: '40' });
+    const [loss] = await positions.losses();
+    expect(loss?.readers).toEqual(['a']);
+    client.disconnect();
+  });
 });
