@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModelStore } from '../../src/store/index.js';
@@ -25,6 +24,7 @@ import {
   expectModelsEqualSql,
   markShippedFlow,
   shippedByMinute,
+  stackKafka,
   stackRedisClient,
 } from '../support/model-checks.js';
 import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
@@ -112,12 +112,7 @@ function expectSameVersionsSameValues(subscriptions: ReadonlyArray<Subscription<
 
 /** How many members the projectors' consumer group has now. */
 async function groupMembers(): Promise<number> {
-  const kafka = new Kafka({
-    clientId: 'readout-test-group',
-    brokers: (process.env.READOUT_KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-  const admin = kafka.admin();
+  const admin = stackKafka('readout-test-group').admin();
   await admin.connect();
   const { groups } = await admin.describeGroups([id]);
   await admin.disconnect();

@@ -7,7 +7,7 @@
  * The exactly-once test compares Readout's flow with this, and this with PostgreSQL's own audit:
  * the first difference would be Readout's, the second Debezium's.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { stackKafka } from './model-checks.js';
 import { decodeRecord, isRowEvent } from '../../src/decode/index.js';
 
 export interface StreamMoves {
@@ -42,11 +42,7 @@ export async function currentLsn(db: {
 
 /** Moves into "shipped" by changes whose LSN is above `afterLsn`, as the topic holds them now. */
 export async function shippedMovesInStream(topic: string, afterLsn: bigint): Promise<StreamMoves> {
-  const kafka = new Kafka({
-    clientId: 'readout-test-oracle',
-    brokers: (process.env.READOUT_KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
+  const kafka = stackKafka('readout-test-oracle');
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
