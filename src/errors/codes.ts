@@ -15,6 +15,8 @@ export const ErrorCode = {
   ReadModelNotReady: 'READ_MODEL_NOT_READY',
   /** A read model's stored numbers were computed with another definition than its file's: rebuild it. */
   ReadModelStale: 'READ_MODEL_STALE',
+  /** Redis lost writes a batch builds on (a failover promoted a replica that lacked them). */
+  StoreLostWrites: 'STORE_LOST_WRITES',
   /** A read model was rebuilt into a new generation while a writer still wrote the old one. */
   GenerationMoved: 'GENERATION_MOVED',
   /** Redis or Kafka was unreachable or failed a command; retrying may succeed. */

@@ -88,6 +88,15 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
           { retriable: true, details: { ...where } },
         );
       }
+      if (outcome.kind === 'behind') {
+        // Delivered again, the batch finds the model behind it before folding, and the partition
+        // is read again from where the model stands (stream-positions.ts).
+        throw new ReadoutError(
+          ErrorCode.StoreLostWrites,
+          `${model.name} stands at offset ${outcome.stood}, before this batch: Redis lost writes since they were made (a failover?)`,
+          { retriable: true, details: { ...where } },
+        );
+      }
       logger.warn(
         { ...where, model: model.name, rowKey: outcome.rowKey },
         'row moved under us; folding again',

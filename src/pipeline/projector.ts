@@ -253,6 +253,7 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
           offset: {
             topic: batch.topic,
             partition: batch.partition,
+            first: batch.records[0]?.offset ?? '0',
             next: (BigInt(last?.offset ?? '-1') + 1n).toString(),
           },
           records: new Map(batch.records.map((record) => [record.offset, record])),

@@ -26,6 +26,17 @@ if not is_current and request.generation ~= redis.call('HGET', GENERATIONS, 'bui
   return { 'moved', current }
 end
 
+-- Offset fence: the model must have read the partition up to where this batch begins. Short of
+-- it, Redis lost writes after the projector checked (a failover promoted a replica that lacked
+-- them), and recording this batch's end would hide the gap for good. Nothing is written; the
+-- batch comes again and the projector reads the partition again from where the model stands.
+-- (No offset stored: the model's first batch there, or everything lost, which the loaded marker
+-- tells.)
+if request.offset then
+  local stood = redis.call('HGET', OFFSETS, request.offset.partition)
+  if stood and greater(request.offset.first, stood) then return { 'behind', stood } end
+end
+
 -- A stored row is "position" (deleted) or "position memory-json": the fence compares the position.
 local function positionOf(stored)
   if not stored then return '' end

@@ -82,7 +82,13 @@ export function buildApplyRequest(
     duplicates: String(fold.duplicates),
     ...(offset === null
       ? {}
-      : { offset: { partition: `${offset.topic}/${offset.partition}`, next: offset.next } }),
+      : {
+          offset: {
+            partition: `${offset.topic}/${offset.partition}`,
+            first: offset.first,
+            next: offset.next,
+          },
+        }),
   };
   const rows: string[] = [];
   for (const [rowKey, { expected, next }] of fold.rows) {

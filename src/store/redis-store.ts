@@ -54,6 +54,8 @@ export interface BatchWrite {
 export interface BatchOffset {
   readonly topic: string;
   readonly partition: number;
+  /** The batch's first offset: the model must stand there or beyond, or it lost writes. */
+  readonly first: string;
   readonly next: string;
 }
 
@@ -61,7 +63,9 @@ export type ApplyOutcome =
   | { readonly kind: 'applied'; readonly version: bigint }
   | { readonly kind: 'conflict'; readonly rowKey: string }
   /** The written generation is neither the current one nor the one being rebuilt (a switch happened). */
-  | { readonly kind: 'moved'; readonly current: number };
+  | { readonly kind: 'moved'; readonly current: number }
+  /** The model stands before the batch's first offset: Redis lost writes since they were made. */
+  | { readonly kind: 'behind'; readonly stood: string };
 
 /** A time range of buckets to read, epoch ms, inclusive. */
 export interface BucketRange {
@@ -179,6 +183,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       const [status, detail] = reply as [string, string];
       if (status === 'applied') return { kind: 'applied', version: BigInt(detail) };
       if (status === 'moved') return { kind: 'moved', current: Number(detail) };
+      if (status === 'behind') return { kind: 'behind', stood: detail };
       return { kind: 'conflict', rowKey: detail };
     },
 

@@ -72,7 +72,7 @@ async function applySegment(
   }
   const outcome = await store.applyBatch(target, {
     fold,
-    offset: { topic: 't', partition: 0, next: String(position) },
+    offset: { topic: 't', partition: 0, first: '0', next: String(position) },
   });
   expect(outcome.kind).toBe('applied');
 }
@@ -218,10 +218,34 @@ describe.each([
       await applyAll(store, target, [first], [1]);
       const outcome = await store.applyBatch(target, {
         fold: stale,
-        offset: { topic: 't', partition: 0, next: '2' },
+        offset: { topic: 't', partition: 0, first: '1', next: '2' },
       });
       expect(outcome).toEqual({ kind: 'conflict', rowKey: 'id=1' });
       expect(view(await store.readSnapshot(target))['- / ["paid"]']).toMatchObject({ orders: '1' });
+      await store.quit();
+    });
+
+    it('refuses a batch that begins past where the model stands (Redis lost writes after the projector checked) and writes nothing', async () => {
+      const { store, target, events } = paidOrders('behind', [
+        [100, 'acme'],
+        [200, 'globex'],
+      ]);
+      const [first, second] = events;
+      if (!first || !second) throw new Error('fixture');
+      await applyAll(store, target, [first], [1]); // stands at offset 1
+      const fold = foldBatch(target, [second], await store.readModelState(target, [second.rowKey]));
+      const outcome = await store.applyBatch(target, {
+        fold,
+        offset: { topic: 't', partition: 0, first: '5', next: '6' },
+      });
+      expect(outcome).toEqual({ kind: 'behind', stood: '1' });
+      expect(view(await store.readSnapshot(target))['- / ["paid"]']).toMatchObject({ orders: '1' });
+      // From where it stands (or before: a redelivery), the same batch is written.
+      const again = await store.applyBatch(target, {
+        fold,
+        offset: { topic: 't', partition: 0, first: '1', next: '6' },
+      });
+      expect(again.kind).toBe('applied');
       await store.quit();
     });
 
@@ -240,7 +264,7 @@ describe.each([
       await applyAll(other, target, [second], [1]); // moved behind the cache's back: shipped
       const staleState = await cached.readModelState(target, ['id=1']);
       expect(staleState.rows.get('id=1')?.memory?.status).toBe('paid');
-      const offset = { topic: 't', partition: 0, next: '3' };
+      const offset = { topic: 't', partition: 0, first: '0', next: '3' };
       const stale = foldBatch(target, [third], staleState);
       expect(await cached.applyBatch(target, { fold: stale, offset })).toEqual({
         kind: 'conflict',
@@ -269,7 +293,7 @@ describe.each([
       const [first, second] = history.events;
       if (!first || !second) throw new Error('fixture');
       const context = (next: string) => ({
-        offset: { topic: 't', partition: 0, next },
+        offset: { topic: 't', partition: 0, first: String(Number(next) - 1), next },
         records: new Map(),
         letters: [],
       });
@@ -390,7 +414,7 @@ describe.each([
       expect(
         await store.applyBatch(
           { ...target, generation: 0 },
-          { fold: late, offset: { topic: 't', partition: 0, next: '9' } },
+          { fold: late, offset: { topic: 't', partition: 0, first: '0', next: '9' } },
         ),
       ).toEqual({ kind: 'moved', current: 1 });
       expect(await store.generations.drop(target.name, 0)).toBeGreaterThan(0);

@@ -196,6 +196,18 @@ describe('several projectors over partitioned topics', () => {
             minutesBefore,
             minutesAfter: await shippedByMinute(store),
             streamed,
+            // Where the flow model stands: per row (position and memory), per partition, and its meta.
+            shippedModel: await (async () => {
+              const keys = modelKeys(id, 'orders_shipped_per_minute');
+              const admin = stackRedisClient();
+              const [rows, offsets, meta] = await Promise.all([
+                admin.hgetall(keys.rows),
+                admin.hgetall(keys.offsets),
+                admin.hgetall(keys.meta),
+              ]);
+              admin.disconnect();
+              return { rows, offsets, meta, losses: await store.positions.losses() };
+            })(),
             startLsn: startLsn.toString(),
           },
           (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
