@@ -1,5 +1,6 @@
 import type { CleanupRules } from '../cleanup/index.js';
 import type { ChangeSource, PartitionRange } from '../ingest/index.js';
+import { ErrorCode, isReadoutError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledModel } from '../projection/index.js';
 import { modelReader, partitionKey, type GuardStore, type ReadModelStore } from '../store/index.js';
@@ -106,9 +107,26 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
       ? batch.records.filter((record) => BigInt(record.offset) < BigInt(end.high))
       : batch.records;
     if (records.length > 0) {
-      await projector.handleBatch({ ...batch, records });
+      const mine = readers.filter((_, i) => deps.topicOf(targets[i] as CompiledModel) === batch.topic);
+      try {
+        await projector.handleBatch({ ...batch, records });
+      } catch (error) {
+        if (!isReadoutError(error) || error.code !== ErrorCode.StoreLostWrites) throw error;
+        // A failover lost writes of the new generation: the partition is read again from the
+        // earliest place one of them stands.
+        const { positions } = await store.positions.read(mine, batch.topic, batch.partition);
+        const from = positions.reduce(
+          (low, position) =>
+            position.next !== null && BigInt(position.next) < low ? BigInt(position.next) : low,
+          BigInt(records[0]?.offset ?? '0'),
+        );
+        logger.warn(
+          { topic: batch.topic, partition: batch.partition, from: from.toString() },
+          'Redis lost writes of the rebuilt generation (a failover?): reading the partition again',
+        );
+        return { rewindTo: from.toString() };
+      }
       if (dataTopics.has(batch.topic)) {
-        const mine = readers.filter((_, i) => deps.topicOf(targets[i] as CompiledModel) === batch.topic);
         const next = BigInt(records.at(-1)?.offset ?? '-1') + 1n;
         await store.positions.advance(mine, batch.topic, batch.partition, next.toString());
         applied += records.length;
