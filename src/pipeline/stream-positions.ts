@@ -219,7 +219,7 @@ export function createStreamPositions({
           from: from.toString(),
           readers: behind.map((reader) => reader.name),
         },
-        'Redis lost data (an older snapshot?): reading the partition again from where it ends; not ready until caught up',
+        'Redis lost data (a failover, or an older snapshot): reading the partition again from where the model stands; not ready until caught up',
       );
       return { rewindTo: from.toString() };
     },

@@ -24,11 +24,10 @@ import {
   expectModelsEqualSql,
   markShippedFlow,
   shippedByMinute,
-  stackKafka,
   stackRedisClient,
 } from '../support/model-checks.js';
 import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
-import { currentLsn, shippedMovesInStream } from '../support/stream-oracle.js';
+import { currentLsn, shippedMovesInStream, stackKafka } from '../support/stream-oracle.js';
 
 const id = `scale-${randomUUID().slice(0, 8)}`;
 const SESSION_TIMEOUT_MS = 6000;

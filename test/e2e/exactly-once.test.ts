@@ -16,6 +16,7 @@ import {
   expectModelsEqualSql,
   markShippedFlow,
   markerTxId,
+  shippedByMinute,
   waitAllApplied,
 } from '../support/model-checks.js';
 import { backgroundWorkload } from '../support/background-workload.js';
@@ -66,6 +67,7 @@ describe('exactly-once effect', () => {
     startProjector();
     await waitAllApplied(store, await markerTxId(db));
     const before = await markShippedFlow(store, db);
+    const minutesBefore = await shippedByMinute(store);
     const startLsn = await currentLsn(db); // nothing else writes now: the workload starts below
 
     // Phase 1: crashes that lose nothing Debezium streamed (it resumes from its offsets).
@@ -91,6 +93,15 @@ describe('exactly-once effect', () => {
       startLsn,
     );
     const audited = after.audited.count - before.audited.count;
+    if (after.projected.count - before.projected.count !== streamed.count)
+      writeFileSync(
+        new URL(`../../test-artifacts/${id}-flow-diff.json`, import.meta.url),
+        JSON.stringify(
+          { before, after, minutesBefore, minutesAfter: await shippedByMinute(store), streamed, startLsn },
+          (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+          2,
+        ),
+      );
     expect({
       count: after.projected.count - before.projected.count,
       cents: after.projected.amount - before.projected.amount,

@@ -4,7 +4,6 @@ import { decimalFromString, formatUnscaled } from '../../src/decode/index.js';
 import { loadDefinitions, loadSources } from '../../src/definitions/index.js';
 import { compileModel, type CompiledModel } from '../../src/projection/index.js';
 import { Cluster, Redis } from 'ioredis';
-import { Kafka, logLevel } from 'kafkajs';
 import {
   createRedisStore,
   type ReadModelStore,
@@ -145,15 +144,6 @@ export function stackRedisOptions(): { url: string; clusterNodes: RedisNode[] } 
 }
 
 /** A plain client of the stack's Redis (a Cluster client when the stack runs one). */
-/** A Kafka client of the stack started by `npm test` (READOUT_KAFKA_BROKERS), quiet. */
-export function stackKafka(clientId: string): Kafka {
-  return new Kafka({
-    clientId,
-    brokers: (process.env.READOUT_KAFKA_BROKERS ?? '').split(','),
-    logLevel: logLevel.NOTHING,
-  });
-}
-
 export function stackRedisClient(): RedisClient {
   const { url, clusterNodes } = stackRedisOptions();
   return clusterNodes.length > 0 ? new Cluster(clusterNodes) : new Redis(url);

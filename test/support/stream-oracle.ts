@@ -1,13 +1,16 @@
 /**
  * What Debezium actually delivered: the moves into "shipped" found in the orders topic itself,
- * counted without Readout's fold. Each streamed change of a row is taken once (Kafka Connect
- * re-sends a change after a crash with the same LSN) and a row's changes are walked in LSN order
- * (a row is locked until its writer commits, so that is the order they happened in).
+ * counted without Readout's fold. A row's events are walked in the topic's order (one row stays
+ * in one partition, where Debezium writes its changes in the order they happened):
+ * - a streamed change re-sent by Kafka Connect after a crash (same LSN) is taken once;
+ * - a snapshot read gives the row's state but is never a move (a row created or changed while
+ *   Debezium was stopped reaches the topic as a read, and a later change keeping it "shipped"
+ *   moves nothing).
  *
- * The exactly-once test compares Readout's flow with this, and this with PostgreSQL's own audit:
+ * The exactly-once tests compare Readout's flow with this, and this with PostgreSQL's own audit:
  * the first difference would be Readout's, the second Debezium's.
  */
-import { stackKafka } from './model-checks.js';
+import { Kafka, logLevel } from 'kafkajs';
 import { decodeRecord, isRowEvent } from '../../src/decode/index.js';
 
 export interface StreamMoves {
@@ -21,6 +24,25 @@ export interface StreamMoves {
     readonly at: string;
     readonly commitMinute: string;
   }>;
+}
+
+/** A Kafka client of the stack started by `npm test` (READOUT_KAFKA_BROKERS), quiet. */
+export function stackKafka(clientId: string): Kafka {
+  return new Kafka({
+    clientId,
+    brokers: (process.env.READOUT_KAFKA_BROKERS ?? '').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+}
+
+interface RowEventSeen {
+  readonly read: boolean;
+  readonly lsn: bigint;
+  readonly status: unknown;
+  readonly cents: bigint;
+  /** "partition@offset" */
+  readonly at: string;
+  readonly commitMs: number;
 }
 
 /** An amount (numeric(12, 2), decoded exactly) in cents. */
@@ -40,18 +62,19 @@ export async function currentLsn(db: {
   return (BigInt(`0x${high}`) << 32n) + BigInt(`0x${low}`);
 }
 
-/** Moves into "shipped" by changes whose LSN is above `afterLsn`, as the topic holds them now. */
-export async function shippedMovesInStream(topic: string, afterLsn: bigint): Promise<StreamMoves> {
+/**
+ * Moves into "shipped" by changes at or after `fromLsn` (PostgreSQL's WAL position taken before
+ * they were made: the first record written after it starts exactly there), as the topic holds
+ * them now.
+ */
+export async function shippedMovesInStream(topic: string, fromLsn: bigint): Promise<StreamMoves> {
   const kafka = stackKafka('readout-test-oracle');
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
   await admin.disconnect();
-  // Per row: its streamed changes by LSN (status and amount after the change; null once deleted).
-  const rows = new Map<
-    string,
-    Map<bigint, { status: unknown; cents: bigint; at: string; commitMs: number }>
-  >();
+  // Per row: its events in the topic's order (status and amount after each; null once deleted).
+  const rows = new Map<string, RowEventSeen[]>();
   const consumer = kafka.consumer({ groupId: `oracle-${Date.now()}-${Math.random()}` });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -76,21 +99,17 @@ export async function shippedMovesInStream(topic: string, afterLsn: bigint): Pro
             } catch {
               continue; // a poison record another test produced (it is in Readout's dead letters)
             }
-            if (!isRowEvent(event) || event.kind === 'read') continue;
-            const changes =
-              rows.get(event.rowKey) ??
-              new Map<bigint, { status: unknown; cents: bigint; at: string; commitMs: number }>();
-            rows.set(event.rowKey, changes);
-            const place = {
+            if (!isRowEvent(event)) continue;
+            const events = rows.get(event.rowKey) ?? [];
+            rows.set(event.rowKey, events);
+            events.push({
+              read: event.kind === 'read',
+              lsn: event.source.lsn,
+              status: event.kind === 'delete' ? null : (event.after.status ?? null),
+              cents: event.kind === 'delete' ? 0n : cents(event.after.amount),
               at: `${batch.partition}@${message.offset}`,
               commitMs: Number(event.source.commitTimeMs),
-            };
-            changes.set(
-              event.source.lsn,
-              event.kind === 'delete'
-                ? { status: null, cents: 0n, ...place }
-                : { status: event.after.status ?? null, cents: cents(event.after.amount), ...place },
-            );
+            });
           }
           reached.set(batch.partition, BigInt(batch.lastOffset()) + 1n);
           if (done()) resolve();
@@ -102,22 +121,25 @@ export async function shippedMovesInStream(topic: string, afterLsn: bigint): Pro
   let count = 0n;
   let amountCents = 0n;
   const moves: Array<StreamMoves['moves'][number]> = [];
-  for (const [rowKey, changes] of rows) {
-    let before: unknown = null;
-    for (const lsn of [...changes.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
-      const change = changes.get(lsn);
-      if (!change) continue;
-      if (lsn > afterLsn && change.status === 'shipped' && before !== 'shipped') {
-        count += 1n;
-        amountCents += change.cents;
-        moves.push({
-          rowKey,
-          lsn: lsn.toString(),
-          at: change.at,
-          commitMinute: new Date(Math.floor(change.commitMs / 60_000) * 60_000).toISOString(),
-        });
+  for (const [rowKey, events] of rows) {
+    let status: unknown = null;
+    const streamed = new Set<bigint>();
+    for (const event of events) {
+      if (!event.read) {
+        if (streamed.has(event.lsn)) continue; // re-sent after a Connect crash
+        streamed.add(event.lsn);
+        if (event.lsn >= fromLsn && event.status === 'shipped' && status !== 'shipped') {
+          count += 1n;
+          amountCents += event.cents;
+          moves.push({
+            rowKey,
+            lsn: event.lsn.toString(),
+            at: event.at,
+            commitMinute: new Date(Math.floor(event.commitMs / 60_000) * 60_000).toISOString(),
+          });
+        }
       }
-      before = change.status;
+      status = event.status;
     }
   }
   return { count, amountCents, moves };
