@@ -8,7 +8,7 @@ export READOUT_ROOT
 # and ports apart from the single shape's, so both can run) with a Redis Cluster of 3 primaries
 # and 3 replicas, topics of 6 partitions, 3 projectors and 2 API processes.
 if [ "${READOUT_SHAPE:-single}" = scaled ]; then
-  : "${READOUT_STACK_DIR:=$READOUT_ROOT/.stack-scaled}" "${READOUT_PG_PORT:=54359}" "${READOUT_REDIS_PORT:=46390}"
+  : "${READOUT_STACK_DIR:=$READOUT_ROOT/.stack-scaled}" "${READOUT_PG_PORT:=54359}" "${READOUT_REDIS_PORT:=16390}"
   : "${READOUT_KAFKA_PORT:=19392}" "${READOUT_KAFKA_CONTROLLER_PORT:=19393}" "${READOUT_CONNECT_PORT:=18383}"
   : "${READOUT_API_PORT:=4100}" "${READOUT_PROJECTOR_PORT:=4101}"
   : "${READOUT_REDIS_CLUSTER_PRIMARIES:=3}" "${READOUT_TOPIC_PARTITIONS:=6}" "${READOUT_PROJECTORS:=3}" "${READOUT_APIS:=2}"

@@ -63,7 +63,11 @@ up() {
     hosts+=("127.0.0.1:$port")
   done
   for ((port = base; port < base + count; port++)); do
-    wait_until "node $port answering" 30 "cli $port ping | grep -q PONG"
+    # A node that did not start says why in its log (a port taken, say).
+    (wait_until "node $port answering" 30 "cli $port ping | grep -q PONG") || {
+      tail -n 5 "$dir/$port/redis.log" >&2 2>/dev/null
+      exit 1
+    }
   done
   if ! cli "$base" cluster info | grep -q '^cluster_slots_assigned:16384'; then
     say "forming the cluster: $primaries primaries with $replicas replica(s) each"

@@ -11,5 +11,7 @@ export READOUT_REDIS_CLUSTER_PRIMARIES=3 READOUT_REDIS_CLUSTER_REPLICAS=1
 export READOUT_REDIS_CLUSTER_NODE_TIMEOUT_MS=2000
 # shellcheck source=test/own-stack.sh
 source test/own-stack.sh
-own_stack SCALE "$PWD/.stack-scale" 54349 46490 19292 19293 18283
+# Redis from 16490 (cluster bus 26490 up): below the kernel's ephemeral ports (32768-60999 here),
+# which an outgoing connection may hold at the moment a node binds.
+own_stack SCALE "$PWD/.stack-scale" 54349 16490 19292 19293 18283
 npx vitest run --project e2e-scale

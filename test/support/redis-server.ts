@@ -55,11 +55,16 @@ export async function startRedis(): Promise<TestRedis> {
   };
 }
 
-/** Six consecutive ports that were free a moment ago (redis-cluster.sh numbers nodes from a base). */
+/**
+ * Consecutive ports, and their cluster bus ports (+10000), that were free a moment ago
+ * (redis-cluster.sh numbers nodes from a base). Below the kernel's ephemeral ports (from 32768),
+ * which an outgoing connection may take at any moment.
+ */
 async function freePortRun(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000);
-    const ports = await Promise.all(Array.from({ length: count }, (_, i) => portIsFree(base + i)));
+    const base = 10_000 + Math.floor(Math.random() * 12_000);
+    const wanted = Array.from({ length: count }, (_, i) => [base + i, base + i + 10_000]).flat();
+    const ports = await Promise.all(wanted.map(portIsFree));
     if (ports.every(Boolean)) return base;
   }
   throw new Error('no run of free ports found');
