@@ -111,6 +111,29 @@ export function createStreamPositions({
   }
 
   /**
+   * Readers that lost data Redis had on one partition: each is marked catching up to `target`
+   * (not ready until it reads that far again), the rows cached in memory are dropped, and the
+   * loss is recorded and logged. The caller reads the partition again from `from`.
+   */
+  async function replayLost(
+    topic: string,
+    partition: number,
+    lost: readonly StreamReader[],
+    target: string,
+    from: bigint,
+    message: string,
+    details: Record<string, string | undefined> = {},
+  ): Promise<void> {
+    const key = partitionKey(topic, partition);
+    await Promise.all(lost.map((reader) => positions.catchUp(reader, new Map([[key, target]]))));
+    forgetCached();
+    onReplay?.(topic, partition);
+    const readers = lost.map((reader) => reader.name);
+    await positions.recordLoss({ atMs: Date.now(), kind: 'partition', partition: key, readers });
+    logger.warn({ topic, partition, from: from.toString(), readers, ...details }, message);
+  }
+
+  /**
    * A partition with no new batch would never show a loss in `check`: Redis Cluster's failover
    * (a replica that had not received the newest writes promoted) can take a slot's newest writes
    * with it. Each assigned partition's readers are compared with what this projector recorded;
@@ -137,28 +160,17 @@ export function createStreamPositions({
         from = min(from, at);
       }
       if (behind.length === 0) continue;
-      const target = new Map([[key, mine.next.toString()]]);
-      await Promise.all(behind.map((reader) => positions.catchUp(reader, target)));
-      forgetCached();
-      source.seek(range.topic, range.partition, from.toString());
-      onReplay?.(range.topic, range.partition);
-      await positions.recordLoss({
-        atMs: Date.now(),
-        kind: 'partition',
-        partition: key,
-        readers: behind.map((r) => r.name),
-      });
-      rewound += 1;
-      logger.warn(
-        {
-          topic: range.topic,
-          partition: range.partition,
-          from: from.toString(),
-          recorded: mine.next.toString(),
-          readers: behind.map((r) => r.name),
-        },
+      await replayLost(
+        range.topic,
+        range.partition,
+        behind,
+        mine.next.toString(),
+        from,
         'Redis lost writes this projector had recorded (a failover?): reading the partition again; not ready until caught up',
+        { recorded: mine.next.toString() },
       );
+      source.seek(range.topic, range.partition, from.toString());
+      rewound += 1;
     }
     return rewound;
   }
@@ -201,25 +213,14 @@ export function createStreamPositions({
         forgetCached();
         return { rewindTo: from.toString() };
       }
-      const target = new Map([[partitionKey(batch.topic, batch.partition), batch.highWatermark]]);
-      await Promise.all(behind.map((reader) => positions.catchUp(reader, target)));
-      forgetCached();
-      onReplay?.(batch.topic, batch.partition);
-      await positions.recordLoss({
-        atMs: Date.now(),
-        kind: 'partition',
-        partition: partitionKey(batch.topic, batch.partition),
-        readers: behind.map((reader) => reader.name),
-      });
-      logger.warn(
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: batch.records[0]?.offset,
-          from: from.toString(),
-          readers: behind.map((reader) => reader.name),
-        },
+      await replayLost(
+        batch.topic,
+        batch.partition,
+        behind,
+        batch.highWatermark,
+        from,
         'Redis lost data (a failover, or an older snapshot): reading the partition again from where the model stands; not ready until caught up',
+        { offset: batch.records[0]?.offset },
       );
       return { rewindTo: from.toString() };
     },
@@ -249,25 +250,14 @@ export function createStreamPositions({
         return null;
       }
       const from = behind.reduce<bigint>((low, { stood }) => min(low, BigInt(stood)), BigInt(first));
-      const target = new Map([[key, next]]);
-      await Promise.all(behind.map(({ reader }) => positions.catchUp(reader, target)));
-      forgetCached();
-      onReplay?.(batch.topic, batch.partition);
-      await positions.recordLoss({
-        atMs: Date.now(),
-        kind: 'partition',
-        partition: key,
-        readers: behind.map(({ reader }) => reader.name),
-      });
-      logger.warn(
-        {
-          topic: batch.topic,
-          partition: batch.partition,
-          offset: first,
-          from: from.toString(),
-          readers: behind.map(({ reader }) => reader.name),
-        },
+      await replayLost(
+        batch.topic,
+        batch.partition,
+        behind.map(({ reader }) => reader),
+        next,
+        from,
         'Redis lost writes while a batch ran (a failover?): reading the partition again; not ready until caught up',
+        { offset: first },
       );
       return { rewindTo: from.toString() };
     },

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { decimalFromString, formatUnscaled } from '../../src/decode/index.js';
@@ -6,6 +7,7 @@ import { compileModel, type CompiledModel } from '../../src/projection/index.js'
 import { Cluster, Redis } from 'ioredis';
 import {
   createRedisStore,
+  modelKeys,
   type ReadModelStore,
   type RedisClient,
   type RedisNode,
@@ -14,6 +16,7 @@ import { markerTxId, waitApplied } from './caught-up.js';
 import { installShippedAudit, shippedAudit } from './oracle-audit.js';
 import { snapshotView } from './read-model-views.js';
 import { sqlOracles, type OracleRelations } from './sql-oracles.js';
+import type { StreamMoves } from './stream-oracle.js';
 
 export { markerTxId };
 
@@ -120,6 +123,53 @@ export function expectFlowMatchesAudit(before: FlowMark, after: FlowMark): void 
   expect(formatUnscaled(after.projected.amount - before.projected.amount, 2)).toBe(
     formatUnscaled(cents(after.audited.amount) - cents(before.audited.amount), 2),
   );
+}
+
+/** What the flow check compares: two marks, the projection per minute at the first, the stream. */
+export interface FlowRun {
+  readonly keyPrefix: string;
+  readonly before: FlowMark;
+  readonly after: FlowMark;
+  readonly minutesBefore: Record<string, string>;
+  readonly streamed: StreamMoves;
+  readonly startLsn: bigint;
+}
+
+/**
+ * Every move into "shipped" the topic holds was projected once, between the marks. On a
+ * difference, `test-artifacts/<prefix>-flow-diff.json` says where to look: the projection per
+ * minute against the stream's moves, and the flow model's rows, offsets and meta in Redis.
+ */
+export async function expectFlowMatchesStream(store: ReadModelStore, run: FlowRun): Promise<void> {
+  const { keyPrefix, before, after, streamed } = run;
+  const projected = {
+    count: after.projected.count - before.projected.count,
+    cents: after.projected.amount - before.projected.amount,
+  };
+  if (projected.count !== streamed.count || projected.cents !== streamed.amountCents) {
+    const keys = modelKeys(keyPrefix, 'orders_shipped_per_minute');
+    const redis = stackRedisClient();
+    const [rows, offsets, meta] = await Promise.all([
+      redis.hgetall(keys.rows),
+      redis.hgetall(keys.offsets),
+      redis.hgetall(keys.meta),
+    ]);
+    redis.disconnect();
+    const diff = {
+      ...run,
+      minutesAfter: await shippedByMinute(store),
+      shippedModel: { rows, offsets, meta },
+    };
+    writeFileSync(
+      `test-artifacts/${keyPrefix}-flow-diff.json`,
+      JSON.stringify(
+        diff,
+        (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value),
+        2,
+      ),
+    );
+  }
+  expect(projected).toEqual({ count: streamed.count, cents: streamed.amountCents });
 }
 
 /** The e2e connections to the stack started by `npm test`: PostgreSQL (with the audit) and the store. */
