@@ -39,6 +39,8 @@ const EMPTY: ModelSnapshot = {
   source: { lsn: null, txId: null, commitTimeMs: null },
   appliedAtMs: null,
   catchingUp: false,
+  missedRecords: 0,
+  stopped: null,
   generation: 0,
   definition: null,
 };

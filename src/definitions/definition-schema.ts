@@ -8,7 +8,8 @@ const table = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$
 const decimalText = z
   .string()
   .regex(/^-?\d+(\.\d+)?$/, 'expected a decimal number as a string, e.g. "49.99"');
-const scale = z.number().int().min(0).max(18);
+// PostgreSQL's largest declared numeric scale: sums are exact at any scale (no 64-bit bound).
+const scale = z.number().int().min(0).max(1000);
 const duration = z.string().regex(/^\d+(m|h|d)$/, 'expected a duration like "90m", "48h" or "35d"');
 
 /** An IANA time zone this runtime knows (e.g. Europe/Berlin, UTC). */

@@ -19,6 +19,20 @@ export const ErrorCode = {
   StoreLostWrites: 'STORE_LOST_WRITES',
   /** A read model was rebuilt into a new generation while a writer still wrote the old one. */
   GenerationMoved: 'GENERATION_MOVED',
+  /**
+   * Redis refused a batch for a reason that would refuse it again (a key of another type, a
+   * stored value that is not an integer): the records it refused are dead-lettered for the model.
+   */
+  StoreRefused: 'STORE_REFUSED',
+  /**
+   * A read model's source no longer sends a column it reads (dropped or renamed), or sends it with
+   * another type: the model stops taking changes until its definition is fixed and it is rebuilt.
+   */
+  SourceSchemaChanged: 'SOURCE_SCHEMA_CHANGED',
+  /** A rebuild could not produce a generation as complete as the one it replaces: readers stay. */
+  RebuildFailed: 'REBUILD_FAILED',
+  /** A record whose application kept failing for an unforeseen reason: set aside after a few tries. */
+  RecordFailed: 'RECORD_FAILED',
   /** Redis or Kafka was unreachable or failed a command; retrying may succeed. */
   DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
 } as const;

@@ -8,7 +8,7 @@ import {
   type CompiledModel,
   type FoldEvent,
 } from '../projection/index.js';
-import type { BatchOffset, DeadLetter, ReadModelStore } from '../store/index.js';
+import type { BatchOffset, DeadLetter, LetterConcern, ReadModelStore } from '../store/index.js';
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -25,7 +25,16 @@ export interface WriteContext {
   readonly letters: DeadLetter[];
 }
 
-export function deadLetter(record: RawRecord, code: string, reason: string): DeadLetter {
+/**
+ * A record set aside with its reason. `concerns`: the model generations that miss it, when only
+ * some of its topic's models do (the projector fills in every model of the topic otherwise).
+ */
+export function deadLetter(
+  record: RawRecord,
+  code: string,
+  reason: string,
+  concerns?: readonly LetterConcern[],
+): DeadLetter {
   return {
     topic: record.topic,
     partition: record.partition,
@@ -34,8 +43,14 @@ export function deadLetter(record: RawRecord, code: string, reason: string): Dea
     reason,
     key: record.key?.toString('utf8') ?? null,
     value: record.value?.toString('utf8') ?? null,
+    ...(concerns === undefined ? {} : { concerns }),
   };
 }
+
+const concernOf = (model: CompiledModel): LetterConcern => ({
+  model: model.name,
+  generation: model.generation ?? 0,
+});
 
 export interface ModelWriter {
   /** Folds and applies events of one model (in order), sweeping after each snapshot end. */
@@ -67,7 +82,9 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
       }
       const rejected = fold.rejected.flatMap(({ event, reason }) => {
         const record = context.records.get(event.record.offset);
-        return record ? [deadLetter(record, ErrorCode.EventMalformed, `${model.name}: ${reason}`)] : [];
+        return record
+          ? [deadLetter(record, ErrorCode.EventMalformed, `${model.name}: ${reason}`, [concernOf(model)])]
+          : [];
       });
       if (fold.rows.size === 0) {
         context.letters.push(...rejected);
@@ -80,6 +97,9 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         return { applied: fold.applied, duplicates: fold.duplicates };
       }
       const where = context.offset && { topic: context.offset.topic, partition: context.offset.partition };
+      if (outcome.kind === 'refused') return await applyRefused(model, events, context, outcome.reason);
+      // Stopped (by this projector, another, or before a restart): status and readiness say why.
+      if (outcome.kind === 'stopped') return { applied: 0, duplicates: 0 };
       if (outcome.kind === 'moved') {
         // A rebuild switched readers to another generation: the batch is read again, written there.
         throw new ReadoutError(
@@ -110,6 +130,39 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         );
       }
     }
+  }
+
+  /**
+   * Redis refused the batch for something that would refuse it again (a key of another type, a
+   * stored value that is not an integer), and wrote nothing. The batch is halved until the
+   * records it refuses stand alone: those are dead-lettered for this model, the rest applied, and
+   * the partition moves on.
+   */
+  async function applyRefused(
+    model: CompiledModel,
+    events: readonly FoldEvent[],
+    context: WriteContext,
+    reason: string,
+  ): Promise<WriteTotals> {
+    const [only] = events;
+    if (events.length === 1 && only) {
+      const record = context.records.get(only.record.offset);
+      logger.error(
+        { model: model.name, topic: only.record.topic, partition: only.record.partition, offset: only.record.offset },
+        `Redis refused a change: ${reason}`,
+      );
+      if (record)
+        context.letters.push(
+          deadLetter(record, ErrorCode.StoreRefused, `${model.name}: Redis refused it: ${reason}`, [
+            concernOf(model),
+          ]),
+        );
+      return { applied: 0, duplicates: 0 };
+    }
+    const middle = Math.ceil(events.length / 2);
+    const first = await applyModel(model, events.slice(0, middle), context);
+    const second = await applyModel(model, events.slice(middle), context);
+    return { applied: first.applied + second.applied, duplicates: first.duplicates + second.duplicates };
   }
 
   return {

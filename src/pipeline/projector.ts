@@ -5,12 +5,26 @@ import {
   waitingChangeOf,
   type CleanupRules,
 } from '../cleanup/index.js';
-import { decodeRecord, isRowEvent, type ChangeEvent, type RowEvent, type Truncate } from '../decode/index.js';
-import { ErrorCode, isReadoutError } from '../errors/index.js';
+import {
+  decodeRecord,
+  isRowEvent,
+  type ChangeEvent,
+  type RawRecord,
+  type RowEvent,
+  type Truncate,
+} from '../decode/index.js';
+import { ErrorCode, describeError, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledModel, FoldEvent } from '../projection/index.js';
-import { readerName, type DeadLetter, type GuardStore, type ReadModelStore } from '../store/index.js';
+import {
+  readerName,
+  type DeadLetter,
+  type GuardStore,
+  type LetterConcern,
+  type ReadModelStore,
+} from '../store/index.js';
+import { judgeEvents, type SchemaChange } from './record-verdicts.js';
 import { createCleanupActions, type CleanupActions } from './cleanup-actions.js';
 import { inGenerationOrder } from './write-order.js';
 import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.js';
@@ -33,6 +47,11 @@ export interface ProjectorDeps {
   readonly store: ReadModelStore;
   readonly logger: Logger;
   readonly cleanup?: CleanupDeps;
+  /**
+   * The Kafka topic each model reads: a record that cannot be decoded concerns every model of its
+   * topic (and one of the transaction topic every model). Without it, every model.
+   */
+  readonly topicOf?: (model: CompiledModel) => string;
 }
 
 export interface BatchStats {
@@ -52,6 +71,17 @@ export interface Projector {
   readonly actions: CleanupActions | null;
 }
 
+/**
+ * How many times a batch may fail for a reason other than a passing outage before its records are
+ * applied one at a time (a failure that repeats would otherwise stop the partition for good).
+ */
+const MAX_ATTEMPTS = 3;
+
+/** An outage that passes (Redis or Kafka unreachable, a rebuild's switch, lost writes to replay). */
+function isPassing(error: unknown): boolean {
+  return isReadoutError(error) && error.retriable;
+}
+
 /** A batch's row events, cut at each TRUNCATE: the rows before it are applied first. */
 interface Segment {
   readonly events: RowEvent[];
@@ -64,7 +94,14 @@ interface Segment {
  * keeps flowing; transient failures reject the batch so it is delivered again (every step is
  * idempotent, so redelivery is harmless).
  */
-export function createProjector({ models, targets, store, logger, cleanup }: ProjectorDeps): Projector {
+export function createProjector({
+  models,
+  targets,
+  store,
+  logger,
+  cleanup,
+  topicOf,
+}: ProjectorDeps): Projector {
   const writer = createModelWriter({ store, logger });
   const guard = cleanup?.guard ?? null;
   const current = targets ?? (() => models);
@@ -83,12 +120,20 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
     events: readonly FoldEvent[],
     context: WriteContext,
     recordedBy: Set<string>,
+    schemaChanges: readonly SchemaChange[] = [],
   ): Promise<WriteTotals> {
     const results = await inGenerationOrder(current(), async (model) => {
-      const mine = events.filter((event) => event.table === model.table);
+      let mine = events.filter((event) => event.table === model.table);
+      // A model whose source schema changed takes the changes before the one that showed it.
+      const change = schemaChanges.find((candidate) => candidate.model === model);
+      if (change) {
+        const at = BigInt(change.event.record.offset);
+        mine = mine.filter((event) => BigInt(event.record.offset) < at);
+      }
       const result =
         mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
       if (result.applied > 0) recordedBy.add(readerName(model.name, model.generation));
+      if (change) await stop(model, change);
       return result;
     });
     return results.reduce(
@@ -98,6 +143,28 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
       }),
       { applied: 0, duplicates: 0 },
     );
+  }
+
+  /** Stops a model whose source no longer has what it reads; said once, where operators look. */
+  async function stop(model: CompiledModel, change: SchemaChange): Promise<void> {
+    const { record } = change.event;
+    const inForce = await store.stopModel(model, {
+      code: ErrorCode.SourceSchemaChanged,
+      reason: `${change.reason}: edit the model's definition to fit the table, then readout rebuild ${model.name}`,
+      at: `${record.topic}/${record.partition}/${record.offset}`,
+    });
+    if (inForce.at === `${record.topic}/${record.partition}/${record.offset}`)
+      logger.error({ model: model.name, code: inForce.code, at: inForce.at }, `read model stopped: ${inForce.reason}`);
+  }
+
+  /** The models (each generation written) a record of this topic concerns. */
+  function concernsOf(topic: string): LetterConcern[] {
+    const all = current();
+    const mine =
+      topicOf === undefined || topic === cleanup?.transactionTopic
+        ? all
+        : all.filter((model) => topicOf(model) === topic);
+    return mine.map((model) => ({ model: model.name, generation: model.generation ?? 0 }));
   }
 
   /** Marks the archiver's deletes (by replication origin) and those past a declared retention. */
@@ -238,45 +305,114 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
     return segments;
   }
 
+  /**
+   * Applies `records`, all of `batch` or some of them: the offsets recorded with the models are
+   * the whole batch's (the partition is read past it once this resolves).
+   */
+  async function handleRecords(batch: SourceBatch, records: readonly RawRecord[]): Promise<BatchStats> {
+    const part: SourceBatch = { ...batch, records: [...records] };
+    const letters: DeadLetter[] = [];
+    const total = { applied: 0, duplicates: 0 };
+    const commitTimesMs: number[] = [];
+    const recordedBy = new Set<string>();
+    if (cleanup && batch.topic === cleanup.transactionTopic) {
+      Object.assign(total, await handleTransactions(part, letters));
+    } else {
+      const last = batch.records[batch.records.length - 1];
+      const context: WriteContext = {
+        offset: {
+          topic: batch.topic,
+          partition: batch.partition,
+          first: batch.records[0]?.offset ?? '0',
+          next: (BigInt(last?.offset ?? '-1') + 1n).toString(),
+        },
+        records: new Map(records.map((record) => [record.offset, record])),
+        letters,
+      };
+      for (const segment of decodeSegments(part, letters)) {
+        for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
+        const verdicts = judgeEvents(segment.events, current());
+        for (const { event, reasons } of verdicts.refused) {
+          const record = context.records.get(event.record.offset);
+          if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));
+        }
+        const events = await admit(await recogniseArchival(verdicts.admitted), batch);
+        const written = await writeAll(events, context, recordedBy, verdicts.schemaChanges);
+        const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, part) : null;
+        total.applied += written.applied + (truncated?.applied ?? 0);
+        total.duplicates += written.duplicates + (truncated?.duplicates ?? 0);
+      }
+    }
+    await keepDeadLetters(letters);
+    return { ...total, deadLettered: letters.length, commitTimesMs, recordedBy };
+  }
+
+  /** Kept before the offset is committed (the caller commits after the batch resolves). */
+  async function keepDeadLetters(letters: readonly DeadLetter[]): Promise<void> {
+    await store.recordDeadLetters(
+      letters.map((letter) => (letter.concerns ? letter : { ...letter, concerns: concernsOf(letter.topic) })),
+    );
+    for (const letter of letters) {
+      logger.warn(
+        { topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.code },
+        `dead-lettered: ${letter.reason}`,
+      );
+    }
+  }
+
+  /**
+   * After a batch failed MAX_ATTEMPTS times for a reason that is not a passing outage: its
+   * records one at a time, so that the one that fails is set aside (with the error as its reason)
+   * and the partition moves on. Outages still stop the batch (it is delivered again).
+   */
+  async function handleOneByOne(batch: SourceBatch): Promise<BatchStats> {
+    const total = { applied: 0, duplicates: 0, deadLettered: 0 };
+    const commitTimesMs: number[] = [];
+    const recordedBy = new Set<string>();
+    for (const record of batch.records) {
+      try {
+        const stats = await handleRecords(batch, [record]);
+        total.applied += stats.applied;
+        total.duplicates += stats.duplicates;
+        total.deadLettered += stats.deadLettered;
+        commitTimesMs.push(...stats.commitTimesMs);
+        for (const reader of stats.recordedBy) recordedBy.add(reader);
+      } catch (error) {
+        if (isPassing(error)) throw error;
+        const code = isReadoutError(error) ? error.code : ErrorCode.RecordFailed;
+        await keepDeadLetters([
+          deadLetter(record, code, `failed ${MAX_ATTEMPTS} times, then alone: ${describeError(error)}`),
+        ]);
+        total.deadLettered += 1;
+      }
+    }
+    return { ...total, commitTimesMs, recordedBy };
+  }
+
+  // Consecutive failures per batch ("topic/partition/first offset"), for the bounded retries.
+  const failures = new Map<string, number>();
+
   return {
     actions,
     async handleBatch(batch) {
-      const letters: DeadLetter[] = [];
-      const total = { applied: 0, duplicates: 0 };
-      const commitTimesMs: number[] = [];
-      const recordedBy = new Set<string>();
-      if (cleanup && batch.topic === cleanup.transactionTopic) {
-        Object.assign(total, await handleTransactions(batch, letters));
-      } else {
-        const last = batch.records[batch.records.length - 1];
-        const context: WriteContext = {
-          offset: {
-            topic: batch.topic,
-            partition: batch.partition,
-            first: batch.records[0]?.offset ?? '0',
-            next: (BigInt(last?.offset ?? '-1') + 1n).toString(),
-          },
-          records: new Map(batch.records.map((record) => [record.offset, record])),
-          letters,
-        };
-        for (const segment of decodeSegments(batch, letters)) {
-          for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
-          const events = await admit(await recogniseArchival(segment.events), batch);
-          const written = await writeAll(events, context, recordedBy);
-          const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, batch) : null;
-          total.applied += written.applied + (truncated?.applied ?? 0);
-          total.duplicates += written.duplicates + (truncated?.duplicates ?? 0);
-        }
-      }
-      // Kept before the offset is committed (the caller commits after this resolves).
-      await store.recordDeadLetters(letters);
-      for (const letter of letters) {
-        logger.warn(
-          { topic: letter.topic, partition: letter.partition, offset: letter.offset, code: letter.code },
-          `dead-lettered: ${letter.reason}`,
+      const key = `${batch.topic}/${batch.partition}/${batch.records[0]?.offset ?? ''}`;
+      try {
+        const stats = await handleRecords(batch, batch.records);
+        failures.delete(key);
+        return stats;
+      } catch (error) {
+        if (isPassing(error)) throw error;
+        const attempts = (failures.get(key) ?? 0) + 1;
+        if (failures.size > 1000) failures.clear();
+        failures.set(key, attempts);
+        if (attempts < MAX_ATTEMPTS) throw error;
+        failures.delete(key);
+        logger.error(
+          { err: error, topic: batch.topic, partition: batch.partition, attempts },
+          'a batch kept failing for the same reason: applying its records one at a time to set aside the one that fails',
         );
+        return await handleOneByOne(batch);
       }
-      return { ...total, deadLettered: letters.length, commitTimesMs, recordedBy };
     },
   };
 }

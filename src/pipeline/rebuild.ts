@@ -1,6 +1,6 @@
 import type { CleanupRules } from '../cleanup/index.js';
 import type { ChangeSource, PartitionRange } from '../ingest/index.js';
-import { ErrorCode, isReadoutError } from '../errors/index.js';
+import { ErrorCode, ReadoutError, describeError, isReadoutError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledModel } from '../projection/index.js';
 import { modelReader, partitionKey, type GuardStore, type ReadModelStore } from '../store/index.js';
@@ -29,6 +29,8 @@ export interface RebuildDeps {
   readonly onWaiting: (what: string) => void;
   /** How long readers may still be reading the old generation after the switch. */
   readonly graceMs?: number;
+  /** How long batches may keep failing before the rebuild gives up (default STALL_MS). */
+  readonly stallMs?: number;
 }
 
 export interface RebuildProgress {
@@ -51,6 +53,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const POLL_MS = 200;
 /** How long the rebuild waits for the ENDs of transactions whose deletes it read (seconds, normally). */
 const END_WAIT_MS = 60_000;
+/** How long the history's batches may keep failing (Redis unreachable, say) before the rebuild fails. */
+const STALL_MS = 120_000;
 
 /**
  * Rebuilds read models without taking them down (see the README, "Rebuilding a read model"):
@@ -82,136 +86,156 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
   }
   const targets = models.map((model) => ({ ...model, generation: generations.get(model.name) ?? 0 }));
   const readers = targets.map((model) => modelReader(deps.keyPrefix, model.name, model.generation, true));
-  if (cleanup.liveGuard && cleanup.ownGuard)
-    await cleanup.ownGuard.recordDecisions(await cleanup.liveGuard.decisions());
-  const projector = createProjector({
-    models: targets,
-    store,
-    logger,
-    cleanup: { rules: cleanup.rules, guard: cleanup.ownGuard, transactionTopic: cleanup.transactionTopic },
-  });
-
-  // Where each data partition must get to, fixed when the consumer is first assigned.
-  const dataTopics = new Set(models.map(deps.topicOf));
-  let ends: PartitionRange[] | undefined;
-  const reached = new Map<string, bigint>();
   let applied = 0;
-  await source.start(async (batch) => {
-    // Past the history's end a data partition is the projector's to replay into the new generation
-    // (from where the generation stands): reading on would only admit deletes whose END the
-    // rebuild then has to wait for. The transaction topic is read on, for those ENDs.
-    const end = dataTopics.has(batch.topic)
-      ? ends?.find((range) => range.topic === batch.topic && range.partition === batch.partition)
-      : undefined;
-    const records = end
-      ? batch.records.filter((record) => BigInt(record.offset) < BigInt(end.high))
-      : batch.records;
-    if (records.length > 0) {
-      const mine = readers.filter((_, i) => deps.topicOf(targets[i] as CompiledModel) === batch.topic);
-      try {
-        await projector.handleBatch({ ...batch, records });
-      } catch (error) {
-        if (!isReadoutError(error) || error.code !== ErrorCode.StoreLostWrites) throw error;
-        // A failover lost writes of the new generation: the partition is read again from the
-        // earliest place one of them stands.
-        const { positions } = await store.positions.read(mine, batch.topic, batch.partition);
-        const from = positions.reduce(
-          (low, position) =>
-            position.next !== null && BigInt(position.next) < low ? BigInt(position.next) : low,
-          BigInt(records[0]?.offset ?? '0'),
-        );
-        logger.warn(
-          { topic: batch.topic, partition: batch.partition, from: from.toString() },
-          'Redis lost writes of the rebuilt generation (a failover?): reading the partition again',
-        );
-        return { rewindTo: from.toString() };
-      }
-      if (dataTopics.has(batch.topic)) {
-        const next = BigInt(records.at(-1)?.offset ?? '-1') + 1n;
-        await store.positions.advance(mine, batch.topic, batch.partition, next.toString());
-        applied += records.length;
-      }
-    }
-    const next = BigInt(batch.records.at(-1)?.offset ?? '-1') + 1n;
-    reached.set(partitionKey(batch.topic, batch.partition), next);
-  });
-  while (!ends) {
-    const assigned = await source.assigned();
-    if (assigned.length > 0) ends = assigned;
-    else await sleep(POLL_MS);
-  }
-  const dataEnds = ends.filter((range) => dataTopics.has(range.topic));
-  const total = dataEnds.reduce((sum, range) => sum + Number(BigInt(range.high) - BigInt(range.low)), 0);
-  const isAt = (range: PartitionRange, high: string) =>
-    BigInt(range.low) === BigInt(high) ||
-    (reached.get(partitionKey(range.topic, range.partition)) ?? BigInt(range.low)) >= BigInt(high);
+  // Set while the history's batches fail (a callback sets it: TypeScript cannot see that).
+  let failing = null as { readonly sinceMs: number; readonly error: unknown } | null;
+  // Until readers switch, a failure leaves the old generation serving and drops the new one.
+  try {
+    if (cleanup.liveGuard && cleanup.ownGuard)
+      await cleanup.ownGuard.recordDecisions(await cleanup.liveGuard.decisions());
+    const projector = createProjector({
+      models: targets,
+      store,
+      logger,
+      topicOf: deps.topicOf,
+      cleanup: { rules: cleanup.rules, guard: cleanup.ownGuard, transactionTopic: cleanup.transactionTopic },
+    });
 
-  // 2. Until the history is read, and no transaction's deletes wait for an END. Such deletes are
-  // only in the rebuild's own guard: if it stopped now, the projector could read the END before
-  // it takes over, and apply them to the old generation only. Debezium writes an END right after
-  // its transaction, so the wait is short; it is bounded all the same.
-  let lastReport = 0;
-  let pendingSince: number | undefined;
-  for (;;) {
-    const dataDone = dataEnds.every((range) => isAt(range, range.high));
-    if (dataDone) {
-      const pending = (await cleanup.ownGuard?.countPending()) ?? 0;
-      if (pending === 0) break;
-      pendingSince ??= Date.now();
-      if (Date.now() - pendingSince > END_WAIT_MS) {
-        logger.warn(
-          { pending, waitedMs: END_WAIT_MS },
-          "deletes still wait for their transaction's END: the rebuilt generation may keep those rows",
+    // Where each data partition must get to, fixed when the consumer is first assigned.
+    const dataTopics = new Set(models.map(deps.topicOf));
+    let ends: PartitionRange[] | undefined;
+    const reached = new Map<string, bigint>();
+    await source.start(async (batch) => {
+      // Past the history's end a data partition is the projector's to replay into the new generation
+      // (from where the generation stands): reading on would only admit deletes whose END the
+      // rebuild then has to wait for. The transaction topic is read on, for those ENDs.
+      const end = dataTopics.has(batch.topic)
+        ? ends?.find((range) => range.topic === batch.topic && range.partition === batch.partition)
+        : undefined;
+      const records = end
+        ? batch.records.filter((record) => BigInt(record.offset) < BigInt(end.high))
+        : batch.records;
+      if (records.length > 0) {
+        const mine = readers.filter((_, i) => deps.topicOf(targets[i] as CompiledModel) === batch.topic);
+        try {
+          await projector.handleBatch({ ...batch, records });
+          failing = null;
+        } catch (error) {
+          failing ??= { sinceMs: Date.now(), error };
+          if (!isReadoutError(error) || error.code !== ErrorCode.StoreLostWrites) throw error;
+          // A failover lost writes of the new generation: the partition is read again from the
+          // earliest place one of them stands.
+          const { positions } = await store.positions.read(mine, batch.topic, batch.partition);
+          const from = positions.reduce(
+            (low, position) =>
+              position.next !== null && BigInt(position.next) < low ? BigInt(position.next) : low,
+            BigInt(records[0]?.offset ?? '0'),
+          );
+          logger.warn(
+            { topic: batch.topic, partition: batch.partition, from: from.toString() },
+            'Redis lost writes of the rebuilt generation (a failover?): reading the partition again',
+          );
+          return { rewindTo: from.toString() };
+        }
+        if (dataTopics.has(batch.topic)) {
+          const next = BigInt(records.at(-1)?.offset ?? '-1') + 1n;
+          await store.positions.advance(mine, batch.topic, batch.partition, next.toString());
+          applied += records.length;
+        }
+      }
+      const next = BigInt(batch.records.at(-1)?.offset ?? '-1') + 1n;
+      reached.set(partitionKey(batch.topic, batch.partition), next);
+    });
+    while (!ends) {
+      const assigned = await source.assigned();
+      if (assigned.length > 0) ends = assigned;
+      else await sleep(POLL_MS);
+    }
+    const dataEnds = ends.filter((range) => dataTopics.has(range.topic));
+    const total = dataEnds.reduce((sum, range) => sum + Number(BigInt(range.high) - BigInt(range.low)), 0);
+    const isAt = (range: PartitionRange, high: string) =>
+      BigInt(range.low) === BigInt(high) ||
+      (reached.get(partitionKey(range.topic, range.partition)) ?? BigInt(range.low)) >= BigInt(high);
+
+    // 2. Until the history is read, and no transaction's deletes wait for an END. Such deletes are
+    // only in the rebuild's own guard: if it stopped now, the projector could read the END before
+    // it takes over, and apply them to the old generation only. Debezium writes an END right after
+    // its transaction, so the wait is short; it is bounded all the same.
+    let lastReport = 0;
+    let pendingSince: number | undefined;
+    for (;;) {
+      const dataDone = dataEnds.every((range) => isAt(range, range.high));
+      if (dataDone) {
+        const pending = (await cleanup.ownGuard?.countPending()) ?? 0;
+        if (pending === 0) break;
+        pendingSince ??= Date.now();
+        if (Date.now() - pendingSince > END_WAIT_MS) {
+          logger.warn(
+            { pending, waitedMs: END_WAIT_MS },
+            "deletes still wait for their transaction's END: the rebuilt generation may keep those rows",
+          );
+          break;
+        }
+      }
+      if (failing && Date.now() - failing.sinceMs > (deps.stallMs ?? STALL_MS)) {
+        throw new ReadoutError(
+          ErrorCode.RebuildFailed,
+          `the rebuild made no progress for ${Math.round((Date.now() - failing.sinceMs) / 1000)} s: ${describeError(failing.error)}`,
+          { cause: failing.error },
         );
-        break;
+      }
+      if (Date.now() - lastReport >= 1000) {
+        lastReport = Date.now();
+        const seconds = (Date.now() - started) / 1000;
+        const rate = seconds > 0 ? applied / seconds : 0;
+        deps.onProgress({
+          applied,
+          total,
+          ratePerSecond: rate,
+          secondsLeft: rate > 0 ? Math.max(0, (total - applied) / rate) : null,
+        });
+      }
+      await sleep(POLL_MS);
+    }
+    await source.stop();
+    deps.onProgress({
+      applied,
+      total,
+      ratePerSecond: applied / ((Date.now() - started) / 1000),
+      secondsLeft: 0,
+    });
+
+    // 3. The projector takes over.
+    for (const model of targets)
+      await store.generations.advance(model.name, model.generation, 'replay', 'handoff');
+    await waitForPhase(
+      deps,
+      targets,
+      (state) => state.phase !== 'handoff',
+      'a running projector to take over (readout projector)',
+    );
+
+    // 4. Held changes decided since the rebuild read them: applied to the new generations.
+    if (cleanup.ownGuard && cleanup.liveGuard && projector.actions) {
+      const stillHeld = new Set((await cleanup.liveGuard.listHeld()).map((change) => change.id));
+      for (const change of await cleanup.ownGuard.listHeld()) {
+        if (stillHeld.has(change.id)) continue; // the projector applies its decision to both generations
+        const decision = await cleanup.liveGuard.decisionOf(change);
+        if (decision) await projector.actions.release(change.id, decision);
+        else
+          logger.warn(
+            { id: change.id },
+            'the rebuild held a change the projector did not: it stays unapplied in the rebuilt generation',
+          );
       }
     }
-    if (Date.now() - lastReport >= 1000) {
-      lastReport = Date.now();
-      const seconds = (Date.now() - started) / 1000;
-      const rate = seconds > 0 ? applied / seconds : 0;
-      deps.onProgress({
-        applied,
-        total,
-        ratePerSecond: rate,
-        secondsLeft: rate > 0 ? Math.max(0, (total - applied) / rate) : null,
-      });
-    }
-    await sleep(POLL_MS);
+    await requireComplete(store, targets);
+    for (const model of targets)
+      await store.generations.advance(model.name, model.generation, 'dual', 'ready');
+  } catch (error) {
+    await giveUp(deps, targets, error);
+    throw error;
   }
-  await source.stop();
-  deps.onProgress({
-    applied,
-    total,
-    ratePerSecond: applied / ((Date.now() - started) / 1000),
-    secondsLeft: 0,
-  });
-
-  // 3. The projector takes over.
-  for (const model of targets)
-    await store.generations.advance(model.name, model.generation, 'replay', 'handoff');
-  await waitForPhase(
-    deps,
-    targets,
-    (state) => state.phase !== 'handoff',
-    'a running projector to take over (readout projector)',
-  );
-
-  // 4. Held changes decided since the rebuild read them: applied to the new generations.
-  if (cleanup.ownGuard && cleanup.liveGuard && projector.actions) {
-    const stillHeld = new Set((await cleanup.liveGuard.listHeld()).map((change) => change.id));
-    for (const change of await cleanup.ownGuard.listHeld()) {
-      if (stillHeld.has(change.id)) continue; // the projector applies its decision to both generations
-      const decision = await cleanup.liveGuard.decisionOf(change);
-      if (decision) await projector.actions.release(change.id, decision);
-      else
-        logger.warn(
-          { id: change.id },
-          'the rebuild held a change the projector did not: it stays unapplied in the rebuilt generation',
-        );
-    }
-  }
-  for (const model of targets) await store.generations.advance(model.name, model.generation, 'dual', 'ready');
 
   // 5. The projector switches readers; then the old generations go.
   for (;;) {
@@ -232,6 +256,50 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
     dropped += await store.generations.drop(model.name, before.get(model.name)?.current ?? 0);
   await cleanup.ownGuard?.purge();
   return { generations, events: applied, seconds: (Date.now() - started) / 1000, dropped };
+}
+
+/**
+ * A rebuilt generation must miss no record that the generation it replaces has (dead letters
+ * concerning it): otherwise the rebuild made the numbers worse, and readers stay where they are.
+ */
+async function requireComplete(
+  store: ReadModelStore,
+  targets: ReadonlyArray<CompiledModel & { generation: number }>,
+): Promise<void> {
+  const states = await store.generations.read(targets.map((model) => model.name));
+  for (const model of targets) {
+    const serving = { ...model, generation: states.get(model.name)?.current ?? 0 };
+    const before = new Set(await store.missedRecords(serving));
+    const missed = (await store.missedRecords(model)).filter((id) => !before.has(id));
+    if (missed.length > 0)
+      throw new ReadoutError(
+        ErrorCode.RebuildFailed,
+        `the rebuilt ${model.name} misses ${missed.length} records the current generation has (${missed.slice(0, 5).join(', ')}${missed.length > 5 ? ', …' : ''}): readout dead-letters list says why`,
+      );
+  }
+}
+
+/** A failed rebuild: the new generations are forgotten and deleted; readers never saw them. */
+async function giveUp(
+  deps: RebuildDeps,
+  targets: ReadonlyArray<CompiledModel & { generation: number }>,
+  error: unknown,
+): Promise<void> {
+  for (const model of targets) {
+    try {
+      await deps.store.generations.abandon(model.name, model.generation);
+      const dropped = await deps.store.generations.drop(model.name, model.generation);
+      deps.logger.error(
+        { model: model.name, generation: model.generation, dropped, err: error },
+        'rebuild failed: its generation was dropped; the current one keeps serving',
+      );
+    } catch (cleanupError) {
+      deps.logger.error(
+        { model: model.name, generation: model.generation, err: cleanupError },
+        'rebuild failed and its generation could not be dropped: the next rebuild abandons it',
+      );
+    }
+  }
 }
 
 async function waitForPhase(

@@ -61,6 +61,14 @@ export interface CompiledModel {
   isPastArchivalRetention(row: MemoryRow, commitTimeMs: bigint): boolean;
   /** The row as remembered: the used columns as exact text, unchanged TOAST values from `previous`. */
   remember(row: Row, previous: MemoryRow | null): MemoryRow;
+  /**
+   * Why this row's values could never be folded by this model (a float where an exact number is
+   * needed, more decimals than the measure keeps, a time that is not a timestamptz), or null.
+   * Every used column is checked, whether or not the row passes the model's filter now: a later
+   * change may bring it in, and its remembered values must be good then. A column missing from
+   * the row is the caller's to judge (a schema change), not asked here.
+   */
+  problemWith(row: Row): string | null;
   /** State models: what the row contributes now (null when it is filtered out). */
   contributionOf(row: MemoryRow): Contribution | null;
   /** Flow models: what one change contributes (null when `when` or the filter does not match). */
@@ -242,6 +250,25 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
 
     contributionOf(row) {
       return contribution(row, 0n);
+    },
+
+    problemWith(row) {
+      try {
+        const memory = this.remember(row, null);
+        for (const measure of definition.measures) {
+          if ('scale' in measure) exactAt(memory[measure.column] ?? null, measure.scale, measure.column);
+        }
+        for (const value of groupValue) value(memory);
+        if (bucketDimension && 'column' in bucketDimension.bucket) {
+          const column = bucketDimension.bucket.column;
+          instantOf(memory[column] ?? null, column);
+        }
+        if (archival) instantOf(memory[archival.column] ?? null, archival.column);
+        return null;
+      } catch (error) {
+        if (error instanceof RowRejected) return error.message;
+        throw error;
+      }
     },
 
     flowOf({ kind, previous, next, commitTimeMs }) {

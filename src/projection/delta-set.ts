@@ -1,4 +1,5 @@
 import type { CompiledModel, Contribution } from './compile-model.js';
+import { extremeMember, extremeScore } from './extreme-member.js';
 
 /** The implicit per-group row counter every model keeps, so groups are known even without a count measure. */
 export const ROWS_FIELD = '_rows';
@@ -16,9 +17,10 @@ export interface ExtremeDelta {
   readonly measure: string;
   readonly bucket: string | null;
   readonly group: string;
-  /** "exact value|row key": the exact value travels in the member, the score only orders. */
+  /** The exact value (sortable) and the row key: see extreme-member.ts. */
   readonly member: string;
-  readonly score: number;
+  /** The value as the nearest double ("inf" beyond): orders what a double can tell apart. */
+  readonly score: string;
   present: boolean;
 }
 
@@ -75,7 +77,7 @@ export class DeltaSet {
           break;
         case 'min':
         case 'max':
-          this.extreme(measure.name, bucket, group, `${String(value)}|${rowKey}`, Number(value), sign > 0n);
+          this.extreme(measure.name, bucket, group, BigInt(value), rowKey, sign > 0n);
           break;
         case 'distinct':
           this.distinct(measure.name, bucket, group, String(value), sign);
@@ -99,14 +101,15 @@ export class DeltaSet {
     measure: string,
     bucket: string | null,
     group: string,
-    member: string,
-    score: number,
+    value: bigint,
+    rowKey: string,
     present: boolean,
   ): void {
+    const member = extremeMember(value, rowKey);
     const key = `${measure}\u0000${bucket ?? ''}\u0000${group}\u0000${member}`;
     const existing = this.extremes.get(key);
     if (existing) existing.present = present;
-    else this.extremes.set(key, { measure, bucket, group, member, score, present });
+    else this.extremes.set(key, { measure, bucket, group, member, score: extremeScore(value), present });
   }
 
   private distinct(

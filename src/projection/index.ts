@@ -9,6 +9,7 @@ export type { ChangeKind, CompiledModel, Contribution, MeasureValue } from './co
 export { DeltaSet, ROWS_FIELD, counterField } from './delta-set.js';
 export type { CounterDelta, DistinctDelta, ExtremeDelta } from './delta-set.js';
 export { foldBatch } from './fold-batch.js';
+export { extremeMember, extremeScore, sortableInteger, valueOfExtremeMember } from './extreme-member.js';
 export type { FoldEvent, FoldResult, ModelState, RowWrite, StoredRow } from './fold-batch.js';
 export { RowRejected } from './memory-row.js';
 export { snapshotSweep, splitAtSnapshotEnds, truncateDeletes } from './snapshot-sweep.js';

@@ -1,3 +1,4 @@
+#!lua
 -- Applies one folded batch of a read model atomically: row positions and memories, counter deltas
 -- (with top-N ranking), min/max members, distinct refcounts, time-bucket registry and retention,
 -- the source position, the Kafka offset and a new version; then announces the version.
@@ -7,6 +8,14 @@
 -- ARGV[4..]: the rows as triples (row key, expected position or '', new stored value), kept out of
 -- the JSON so that thousands of rows cost no decoding and a few variadic commands.
 -- Every integer arrives and stays a string: Lua numbers are doubles and would round int64 values.
+--
+-- All or nothing: Redis does not undo a script's writes when it fails part-way, so everything
+-- that could fail is read, computed and checked first (key types, stored integers, scores) and
+-- the writes come last, from values already known to be good. A check that fails returns
+-- { 'refused', reason } with nothing written. (The shebang has Redis refuse the whole script up
+-- front when it is out of memory, rather than at its first write.)
+-- Replies: { 'applied', version } | { 'moved', current generation } | { 'behind', stored offset }
+--        | { 'conflict', row key } | { 'refused', reason } | { 'stopped', why (JSON) }.
 local request = cjson.decode(ARGV[3])
 
 -- Is decimal string a > b? (LSNs and offsets exceed what a Lua double holds exactly.)
@@ -26,6 +35,11 @@ if not is_current and request.generation ~= redis.call('HGET', GENERATIONS, 'bui
   return { 'moved', current }
 end
 
+-- A stopped generation (its source's schema no longer has what it reads) takes no more changes
+-- until it is rebuilt with a definition that fits.
+local stopped = redis.call('HGET', META, 'stopped')
+if stopped then return { 'stopped', stopped } end
+
 -- Offset fence: the model must have read the partition up to where this batch begins. Short of
 -- it, Redis lost writes after the projector checked (a failover promoted a replica that lacked
 -- them), and recording this batch's end would hide the gap for good. Nothing is written; the
@@ -35,6 +49,45 @@ end
 if request.offset then
   local stood = redis.call('HGET', OFFSETS, request.offset.partition)
   if stood and greater(request.offset.first, stood) then return { 'behind', stood } end
+end
+
+---------------------------------------------------------------------------------------------
+-- Checks: nothing below writes until every check has passed.
+
+-- Every key this batch writes, with the type it must have (or not exist).
+local expected_types = { [ROWS] = 'hash', [META] = 'hash', [OFFSETS] = 'hash', [BUCKETS] = 'zset' }
+local function expect(key, kind) expected_types[key] = kind end
+for _, entry in ipairs(request.counters) do
+  expect(KEYS[entry[1]], 'hash')
+  for _, c in ipairs(entry[2]) do
+    if c[3] > 0 then expect(KEYS[c[3]], 'zset') end
+  end
+end
+for _, e in ipairs(request.extremes) do expect(KEYS[e[1]], 'zset') end
+for _, d in ipairs(request.distincts) do expect(KEYS[d[1]], 'hash') end
+for _, b in ipairs(request.buckets) do expect(KEYS[b[3]], 'set') end
+
+-- Retention: the buckets that expire now, with every key written for them (all deleted below).
+local expired, expired_keys = {}, {}
+if request.retainFrom then
+  if redis.call('TYPE', BUCKETS).ok == 'zset' then
+    expired = redis.call('ZRANGEBYSCORE', BUCKETS, '-inf', '(' .. request.retainFrom)
+  end
+  for _, label in ipairs(expired) do
+    local set = ARGV[2] .. ':bucket-keys:' .. label
+    expect(set, 'set')
+    if redis.call('TYPE', set).ok == 'set' then
+      for _, key in ipairs(redis.call('SMEMBERS', set)) do expired_keys[#expired_keys + 1] = key end
+    end
+    expired_keys[#expired_keys + 1] = set
+  end
+end
+
+for key, kind in pairs(expected_types) do
+  local found = redis.call('TYPE', key).ok
+  if found ~= 'none' and found ~= kind then
+    return { 'refused', key .. ' holds a ' .. found .. ', not a ' .. kind }
+  end
 end
 
 -- A stored row is "position" (deleted) or "position memory-json": the fence compares the position.
@@ -57,6 +110,81 @@ for first = FIRST_ROW, #ARGV, 3 * CHUNK do
   end
 end
 
+-- The integers stored in `fields` of hash `key` (absent: '0'), refusing any that is not one.
+local function stored_integers(key, fields)
+  local values = {}
+  for first = 1, #fields, CHUNK do
+    local part = redis.call('HMGET', key, unpack(fields, first, math.min(#fields, first + CHUNK - 1)))
+    for i = 1, #part do
+      local value = part[i] or '0'
+      if not is_integer_text(value) then
+        return nil, key .. ' field ' .. fields[first + i - 1] .. ' holds ' .. string.sub(value, 1, 40) .. ', not an integer'
+      end
+      values[#values + 1] = value
+    end
+  end
+  return values
+end
+
+local function refuse_delta(delta)
+  return not is_integer_text(delta)
+end
+
+-- counters, per hash: { key index, { { field, delta, ranking key index or 0, ranked group }, ... } }
+-- New totals are computed here; a total back at zero is deleted, as a group with no rows
+-- disappears from a GROUP BY.
+local counter_writes, ranking_writes = {}, {}
+for _, entry in ipairs(request.counters) do
+  local key, changes = KEYS[entry[1]], entry[2]
+  local fields = {}
+  for i, c in ipairs(changes) do
+    if refuse_delta(c[2]) then return { 'refused', 'a counter delta that is not an integer: ' .. tostring(c[2]) } end
+    fields[i] = c[1]
+  end
+  local stored, problem = stored_integers(key, fields)
+  if not stored then return { 'refused', problem } end
+  local sets, deletes = {}, {}
+  for i, c in ipairs(changes) do
+    local total = exact_add(stored[i], c[2])
+    if total == '0' then deletes[#deletes + 1] = c[1] else
+      sets[#sets + 1] = c[1]
+      sets[#sets + 1] = total
+    end
+    if c[3] > 0 then ranking_writes[#ranking_writes + 1] = { KEYS[c[3]], c[4], total } end
+  end
+  counter_writes[#counter_writes + 1] = { key, sets, deletes }
+end
+
+-- extremes, per sorted set: { key index, members removed, { score, member, score, member, ... } added }
+for _, e in ipairs(request.extremes) do
+  local added = e[3]
+  for i = 1, #added, 2 do
+    local score = tonumber(added[i])
+    if type(added[i]) ~= 'string' or score == nil or score ~= score then
+      return { 'refused', 'an extreme with a score that is not a number: ' .. tostring(added[i]) }
+    end
+  end
+end
+
+-- distinct values, per (key, value): { key index, value, delta }: how many rows hold the value.
+local distinct_writes = {}
+for _, d in ipairs(request.distincts) do
+  if refuse_delta(d[3]) then return { 'refused', 'a distinct delta that is not an integer: ' .. tostring(d[3]) } end
+  local stored, problem = stored_integers(KEYS[d[1]], { d[2] })
+  if not stored then return { 'refused', problem } end
+  distinct_writes[#distinct_writes + 1] = { KEYS[d[1]], d[2], exact_add(stored[1], d[3]) }
+end
+
+local meta = redis.call('HMGET', META, 'version', 'applied', 'duplicates')
+for i, field in ipairs({ 'version', 'applied', 'duplicates' }) do
+  if meta[i] and not is_integer_text(meta[i]) then
+    return { 'refused', META .. ' field ' .. field .. ' holds ' .. string.sub(meta[i], 1, 40) .. ', not an integer' }
+  end
+end
+
+---------------------------------------------------------------------------------------------
+-- Writes: every value below is known to be good.
+
 for first = FIRST_ROW, #ARGV, 3 * CHUNK do
   local writes = {}
   for i = first, math.min(#ARGV, first + 3 * CHUNK - 1), 3 do
@@ -66,22 +194,25 @@ for first = FIRST_ROW, #ARGV, 3 * CHUNK do
   redis.call('HSET', ROWS, unpack(writes))
 end
 
--- counters: { key index, field, delta, ranking key index or 0, ranked group }
-for _, c in ipairs(request.counters) do
-  local key = KEYS[c[1]]
-  local total = redis.call('HINCRBY', key, c[2], c[3])
-  -- A field back at zero disappears, as a group with no rows disappears from a GROUP BY.
-  if total == 0 then redis.call('HDEL', key, c[2]) end
-  if c[4] > 0 then
-    if total == 0 then
-      redis.call('ZREM', KEYS[c[4]], c[5])
-    else
-      redis.call('ZADD', KEYS[c[4]], total, c[5])
-    end
+for _, w in ipairs(counter_writes) do
+  local key, sets, deletes = w[1], w[2], w[3]
+  for first = 1, #sets, 2 * CHUNK do
+    redis.call('HSET', key, unpack(sets, first, math.min(#sets, first + 2 * CHUNK - 1)))
+  end
+  for first = 1, #deletes, CHUNK do
+    redis.call('HDEL', key, unpack(deletes, first, math.min(#deletes, first + CHUNK - 1)))
   end
 end
 
--- extremes, per sorted set: { key index, members removed, { score, member, score, member, ... } added }
+-- The ranking's score orders what a double can tell apart; readers order ties exactly.
+for _, r in ipairs(ranking_writes) do
+  if r[3] == '0' then
+    redis.call('ZREM', r[1], r[2])
+  else
+    redis.call('ZADD', r[1], score_of(r[3]), r[2])
+  end
+end
+
 for _, e in ipairs(request.extremes) do
   local key, removed, added = KEYS[e[1]], e[2], e[3]
   for first = 1, #removed, CHUNK do
@@ -92,11 +223,8 @@ for _, e in ipairs(request.extremes) do
   end
 end
 
--- distinct values: { key index, value, delta }
-for _, d in ipairs(request.distincts) do
-  if redis.call('HINCRBY', KEYS[d[1]], d[2], d[3]) <= 0 then
-    redis.call('HDEL', KEYS[d[1]], d[2])
-  end
+for _, d in ipairs(distinct_writes) do
+  if exact_sign(d[3]) <= 0 then redis.call('HDEL', d[1], d[2]) else redis.call('HSET', d[1], d[2], d[3]) end
 end
 
 -- time buckets: { label, start ms, bucket-keys set index, key indexes written in that bucket... }
@@ -106,21 +234,18 @@ for _, b in ipairs(request.buckets) do
 end
 
 -- retention: buckets that start before retainFrom go, with every key written for them.
-if request.retainFrom then
-  local expired = redis.call('ZRANGEBYSCORE', BUCKETS, '-inf', '(' .. request.retainFrom)
-  for _, label in ipairs(expired) do
-    local set = ARGV[2] .. ':bucket-keys:' .. label
-    for _, key in ipairs(redis.call('SMEMBERS', set)) do redis.call('DEL', key) end
-    redis.call('DEL', set)
-    redis.call('ZREM', BUCKETS, label)
-  end
+for first = 1, #expired_keys, CHUNK do
+  redis.call('DEL', unpack(expired_keys, first, math.min(#expired_keys, first + CHUNK - 1)))
+end
+for first = 1, #expired, CHUNK do
+  redis.call('ZREM', BUCKETS, unpack(expired, first, math.min(#expired, first + CHUNK - 1)))
 end
 
 -- Versions stay below 2^53 (the clock in microseconds is about 1.8e15), so a Lua double holds them
 -- exactly; '%.0f' prints them without an exponent.
 -- A model's first version is the Redis clock in microseconds, not 1: after Redis lost its data,
 -- versions start above any a subscriber saw before (see positions.lua).
-if redis.call('HEXISTS', META, 'version') == 0 then
+if not meta[1] then
   local start = redis.call('TIME')
   redis.call('HSET', META, 'version', start[1] .. string.format('%06d', tonumber(start[2])))
 end

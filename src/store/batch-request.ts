@@ -33,16 +33,21 @@ export function buildApplyRequest(
     set.add(index);
   };
 
-  const counters = [...fold.deltas.counters.values()].map((c) => {
+  // Grouped per hash, so the script reads each hash's stored totals with one HMGET.
+  const countersByKey = new Map<number, Array<[string, string, number, string]>>();
+  for (const c of fold.deltas.counters.values()) {
     const index = ref(keys.counters(c.bucket));
     touch(c.bucket, index);
     const measure = model.top?.measure ?? '';
     const rankIndex = c.rankGroup === null ? 0 : ref(keys.ranking(measure, c.bucket));
     if (rankIndex > 0) touch(c.bucket, rankIndex);
-    return [index, c.field, c.delta.toString(), rankIndex, c.rankGroup ?? ''];
-  });
+    let changes = countersByKey.get(index);
+    if (!changes) countersByKey.set(index, (changes = []));
+    changes.push([c.field, c.delta.toString(), rankIndex, c.rankGroup ?? '']);
+  }
+  const counters = [...countersByKey];
   // Grouped per sorted set, so the script makes one ZREM and one ZADD per set, not one per row.
-  const extremesByKey = new Map<number, { removed: string[]; added: Array<number | string> }>();
+  const extremesByKey = new Map<number, { removed: string[]; added: string[] }>();
   for (const e of fold.deltas.extremes.values()) {
     const index = ref(keys.extremes(e.measure, e.bucket, e.group));
     touch(e.bucket, index);

@@ -11,6 +11,8 @@ export type {
   BatchWrite,
   BucketRange,
   DeadLetter,
+  LetterConcern,
+  ModelStop,
   ReadModelStore,
 } from './redis-store.js';
 export { withRowCache } from './row-cache.js';

@@ -20,6 +20,11 @@ export interface ModelKeys {
   readonly offsets: string;
   /** Sorted set: time bucket label → bucket start (epoch ms), for retention. */
   readonly buckets: string;
+  /**
+   * Set: the ids of dead letters that concern this generation (records it could not apply): while
+   * it has any, the model's numbers are incomplete and say so.
+   */
+  readonly missed: string;
   /** Hash per bucket: "measure|group" → exact integer (counts, sums in minor units). */
   counters(bucket: string | null): string;
   /** Sorted set per measure, bucket and group: "value|row key" scored by value (min/max). */
@@ -50,6 +55,7 @@ export function modelKeys(prefix: string, model: string, generation = 0): ModelK
     meta: `${base}:meta`,
     offsets: `${base}:offsets`,
     buckets: `${base}:buckets`,
+    missed: `${base}:missed`,
     counters: (bucket) => `${base}:agg:${bucket ?? NO_BUCKET}`,
     extremes: (measure, bucket, group) => `${base}:ext:${measure}:${bucket ?? NO_BUCKET}:${group}`,
     distinct: (measure, bucket, group) => `${base}:dst:${measure}:${bucket ?? NO_BUCKET}:${group}`,

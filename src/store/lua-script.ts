@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
+import { ReplyError } from 'ioredis';
 import type { RedisClient } from './connection.js';
 
 export interface LuaScript {
@@ -8,9 +9,17 @@ export interface LuaScript {
   readonly sha: string;
 }
 
-/** A Lua script shipped beside this file, with the SHA that EVALSHA names it by. */
-export function loadLuaScript(file: string): LuaScript {
-  const source = readFileSync(new URL(file, import.meta.url), 'utf8');
+const read = (file: string) => readFileSync(new URL(file, import.meta.url), 'utf8');
+
+/**
+ * A Lua script shipped beside this file, with the SHA that EVALSHA names it by. `preludes` are
+ * files of shared helpers (local functions) placed before the script's own code, after its
+ * shebang line if it has one (Redis reads flags only from the first line).
+ */
+export function loadLuaScript(file: string, preludes: readonly string[] = []): LuaScript {
+  const own = read(file);
+  const shebang = own.startsWith('#!') ? own.slice(0, own.indexOf('\n') + 1) : '';
+  const source = shebang + preludes.map(read).join('\n') + own.slice(shebang.length);
   return { source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
@@ -29,14 +38,25 @@ export async function runLuaScript(
   }
 }
 
-/** A failed Redis call, as the store reports it: retriable (the batch is delivered again). */
+/**
+ * Replies Redis gives while it cannot serve for a while (loading, busy with a script, a cluster
+ * failing over, out of memory until an operator acts): worth trying again.
+ */
+const transientReply = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|MOVED|ASK|OOM|NOREPLICAS|NOSCRIPT)\b/;
+
+/**
+ * A failed Redis call, as the store reports it. No answer (a connection refused, closed or timed
+ * out) and the replies above are retriable: the batch is delivered again. Any other reply is
+ * Redis's verdict on the command itself (a key of another type, an error inside a script) and
+ * would come again: not retriable, so the projector sets the records it concerns aside rather
+ * than retry them forever.
+ */
 export function redisUnavailable(operation: string, error: unknown): ReadoutError {
+  const message = describeError(error);
+  const answered = error instanceof ReplyError && !transientReply.test(message);
   return new ReadoutError(
-    ErrorCode.DependencyUnavailable,
-    `Redis ${operation} failed: ${describeError(error)}`,
-    {
-      retriable: true,
-      cause: error,
-    },
+    answered ? ErrorCode.StoreRefused : ErrorCode.DependencyUnavailable,
+    `Redis ${operation} failed: ${message}`,
+    { retriable: !answered, cause: error },
   );
 }

@@ -1,3 +1,5 @@
+import type { ModelStop } from './redis-store.js';
+
 /** One group of a read model in one time bucket, as stored: exact integers as bigints. */
 export interface GroupState {
   /** The group's dimension values (without the time bucket), in definition order. */
@@ -32,6 +34,13 @@ export interface ModelSnapshot {
   readonly version: bigint;
   /** Redis lost data and the projector is replaying it: the numbers are not right yet. */
   readonly catchingUp: boolean;
+  /**
+   * Records of the model's source this generation could not apply (dead letters that concern
+   * it): while above 0 its numbers are incomplete.
+   */
+  readonly missedRecords: number;
+  /** Why this generation stopped taking changes (its source's schema changed), or null. */
+  readonly stopped: ModelStop | null;
   readonly buckets: readonly BucketState[];
   readonly source: {
     readonly lsn: string | null;

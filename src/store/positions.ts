@@ -1,3 +1,5 @@
+import { stopOf } from './read-snapshot.js';
+import type { ModelStop } from './redis-store.js';
 import { randomUUID } from 'node:crypto';
 import { guardTag, heldChannel, loadedMarkerKey, lossLogKey, modelKeys } from './keys.js';
 import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
@@ -57,6 +59,8 @@ export interface ReaderReadiness {
   readonly appliedAtMs: string | null;
   /** "topic/partition" → the offset it must reach again (empty when it is not replaying). */
   readonly catchUp: ReadonlyMap<string, string>;
+  /** Why it stopped taking changes (its source's schema changed), or null. */
+  readonly stopped: ModelStop | null;
 }
 
 /** Where a reader stands on one partition. */
@@ -208,6 +212,7 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
             },
             appliedAtMs: meta.appliedAtMs ?? null,
             catchUp: new Map(catchUp),
+            stopped: stopOf(meta.stopped),
           };
         });
       } catch (error) {

@@ -1,6 +1,7 @@
 -- Reads a read model's state at one instant (scripts run atomically): its meta and, for each
 -- requested time bucket (or the single "-" bucket), the counters, min/max and distinct counts
--- per group and the top-N ranking. Returns JSON; integers stay strings.
+-- per group and the top-N ranking. Returns JSON; integers stay strings. A min/max member starts
+-- with its exact value in an order-preserving encoding (extreme-member.ts): the first is the least.
 -- It reads the generation readers use (a rebuild writes another one beside it until it switches),
 -- and says which, with the fingerprint of the definition that generation was built with.
 -- KEYS[1]: the model's generations hash. ARGV[1]: the model's hash tag, ARGV[2]: request JSON
@@ -11,6 +12,8 @@ local tag = ARGV[1]
 if generation ~= '0' then tag = tag .. ':g' .. generation end
 local result = {
   meta = redis.call('HGETALL', tag .. ':meta'),
+  -- Records this generation could not apply (dead letters that concern it).
+  missed = redis.call('SCARD', tag .. ':missed'),
   generation = generation,
   definition = redis.call('HGET', KEYS[1], 'definition:' .. generation) or '',
   buckets = {},
@@ -43,7 +46,17 @@ for i = 1, #labels, 2 do
     end
   end
   if request.ranking ~= '' then
-    bucket.ranking = redis.call('ZREVRANGE', tag .. ':rank:' .. request.ranking .. ':' .. label, 0, request.limit - 1)
+    -- A double orders totals exactly only below 2^53: when the last place's score is beyond,
+    -- every group tied with it there comes too, and the reader orders them by exact totals.
+    local key = tag .. ':rank:' .. request.ranking .. ':' .. label
+    local top = redis.call('ZREVRANGE', key, 0, request.limit - 1, 'WITHSCORES')
+    local ranking = {}
+    for k = 1, #top, 2 do ranking[#ranking + 1] = top[k] end
+    local last = top[#top]
+    if last and math.abs(tonumber(last)) >= 9007199254740992 then
+      for _, group in ipairs(redis.call('ZREVRANGEBYSCORE', key, last, last)) do ranking[#ranking + 1] = group end
+    end
+    bucket.ranking = ranking
   end
   table.insert(result.buckets, bucket)
 end

@@ -1,4 +1,6 @@
+import { valueOfExtremeMember } from '../projection/index.js';
 import type { BucketState, ModelSnapshot } from './model-snapshot.js';
+import type { ModelStop } from './redis-store.js';
 
 /** The read script's JSON: Lua's cjson writes an empty table as {} where an array was meant. */
 interface RawBucket {
@@ -13,6 +15,7 @@ interface RawRead {
   meta: string[] | Record<string, never>;
   generation: string;
   definition: string;
+  missed: number;
   buckets: RawBucket[] | Record<string, never>;
 }
 
@@ -38,7 +41,31 @@ interface MutableGroup {
   distincts: Record<string, bigint>;
 }
 
-function decodeBucket(raw: RawBucket): BucketState {
+/** The ranked measure and how many places the model keeps. */
+export interface RankingRequest {
+  readonly measure: string;
+  readonly limit: number;
+}
+
+/**
+ * The ranking in exact order: the script gives the top places by double score and, when a double
+ * could not tell totals apart, every group tied at the last place; the exact totals decide (equal
+ * totals keep the script's order, as ZREVRANGE gives them).
+ */
+function exactRanking(
+  candidates: readonly string[],
+  groups: ReadonlyMap<string, MutableGroup>,
+  ranking: RankingRequest,
+): Array<Array<string | null>> {
+  const total = (group: string) => groups.get(group)?.counters[ranking.measure] ?? 0n;
+  return [...new Set(candidates)]
+    .map((group) => ({ group, total: total(group) }))
+    .sort((a, b) => (a.total === b.total ? 0 : a.total > b.total ? -1 : 1))
+    .slice(0, ranking.limit)
+    .map(({ group }) => JSON.parse(group) as Array<string | null>);
+}
+
+function decodeBucket(raw: RawBucket, ranking: RankingRequest | null): BucketState {
   const groups = new Map<string, MutableGroup>();
   const groupOf = (key: string): MutableGroup => {
     let found = groups.get(key);
@@ -62,7 +89,7 @@ function decodeBucket(raw: RawBucket): BucketState {
     else group.counters[measure] = BigInt(value);
   }
   for (const [measure, group, member] of list(raw.extremes)) {
-    groupOf(group).extremes[measure] = member.slice(0, member.indexOf('|'));
+    groupOf(group).extremes[measure] = valueOfExtremeMember(member);
   }
   for (const [measure, group, count] of list(raw.distincts))
     groupOf(group).distincts[measure] = BigInt(count);
@@ -72,20 +99,23 @@ function decodeBucket(raw: RawBucket): BucketState {
     startMs: bucketed ? Number(raw.start) : null,
     groups: [...groups.values()].filter((g) => g.rows > 0n),
     ranking:
-      raw.ranking === undefined
-        ? null
-        : list(raw.ranking).map((group) => JSON.parse(group) as Array<string | null>),
+      raw.ranking === undefined || ranking === null ? null : exactRanking(list(raw.ranking), groups, ranking),
   };
 }
 
+/** A generation's stop, as its meta keeps it (JSON), or null while it takes changes. */
+export function stopOf(text: string | undefined): ModelStop | null {
+  return text === undefined || text === '' ? null : (JSON.parse(text) as ModelStop);
+}
+
 /** Turns the read script's answer into a snapshot. */
-export function snapshotFromRead(model: string, json: string): ModelSnapshot {
+export function snapshotFromRead(model: string, json: string, ranking: RankingRequest | null): ModelSnapshot {
   const raw = JSON.parse(json) as RawRead;
   const meta = pairs(list(raw.meta));
   return {
     model,
     version: BigInt(meta.get('version') ?? '0'),
-    buckets: list(raw.buckets).map(decodeBucket),
+    buckets: list(raw.buckets).map((bucket) => decodeBucket(bucket, ranking)),
     source: {
       lsn: nonEmpty(meta.get('lsn')),
       txId: nonEmpty(meta.get('txId')),
@@ -93,6 +123,8 @@ export function snapshotFromRead(model: string, json: string): ModelSnapshot {
     },
     appliedAtMs: nonEmpty(meta.get('appliedAtMs')),
     catchingUp: [...meta.keys()].some((field) => field.startsWith('catch-up:')),
+    missedRecords: raw.missed,
+    stopped: stopOf(meta.get('stopped')),
     generation: Number(raw.generation),
     definition: nonEmpty(raw.definition),
   };

@@ -22,8 +22,16 @@ import { snapshotFromRead } from './read-snapshot.js';
 import { readTopology, type RedisTopology } from './topology.js';
 import { decodeStoredRow, storedPosition } from './stored-row.js';
 
-const applyScript = loadLuaScript('./apply-batch.lua');
+const applyScript = loadLuaScript('./apply-batch.lua', ['./exact-integers.lua']);
 const readScript = loadLuaScript('./read-model.lua');
+
+function mergeConcerns(
+  a: readonly LetterConcern[],
+  b: readonly LetterConcern[],
+): LetterConcern[] {
+  const byName = new Map([...a, ...b].map((c) => [`${c.model}#${c.generation}`, c]));
+  return [...byName.values()];
+}
 
 /** The id of a dead letter: its position, "topic/partition/offset". */
 export function deadLetterId(letter: { topic: string; partition: number; offset: string }): string {
@@ -39,6 +47,17 @@ export interface DeadLetter {
   /** The record's raw bytes, as UTF-8 text (JSON from the JsonConverter), or null. */
   readonly key: string | null;
   readonly value: string | null;
+  /**
+   * The read models (each generation written) that miss this record: every model of its topic
+   * unless the record reached some of them (a refusal by one model's keys in Redis).
+   */
+  readonly concerns?: readonly LetterConcern[];
+}
+
+/** A model generation a dead letter concerns. */
+export interface LetterConcern {
+  readonly model: string;
+  readonly generation: number;
 }
 
 export interface BatchWrite {
@@ -65,7 +84,44 @@ export type ApplyOutcome =
   /** The written generation is neither the current one nor the one being rebuilt (a switch happened). */
   | { readonly kind: 'moved'; readonly current: number }
   /** The model stands before the batch's first offset: Redis lost writes since they were made. */
-  | { readonly kind: 'behind'; readonly stood: string };
+  | { readonly kind: 'behind'; readonly stood: string }
+  /**
+   * The batch can never be applied as it is (a key of the wrong type, a stored value that is not
+   * an integer): nothing was written, and trying again would give the same answer.
+   */
+  | { readonly kind: 'refused'; readonly reason: string }
+  /** The generation was stopped (see stopModel) and takes no changes. */
+  | { readonly kind: 'stopped'; readonly stop: ModelStop };
+
+/** Why a model generation stopped taking changes, and at which record. */
+export interface ModelStop {
+  readonly code: string;
+  readonly reason: string;
+  /** The record that showed it: "topic/partition/offset". */
+  readonly at: string;
+}
+
+/** The apply script's reply; anything it does not say is an error, never a guess. */
+function applyOutcomeOf(reply: unknown): ApplyOutcome {
+  const [status, detail] = Array.isArray(reply) ? (reply as unknown[]) : [];
+  if (typeof detail === 'string') {
+    switch (status) {
+      case 'applied':
+        return { kind: 'applied', version: BigInt(detail) };
+      case 'moved':
+        return { kind: 'moved', current: Number(detail) };
+      case 'behind':
+        return { kind: 'behind', stood: detail };
+      case 'conflict':
+        return { kind: 'conflict', rowKey: detail };
+      case 'refused':
+        return { kind: 'refused', reason: detail };
+      case 'stopped':
+        return { kind: 'stopped', stop: JSON.parse(detail) as ModelStop };
+    }
+  }
+  throw new Error(`the apply script answered ${JSON.stringify(reply)}`);
+}
 
 /** A time range of buckets to read, epoch ms, inclusive. */
 export interface BucketRange {
@@ -83,6 +139,11 @@ export interface ReadModelStore {
   ): AsyncIterable<Array<readonly [string, RowPosition]>>;
   /** Have these rows' deletes been applied to the model? (Each is stored as a bare position.) */
   rowsDeleted(model: CompiledModel, rowKeys: readonly string[]): Promise<boolean>;
+  /**
+   * Stops a model generation (its meta says why; the apply script refuses it every change) unless
+   * it was stopped already; returns the stop in force.
+   */
+  stopModel(model: CompiledModel, stop: ModelStop): Promise<ModelStop>;
   /** Counts changes skipped as duplicates in a batch that applied nothing. */
   countDuplicates(model: CompiledModel, duplicates: number): Promise<void>;
   /** Changes applied and skipped as duplicates, per model, since the model was built. */
@@ -90,11 +151,22 @@ export interface ReadModelStore {
   readSnapshot(model: CompiledModel, range?: BucketRange): Promise<ModelSnapshot>;
   /** The version readers would see now (of the current generation), without reading the model. */
   readVersion(model: CompiledModel): Promise<bigint>;
+  /**
+   * Keeps dead letters (by position: recording one again replaces it, its concerns merged) and
+   * counts each among the missed records of the models it concerns.
+   */
   recordDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  /** The dead letters (ids) one model generation misses. */
+  missedRecords(model: CompiledModel): Promise<string[]>;
+  /** How many records each model generation readers use misses (dead letters that concern it). */
+  countMissed(models: readonly CompiledModel[]): Promise<Map<string, number>>;
   countDeadLetters(): Promise<number>;
   /** Every dead letter, oldest position first within a partition. */
   listDeadLetters(): Promise<DeadLetter[]>;
-  /** Removes dead letters by id ("topic/partition/offset"); returns how many were there. */
+  /**
+   * Removes dead letters by id ("topic/partition/offset"), and from the missed records of the
+   * models they concerned; returns how many were there.
+   */
   removeDeadLetters(ids: readonly string[]): Promise<number>;
   /** Redis's own figure for the memory it uses (INFO memory used_memory; a cluster's primaries summed), in bytes. */
   memoryUsed(): Promise<number>;
@@ -180,11 +252,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       } catch (error) {
         throw redisUnavailable('apply script', error);
       }
-      const [status, detail] = reply as [string, string];
-      if (status === 'applied') return { kind: 'applied', version: BigInt(detail) };
-      if (status === 'moved') return { kind: 'moved', current: Number(detail) };
-      if (status === 'behind') return { kind: 'behind', stood: detail };
-      return { kind: 'conflict', rowKey: detail };
+      return applyOutcomeOf(reply);
     },
 
     async *scanRowPositions(model, pageSize = 1000) {
@@ -209,6 +277,17 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
         ...rowKeys,
       );
       return stored.every((text) => text !== null && !text.includes(' '));
+    },
+
+    async stopModel(model, stop) {
+      const meta = modelKeys(keyPrefix, model.name, model.generation).meta;
+      try {
+        await redis.hsetnx(meta, 'stopped', JSON.stringify(stop));
+        const inForce = await redis.hget(meta, 'stopped');
+        return inForce === null ? stop : (JSON.parse(inForce) as ModelStop);
+      } catch (error) {
+        throw redisUnavailable('model stop', error);
+      }
     },
 
     async countDuplicates(model, duplicates) {
@@ -252,7 +331,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
           [keys.generations],
           [keys.base, JSON.stringify(request)],
         )) as string;
-        return snapshotFromRead(model.name, json);
+        return snapshotFromRead(model.name, json, model.top);
       } catch (error) {
         throw redisUnavailable('snapshot read', error);
       }
@@ -270,15 +349,50 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async recordDeadLetters(letters) {
       if (letters.length === 0) return;
-      const fields: string[] = [];
-      for (const letter of letters) {
-        // Keyed by position: a replayed poison record overwrites its own entry, never duplicates it.
-        fields.push(deadLetterId(letter), JSON.stringify(letter));
-      }
+      const key = deadLetterKey(keyPrefix);
       try {
-        await redis.hset(deadLetterKey(keyPrefix), ...fields);
+        const ids = letters.map(deadLetterId);
+        const before = await redis.hmget(key, ...ids);
+        const fields: string[] = [];
+        const missed = new Map<string, string[]>();
+        letters.forEach((letter, i) => {
+          // Recorded again (a replay, a rebuild reading it anew): the concerns add up.
+          const earlier = before[i] ? (JSON.parse(before[i]) as DeadLetter).concerns : undefined;
+          const concerns = mergeConcerns(earlier ?? [], letter.concerns ?? []);
+          // Keyed by position: a replayed poison record overwrites its own entry, never duplicates it.
+          fields.push(ids[i] ?? '', JSON.stringify({ ...letter, concerns }));
+          for (const { model, generation } of concerns) {
+            const set = modelKeys(keyPrefix, model, generation).missed;
+            missed.set(set, [...(missed.get(set) ?? []), ids[i] ?? '']);
+          }
+        });
+        // Each model's set in its own slot: one command each, no pipeline across models.
+        await Promise.all([...missed].map(([set, members]) => redis.sadd(set, ...members)));
+        await redis.hset(key, ...fields);
       } catch (error) {
         throw redisUnavailable('dead-letter write', error);
+      }
+    },
+
+    async missedRecords(model) {
+      try {
+        return await redis.smembers(modelKeys(keyPrefix, model.name, model.generation).missed);
+      } catch (error) {
+        throw redisUnavailable('read of missed records', error);
+      }
+    },
+
+    async countMissed(models) {
+      try {
+        const generations = await createGenerationStore(redis, keyPrefix).read(models.map((m) => m.name));
+        const counts = await Promise.all(
+          models.map((model) =>
+            redis.scard(modelKeys(keyPrefix, model.name, generations.get(model.name)?.current ?? 0).missed),
+          ),
+        );
+        return new Map(models.map((model, i) => [model.name, counts[i] ?? 0]));
+      } catch (error) {
+        throw redisUnavailable('read of missed records', error);
       }
     },
 
@@ -300,7 +414,18 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async removeDeadLetters(ids) {
-      return ids.length === 0 ? 0 : await redis.hdel(deadLetterKey(keyPrefix), ...ids);
+      if (ids.length === 0) return 0;
+      const key = deadLetterKey(keyPrefix);
+      const stored = await redis.hmget(key, ...ids);
+      const forgotten = stored.flatMap((text, i) =>
+        text === null
+          ? []
+          : ((JSON.parse(text) as DeadLetter).concerns ?? []).map(({ model, generation }) =>
+              redis.srem(modelKeys(keyPrefix, model, generation).missed, ids[i] ?? ''),
+            ),
+      );
+      await Promise.all(forgotten);
+      return await redis.hdel(key, ...ids);
     },
 
     subscriberConnection() {

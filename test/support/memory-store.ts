@@ -4,6 +4,7 @@ import {
   type FoldResult,
   type ModelState,
   type StoredRow,
+  valueOfExtremeMember,
 } from '../../src/projection/index.js';
 
 const SEP = '\u0000';
@@ -17,7 +18,8 @@ export class MemoryStore {
   readonly rows = new Map<string, StoredRow>();
   maxCommitTimeMs: bigint | null = null;
   readonly counters = new Map<string, Map<string, bigint>>();
-  readonly extremes = new Map<string, Map<string, number>>();
+  /** Per sorted set: member → the exact value it holds (the reference orders exactly, not by score). */
+  readonly extremes = new Map<string, Map<string, bigint>>();
   readonly distincts = new Map<string, Map<string, bigint>>();
   readonly buckets = new Map<string, number>();
   /** Bucket → ranked group → total (the ranked measure's sorted set). */
@@ -52,7 +54,7 @@ export class MemoryStore {
     }
     for (const e of fold.deltas.extremes.values()) {
       const set = this.hash(this.extremes, [e.measure, e.bucket ?? '-', e.group].join(SEP));
-      if (e.present) set.set(e.member, e.score);
+      if (e.present) set.set(e.member, BigInt(valueOfExtremeMember(e.member)));
       else set.delete(e.member);
     }
     for (const d of fold.deltas.distincts.values()) {
@@ -93,10 +95,9 @@ export class MemoryStore {
     for (const [key, set] of this.extremes) {
       const [measure = '', bucket = '', group = ''] = key.split(SEP);
       const type = this.model.definition.measures.find((m) => m.name === measure)?.type;
-      const sorted = [...set].sort((a, b) => a[1] - b[1]);
-      const member = type === 'min' ? sorted[0]?.[0] : sorted[sorted.length - 1]?.[0];
-      if (member !== undefined)
-        (result[`${bucket} / ${group}`] ??= {})[measure] = member.slice(0, member.indexOf('|'));
+      const sorted = [...set.values()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      const value = type === 'min' ? sorted[0] : sorted[sorted.length - 1];
+      if (value !== undefined) (result[`${bucket} / ${group}`] ??= {})[measure] = value.toString();
     }
     for (const [key, hash] of this.distincts) {
       const [measure = '', bucket = '', group = ''] = key.split(SEP);

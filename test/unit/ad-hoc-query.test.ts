@@ -53,6 +53,8 @@ const snapshot: ModelSnapshot = {
     ranking: null,
   })),
   source: { lsn: '100', txId: '7', commitTimeMs: '0' },
+  missedRecords: 0,
+  stopped: null,
   generation: 0,
   definition: null,
   appliedAtMs: '0',

@@ -1,0 +1,76 @@
+import type { RowEvent } from '../decode/index.js';
+import type { CompiledModel } from '../projection/index.js';
+
+/** A record refused by one or more models of its table: no model of the table applies it. */
+export interface RefusedEvent {
+  readonly event: RowEvent;
+  /** "model: reason", one per model that refused it. */
+  readonly reasons: readonly string[];
+}
+
+/** A model whose source no longer has what it reads: it stops until its definition is fixed. */
+export interface SchemaChange {
+  readonly model: CompiledModel;
+  readonly event: RowEvent;
+  readonly reason: string;
+}
+
+export interface Verdicts {
+  /** The events every model of their table can apply, in order. */
+  readonly admitted: RowEvent[];
+  readonly refused: RefusedEvent[];
+  readonly schemaChanges: SchemaChange[];
+}
+
+/**
+ * Has the source stopped sending a column the model reads? With Debezium's schema, a column is
+ * gone when the schema no longer lists it (a payload that lacks a column its schema lists is a
+ * malformed record instead, judged by the values). Without a schema, only the payload tells.
+ */
+function missingColumn(model: CompiledModel, event: RowEvent & { after: object }): string | null {
+  for (const column of model.columns) {
+    const present = event.columnTypes ? event.columnTypes.has(column) : Object.hasOwn(event.after, column);
+    if (!present) return column;
+  }
+  return null;
+}
+
+/**
+ * One verdict per record: a row change is applied to every read model of its table or to none.
+ * Each model judges the row's values (problemWith); one refusal refuses the record for all, so
+ * no model is ever ahead of another by a record the others could not take. A model whose columns
+ * disappeared from the source's schema is not a verdict on the record: that model stops (the
+ * same would happen to every later record) and the others go on. Pure.
+ */
+export function judgeEvents(events: readonly RowEvent[], models: readonly CompiledModel[]): Verdicts {
+  const admitted: RowEvent[] = [];
+  const refused: RefusedEvent[] = [];
+  const schemaChanges: SchemaChange[] = [];
+  const changed = new Set<CompiledModel>();
+  for (const event of events) {
+    // A delete carries the key (and maybe the old row): it is folded from what was remembered.
+    if (event.kind === 'delete') {
+      admitted.push(event);
+      continue;
+    }
+    const reasons: string[] = [];
+    for (const model of models) {
+      if (model.table !== event.table || changed.has(model)) continue;
+      const column = missingColumn(model, event);
+      if (column !== null) {
+        changed.add(model);
+        schemaChanges.push({
+          model,
+          event,
+          reason: `column ${column} of ${model.table} is no longer in its change events (dropped or renamed?)`,
+        });
+        continue;
+      }
+      const problem = model.problemWith(event.after);
+      if (problem !== null) reasons.push(`${model.name}: ${problem}`);
+    }
+    if (reasons.length > 0) refused.push({ event, reasons });
+    else admitted.push(event);
+  }
+  return { admitted, refused, schemaChanges };
+}
