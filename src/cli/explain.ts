@@ -9,7 +9,13 @@ import {
   type ColumnValue,
 } from '../decode/index.js';
 import { describeError, isReadoutError } from '../errors/index.js';
-import { foldBatch, type CompiledModel, type FoldResult, type ModelState } from '../projection/index.js';
+import {
+  foldBatch,
+  valueOfExtremeMember,
+  type CompiledModel,
+  type FoldResult,
+  type ModelState,
+} from '../projection/index.js';
 import { UsageError, print, toJson, type Command } from './command.js';
 import { createRedisStore } from '../store/index.js';
 import { loadModels } from './wiring.js';
@@ -92,7 +98,7 @@ function describeFold(model: CompiledModel, fold: FoldResult, state: ModelState,
   }
   for (const e of fold.deltas.extremes.values()) {
     lines.push(
-      `  ${e.bucket ? `${e.bucket} ` : ''}${e.group} ${e.measure} ${e.present ? 'candidate' : 'no longer a candidate'}: ${e.member.slice(0, e.member.indexOf('|'))} (unscaled)`,
+      `  ${e.bucket ? `${e.bucket} ` : ''}${e.group} ${e.measure} ${e.present ? 'candidate' : 'no longer a candidate'}: ${formatUnscaled(BigInt(valueOfExtremeMember(e.member)), scaleOf(model, e.measure))}`,
     );
   }
   for (const d of fold.deltas.distincts.values()) {

@@ -148,7 +148,12 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
     if (events.length === 1 && only) {
       const record = context.records.get(only.record.offset);
       logger.error(
-        { model: model.name, topic: only.record.topic, partition: only.record.partition, offset: only.record.offset },
+        {
+          model: model.name,
+          topic: only.record.topic,
+          partition: only.record.partition,
+          offset: only.record.offset,
+        },
         `Redis refused a change: ${reason}`,
       );
       if (record)

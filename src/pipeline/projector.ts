@@ -154,7 +154,10 @@ export function createProjector({
       at: `${record.topic}/${record.partition}/${record.offset}`,
     });
     if (inForce.at === `${record.topic}/${record.partition}/${record.offset}`)
-      logger.error({ model: model.name, code: inForce.code, at: inForce.at }, `read model stopped: ${inForce.reason}`);
+      logger.error(
+        { model: model.name, code: inForce.code, at: inForce.at },
+        `read model stopped: ${inForce.reason}`,
+      );
   }
 
   /** The models (each generation written) a record of this topic concerns. */

@@ -27,6 +27,39 @@ end
 local ROWS, META, OFFSETS, BUCKETS, GENERATIONS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local FIRST_ROW, CHUNK = 4, 1000
 
+---------------------------------------------------------------------------------------------
+-- Checks: nothing below writes until every check has passed.
+
+-- Every key this batch writes, with the type it must have (or not exist).
+local expected_types = {
+  [ROWS] = 'hash', [META] = 'hash', [OFFSETS] = 'hash', [BUCKETS] = 'zset', [GENERATIONS] = 'hash',
+}
+local function expect(key, kind) expected_types[key] = kind end
+for _, entry in ipairs(request.counters) do
+  expect(KEYS[entry[1]], 'hash')
+  for _, c in ipairs(entry[2]) do
+    if c[3] > 0 then expect(KEYS[c[3]], 'zset') end
+  end
+end
+for _, e in ipairs(request.extremes) do expect(KEYS[e[1]], 'zset') end
+for _, d in ipairs(request.distincts) do expect(KEYS[d[1]], 'hash') end
+for _, b in ipairs(request.buckets) do expect(KEYS[b[3]], 'set') end
+
+-- Retention: the sets listing the keys of buckets that expire now must be sets (the buckets this
+-- batch writes are checked above); the keys themselves are deleted whatever they hold.
+if request.retainFrom and redis.call('TYPE', BUCKETS).ok == 'zset' then
+  for _, label in ipairs(redis.call('ZRANGEBYSCORE', BUCKETS, '-inf', '(' .. request.retainFrom)) do
+    expect(ARGV[2] .. ':bucket-keys:' .. label, 'set')
+  end
+end
+
+for key, kind in pairs(expected_types) do
+  local found = redis.call('TYPE', key).ok
+  if found ~= 'none' and found ~= kind then
+    return { 'refused', key .. ' holds a ' .. found .. ', not a ' .. kind }
+  end
+end
+
 -- Generation fence: only the generation readers use, or the one being rebuilt, may be written. A
 -- writer that has not seen a switch yet is told where the model moved and writes nothing.
 local current = redis.call('HGET', GENERATIONS, 'current') or '0'
@@ -49,45 +82,6 @@ if stopped then return { 'stopped', stopped } end
 if request.offset then
   local stood = redis.call('HGET', OFFSETS, request.offset.partition)
   if stood and greater(request.offset.first, stood) then return { 'behind', stood } end
-end
-
----------------------------------------------------------------------------------------------
--- Checks: nothing below writes until every check has passed.
-
--- Every key this batch writes, with the type it must have (or not exist).
-local expected_types = { [ROWS] = 'hash', [META] = 'hash', [OFFSETS] = 'hash', [BUCKETS] = 'zset' }
-local function expect(key, kind) expected_types[key] = kind end
-for _, entry in ipairs(request.counters) do
-  expect(KEYS[entry[1]], 'hash')
-  for _, c in ipairs(entry[2]) do
-    if c[3] > 0 then expect(KEYS[c[3]], 'zset') end
-  end
-end
-for _, e in ipairs(request.extremes) do expect(KEYS[e[1]], 'zset') end
-for _, d in ipairs(request.distincts) do expect(KEYS[d[1]], 'hash') end
-for _, b in ipairs(request.buckets) do expect(KEYS[b[3]], 'set') end
-
--- Retention: the buckets that expire now, with every key written for them (all deleted below).
-local expired, expired_keys = {}, {}
-if request.retainFrom then
-  if redis.call('TYPE', BUCKETS).ok == 'zset' then
-    expired = redis.call('ZRANGEBYSCORE', BUCKETS, '-inf', '(' .. request.retainFrom)
-  end
-  for _, label in ipairs(expired) do
-    local set = ARGV[2] .. ':bucket-keys:' .. label
-    expect(set, 'set')
-    if redis.call('TYPE', set).ok == 'set' then
-      for _, key in ipairs(redis.call('SMEMBERS', set)) do expired_keys[#expired_keys + 1] = key end
-    end
-    expired_keys[#expired_keys + 1] = set
-  end
-end
-
-for key, kind in pairs(expected_types) do
-  local found = redis.call('TYPE', key).ok
-  if found ~= 'none' and found ~= kind then
-    return { 'refused', key .. ' holds a ' .. found .. ', not a ' .. kind }
-  end
 end
 
 -- A stored row is "position" (deleted) or "position memory-json": the fence compares the position.
@@ -233,12 +227,21 @@ for _, b in ipairs(request.buckets) do
   for i = 4, #b do redis.call('SADD', KEYS[b[3]], KEYS[b[i]]) end
 end
 
--- retention: buckets that start before retainFrom go, with every key written for them.
-for first = 1, #expired_keys, CHUNK do
-  redis.call('DEL', unpack(expired_keys, first, math.min(#expired_keys, first + CHUNK - 1)))
-end
-for first = 1, #expired, CHUNK do
-  redis.call('ZREM', BUCKETS, unpack(expired, first, math.min(#expired, first + CHUNK - 1)))
+-- retention: buckets that start before retainFrom go, with every key written for them (this
+-- batch's too: its first changes may fall in buckets that its last ones expire).
+if request.retainFrom then
+  local expired = redis.call('ZRANGEBYSCORE', BUCKETS, '-inf', '(' .. request.retainFrom)
+  for _, label in ipairs(expired) do
+    local set = ARGV[2] .. ':bucket-keys:' .. label
+    local keys = redis.call('SMEMBERS', set)
+    keys[#keys + 1] = set
+    for first = 1, #keys, CHUNK do
+      redis.call('DEL', unpack(keys, first, math.min(#keys, first + CHUNK - 1)))
+    end
+  end
+  for first = 1, #expired, CHUNK do
+    redis.call('ZREM', BUCKETS, unpack(expired, first, math.min(#expired, first + CHUNK - 1)))
+  end
 end
 
 -- Versions stay below 2^53 (the clock in microseconds is about 1.8e15), so a Lua double holds them

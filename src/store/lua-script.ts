@@ -42,7 +42,8 @@ export async function runLuaScript(
  * Replies Redis gives while it cannot serve for a while (loading, busy with a script, a cluster
  * failing over, out of memory until an operator acts): worth trying again.
  */
-const transientReply = /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|MOVED|ASK|OOM|NOREPLICAS|NOSCRIPT)\b/;
+const transientReply =
+  /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|MOVED|ASK|OOM|NOREPLICAS|NOSCRIPT)\b/;
 
 /**
  * A failed Redis call, as the store reports it. No answer (a connection refused, closed or timed

@@ -25,10 +25,7 @@ import { decodeStoredRow, storedPosition } from './stored-row.js';
 const applyScript = loadLuaScript('./apply-batch.lua', ['./exact-integers.lua']);
 const readScript = loadLuaScript('./read-model.lua');
 
-function mergeConcerns(
-  a: readonly LetterConcern[],
-  b: readonly LetterConcern[],
-): LetterConcern[] {
+function mergeConcerns(a: readonly LetterConcern[], b: readonly LetterConcern[]): LetterConcern[] {
   const byName = new Map([...a, ...b].map((c) => [`${c.model}#${c.generation}`, c]));
   return [...byName.values()];
 }

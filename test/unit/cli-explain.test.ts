@@ -22,7 +22,7 @@ describe('readout explain (no Redis: --fresh)', () => {
     expect(out).toMatch(
       /model orders_by_status\n {2}row was {2}\(not known\)\n(.*\n)*? {2}\["pending"\] revenue \+568\.01/,
     );
-    expect(out).toMatch(/model open_orders\n(.*\n)*? {2}\[\] largest candidate: 56801/);
+    expect(out).toMatch(/model open_orders\n(.*\n)*? {2}\[\] largest candidate: 568\.01\n/);
   });
 
   it('refuses an undecodable record with its reason and exit code 1', () => {
