@@ -249,6 +249,10 @@ export const resolvers = {
     sourceLsn: (snapshot) => snapshot.source.lsn,
     sourceTxId: (snapshot) => snapshot.source.txId,
     appliedAt: (snapshot) => isoFromMs(snapshot.appliedAtMs),
+    missedRecords: (snapshot) => snapshot.missedRecords,
+    stopped: (snapshot) =>
+      snapshot.stopped === null ? null : `${snapshot.stopped.code}: ${snapshot.stopped.reason}`,
+    complete: (snapshot) => snapshot.missedRecords === 0 && snapshot.stopped === null,
     lagMs: (snapshot, _args, context) =>
       snapshot.source.commitTimeMs === null
         ? null

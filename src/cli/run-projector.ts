@@ -1,7 +1,7 @@
 import { createKafkaSource } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
 import { createProjectorMetrics, createStreamPositions, type Generations } from '../pipeline/index.js';
-import { checkReadiness, guardReader } from '../store/index.js';
+import { checkReadiness, guardReader, modelReader } from '../store/index.js';
 import { untilSignal, type Command } from './command.js';
 import { startOpsServer } from './ops-server.js';
 import { shutDownInOrder } from './shutdown.js';
@@ -42,8 +42,21 @@ export const projectorCommand: Command = {
       sessionTimeoutMs: config.kafka.sessionTimeoutMs,
       logger,
     });
-    const metrics = createProjectorMetrics();
     const prefix = config.redis.keyPrefix;
+    const metrics = createProjectorMetrics(async () => {
+      const generations = await store.generations.read(models.map((model) => model.name));
+      const [states, missed] = await Promise.all([
+        store.positions.readiness(
+          models.map((model) => modelReader(prefix, model.name, generations.get(model.name)?.current ?? 0)),
+        ),
+        store.countMissed(models),
+      ]);
+      return models.map((model, i) => ({
+        model: model.name,
+        missedRecords: missed.get(model.name) ?? 0,
+        stopped: Boolean(states[i]?.stopped),
+      }));
+    });
     const guardReaders = guard ? [guardReader(prefix)] : [];
     // Each written generation keeps its own place in the stream (see generations.ts).
     const modelReadersOf = (topic: string) =>
@@ -79,7 +92,10 @@ export const projectorCommand: Command = {
         metrics,
         ready: async () => {
           const models = await checkReadiness(store, modelsByName, prefix);
-          return { ready: consuming && models.ready, detail: { consuming, notReady: models.notReady } };
+          return {
+            ready: consuming && models.ready,
+            detail: { consuming, notReady: models.notReady, incomplete: models.incomplete },
+          };
         },
       },
       logger,

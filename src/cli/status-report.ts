@@ -18,7 +18,7 @@ export interface StatusReport {
   readonly readModels: ReadonlyArray<{
     readonly name: string;
     /** `stale`: computed with another definition than the model's file (not served until rebuilt). */
-    readonly state: 'ready' | 'empty' | 'catching-up' | 'stale';
+    readonly state: 'ready' | 'empty' | 'catching-up' | 'stale' | 'stopped';
     readonly version: string;
     /** The generation of keys readers use (see readout rebuild). */
     readonly generation: number;
@@ -33,6 +33,10 @@ export interface StatusReport {
     readonly sourceTxId: string | null;
     readonly appliedAt: string | null;
     readonly catchUpTo: Readonly<Record<string, string>>;
+    /** Records of its source it could not apply (dead letters that concern it): its numbers lack them. */
+    readonly missedRecords: number;
+    /** Why it stopped taking changes (its source's schema changed), or null. */
+    readonly stopped: { readonly code: string; readonly reason: string; readonly at: string } | null;
   }>;
   readonly deadLetters: number;
   readonly held: readonly HeldChange[];
@@ -61,6 +65,7 @@ export function modelEntry(
   model: ReaderReadiness,
   generation: GenerationState | undefined,
   fingerprint: string,
+  missedRecords: number,
 ): StatusReport['readModels'][number] {
   const current = generation?.current ?? 0;
   const definition = generation?.definitions.get(current);
@@ -68,7 +73,15 @@ export function modelEntry(
   return {
     name,
     state:
-      model.version === 0n ? 'empty' : stale ? 'stale' : model.catchUp.size > 0 ? 'catching-up' : 'ready',
+      model.version === 0n
+        ? 'empty'
+        : model.stopped
+          ? 'stopped'
+          : stale
+            ? 'stale'
+            : model.catchUp.size > 0
+              ? 'catching-up'
+              : 'ready',
     version: model.version.toString(),
     generation: current,
     rebuild:
@@ -84,6 +97,8 @@ export function modelEntry(
     sourceTxId: model.source.txId,
     appliedAt: iso(model.appliedAtMs),
     catchUpTo: Object.fromEntries(model.catchUp),
+    missedRecords,
+    stopped: model.stopped,
   };
 }
 
@@ -98,6 +113,14 @@ export function troubleOf(report: Omit<StatusReport, 'trouble'>): string[] {
     if (model.state === 'stale')
       trouble.push(
         `${model.name}: its definition changed since its data was computed; not served until rebuilt (readout rebuild ${model.name})`,
+      );
+    if (model.stopped)
+      trouble.push(
+        `${model.name}: stopped (${model.stopped.code} at ${model.stopped.at}): ${model.stopped.reason}`,
+      );
+    if (model.missedRecords > 0)
+      trouble.push(
+        `${model.name}: incomplete, ${model.missedRecords} records of its source could not be applied (readout dead-letters list says why; reapply after a fix, or drop)`,
       );
   }
   if (report.deadLetters > 0)
@@ -173,7 +196,8 @@ export function renderStatus(report: StatusReport): string {
     const rebuild = m.rebuild
       ? `; rebuilding into generation ${m.rebuild.generation} (${m.rebuild.phase})`
       : '';
-    lines.push(`  ${pad(m.name, 28)} ${pad(m.state, 12)} ${where}${rebuild}`);
+    const missed = m.missedRecords > 0 ? `; MISSING ${m.missedRecords} records` : '';
+    lines.push(`  ${pad(m.name, 28)} ${pad(m.state, 12)} ${where}${rebuild}${missed}`);
   }
   lines.push(
     '',

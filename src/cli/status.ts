@@ -40,7 +40,7 @@ export const statusCommand: Command = {
       const generations = await store.generations.read(models.map((model) => model.name));
       const readerOf = (model: { name: string }) =>
         modelReader(config.redis.keyPrefix, model.name, generations.get(model.name)?.current ?? 0);
-      const [lags, readiness, deadLetters, held, memory, api, topology, losses] = await Promise.all([
+      const [lags, readiness, deadLetters, held, memory, api, topology, losses, missed] = await Promise.all([
         readConsumerLag({
           brokers: config.kafka.brokers,
           clientId: `${config.kafka.clientId}-status`,
@@ -54,6 +54,7 @@ export const statusCommand: Command = {
         apiReadiness(`http://${host}:${config.api.port}/readyz`),
         store.topology(),
         store.positions.losses(),
+        store.countMissed(models),
       ]);
       const now = Date.now();
       const byName = new Map(models.map((model, i) => [model.name, readiness[i]]));
@@ -71,7 +72,17 @@ export const statusCommand: Command = {
         })),
         readModels: models.flatMap((model, i) => {
           const state = readiness[i];
-          return state ? [modelEntry(model.name, state, generations.get(model.name), model.fingerprint)] : [];
+          return state
+            ? [
+                modelEntry(
+                  model.name,
+                  state,
+                  generations.get(model.name),
+                  model.fingerprint,
+                  missed.get(model.name) ?? 0,
+                ),
+              ]
+            : [];
         }),
         deadLetters,
         held,

@@ -14,8 +14,13 @@ export interface ProjectorMetrics {
   render(): Promise<string>;
 }
 
+/** What each read model (the generation readers use) misses, read from Redis at each scrape. */
+export type ModelHealth = () => Promise<
+  ReadonlyArray<{ readonly model: string; readonly missedRecords: number; readonly stopped: boolean }>
+>;
+
 /** The projector's Prometheus metrics, served on its own port (cli/ops-server.ts). */
-export function createProjectorMetrics(): ProjectorMetrics {
+export function createProjectorMetrics(health?: ModelHealth): ProjectorMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'readout_projector_' });
   const registers = [registry];
@@ -58,12 +63,47 @@ export function createProjectorMetrics(): ProjectorMetrics {
     labelNames: ['topic', 'partition'],
     registers,
   });
+  const slowestDecode = new Gauge({
+    name: 'readout_decode_slowest_seconds',
+    help: 'The longest time one record took to decode since the projector started',
+    registers,
+  });
+  let slowest = 0;
+  if (health) {
+    // Read from Redis at scrape time (dead letters are dropped or reapplied by other processes),
+    // once for both gauges.
+    let reading: { readonly atMs: number; readonly result: ReturnType<ModelHealth> } | null = null;
+    const current = () => {
+      if (reading === null || Date.now() - reading.atMs > 1000)
+        reading = { atMs: Date.now(), result: health() };
+      return reading.result;
+    };
+    new Gauge({
+      name: 'readout_read_model_missed_records',
+      help: 'Records of a read model source that could not be applied (dead letters concerning it): its numbers lack them',
+      labelNames: ['model'],
+      registers,
+      async collect() {
+        for (const entry of await current()) this.set({ model: entry.model }, entry.missedRecords);
+      },
+    });
+    new Gauge({
+      name: 'readout_read_model_stopped',
+      help: '1 while a read model takes no changes because its source schema changed (SOURCE_SCHEMA_CHANGED)',
+      labelNames: ['model'],
+      registers,
+      async collect() {
+        for (const entry of await current()) this.set({ model: entry.model }, entry.stopped ? 1 : 0);
+      },
+    });
+  }
   return {
     contentType: registry.contentType,
     observeBatch(batch, stats, seconds) {
       applied.inc(stats.applied);
       duplicates.inc(stats.duplicates);
       deadLettered.inc(stats.deadLettered);
+      if (stats.slowestDecodeMs / 1000 > slowest) slowestDecode.set((slowest = stats.slowestDecodeMs / 1000));
       batchSeconds.observe(seconds);
       const now = Date.now();
       for (const commitMs of stats.commitTimesMs) freshness.observe(Math.max(0, now - commitMs) / 1000);

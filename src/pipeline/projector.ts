@@ -62,6 +62,8 @@ export interface BatchStats {
   readonly commitTimesMs: readonly number[];
   /** Readers (by name) whose writes recorded the batch's end offset with them. */
   readonly recordedBy: ReadonlySet<string>;
+  /** The longest one record of the batch took to decode, in milliseconds. */
+  readonly slowestDecodeMs: number;
 }
 
 export interface Projector {
@@ -80,6 +82,29 @@ const MAX_ATTEMPTS = 3;
 /** An outage that passes (Redis or Kafka unreachable, a rebuild's switch, lost writes to replay). */
 function isPassing(error: unknown): boolean {
   return isReadoutError(error) && error.retriable;
+}
+
+/** Decodes records, keeping the longest one took (a record must never hold the loop for long). */
+interface DecodeTiming {
+  decode(record: RawRecord): ChangeEvent;
+  readonly slowestMs: number;
+}
+
+function decodeTiming(): DecodeTiming {
+  let slowestMs = 0;
+  return {
+    decode(record) {
+      const started = performance.now();
+      try {
+        return decodeRecord(record);
+      } finally {
+        slowestMs = Math.max(slowestMs, performance.now() - started);
+      }
+    },
+    get slowestMs() {
+      return slowestMs;
+    },
+  };
 }
 
 /** A batch's row events, cut at each TRUNCATE: the rows before it are applied first. */
@@ -288,12 +313,12 @@ export function createProjector({
     return total;
   }
 
-  function decodeSegments(batch: SourceBatch, letters: DeadLetter[]): Segment[] {
+  function decodeSegments(batch: SourceBatch, letters: DeadLetter[], timing: DecodeTiming): Segment[] {
     const segments: Segment[] = [];
     let events: RowEvent[] = [];
     for (const record of batch.records) {
       try {
-        const event = decodeRecord(record);
+        const event = timing.decode(record);
         if (isRowEvent(event)) events.push(event);
         else if (event.kind === 'truncate') {
           segments.push({ events, truncate: event });
@@ -314,6 +339,7 @@ export function createProjector({
    */
   async function handleRecords(batch: SourceBatch, records: readonly RawRecord[]): Promise<BatchStats> {
     const part: SourceBatch = { ...batch, records: [...records] };
+    const timing = decodeTiming();
     const letters: DeadLetter[] = [];
     const total = { applied: 0, duplicates: 0 };
     const commitTimesMs: number[] = [];
@@ -332,7 +358,7 @@ export function createProjector({
         records: new Map(records.map((record) => [record.offset, record])),
         letters,
       };
-      for (const segment of decodeSegments(part, letters)) {
+      for (const segment of decodeSegments(part, letters, timing)) {
         for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
         const verdicts = judgeEvents(segment.events, current());
         for (const { event, reasons } of verdicts.refused) {
@@ -347,7 +373,13 @@ export function createProjector({
       }
     }
     await keepDeadLetters(letters);
-    return { ...total, deadLettered: letters.length, commitTimesMs, recordedBy };
+    return {
+      ...total,
+      deadLettered: letters.length,
+      commitTimesMs,
+      recordedBy,
+      slowestDecodeMs: timing.slowestMs,
+    };
   }
 
   /** Kept before the offset is committed (the caller commits after the batch resolves). */
@@ -369,7 +401,7 @@ export function createProjector({
    * and the partition moves on. Outages still stop the batch (it is delivered again).
    */
   async function handleOneByOne(batch: SourceBatch): Promise<BatchStats> {
-    const total = { applied: 0, duplicates: 0, deadLettered: 0 };
+    const total = { applied: 0, duplicates: 0, deadLettered: 0, slowestDecodeMs: 0 };
     const commitTimesMs: number[] = [];
     const recordedBy = new Set<string>();
     for (const record of batch.records) {
@@ -378,6 +410,7 @@ export function createProjector({
         total.applied += stats.applied;
         total.duplicates += stats.duplicates;
         total.deadLettered += stats.deadLettered;
+        total.slowestDecodeMs = Math.max(total.slowestDecodeMs, stats.slowestDecodeMs);
         commitTimesMs.push(...stats.commitTimesMs);
         for (const reader of stats.recordedBy) recordedBy.add(reader);
       } catch (error) {

@@ -8,6 +8,12 @@ export interface Readiness {
   readonly ready: boolean;
   /** Per read model: why it cannot be served now (absent when it can). */
   readonly notReady: Readonly<Record<string, string>>;
+  /**
+   * Per read model served with numbers it cannot vouch for in full, and why: records it missed,
+   * or a stop (its source's schema changed). Served all the same, saying so in `freshness`: one
+   * model's gap does not take every dashboard down, and `readout status` exits 1 for it.
+   */
+  readonly incomplete: Readonly<Record<string, string>>;
 }
 
 /**
@@ -23,15 +29,22 @@ export async function checkReadiness(
   const names = [...models.keys()];
   let generations: Map<string, GenerationState>;
   let states;
+  let missed: Map<string, number>;
   try {
     // The generation readers use (a rebuild switches it).
     generations = await store.generations.read(names);
     states = await store.positions.readiness(
       names.map((name) => modelReader(keyPrefix, name, generations.get(name)?.current ?? 0)),
     );
+    missed = await store.countMissed([...models.values()]);
   } catch (error) {
-    return { ready: false, notReady: Object.fromEntries(names.map((name) => [name, describeError(error)])) };
+    return {
+      ready: false,
+      notReady: Object.fromEntries(names.map((name) => [name, describeError(error)])),
+      incomplete: {},
+    };
   }
+  const incomplete: Record<string, string> = {};
   const notReady: Record<string, string> = {};
   names.forEach((name, i) => {
     const state = states[i];
@@ -44,5 +57,14 @@ export async function checkReadiness(
       notReady[name] =
         `replaying what Redis lost, until ${[...state.catchUp].map(([p, o]) => `${p}@${o}`).join(', ')}`;
   });
-  return { ready: Object.keys(notReady).length === 0, notReady };
+  names.forEach((name, i) => {
+    const stopped = states[i]?.stopped;
+    const count = missed.get(name) ?? 0;
+    const reasons = [
+      ...(stopped ? [`stopped (${stopped.code}): ${stopped.reason}`] : []),
+      ...(count > 0 ? [`${count} records could not be applied (see the dead letters)`] : []),
+    ];
+    if (reasons.length > 0) incomplete[name] = reasons.join('; ');
+  });
+  return { ready: Object.keys(notReady).length === 0, notReady, incomplete };
 }

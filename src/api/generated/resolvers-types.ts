@@ -103,14 +103,27 @@ export type Freshness = {
   __typename?: 'Freshness';
   /** When Readout applied that change (Redis's clock). */
   appliedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** True when nothing above says the numbers are incomplete: no missed records, not stopped. */
+  complete: Scalars['Boolean']['output'];
   /** Milliseconds from the newest included change's commit until now: how far behind this answer is. */
   lagMs?: Maybe<Scalars['BigInt']['output']>;
+  /**
+   * Records of this read model's source that Readout could not apply (each is a dead letter, with
+   * its reason: readout dead-letters list). While above 0 the numbers lack those records.
+   */
+  missedRecords: Scalars['Int']['output'];
   /** Commit time, in PostgreSQL, of the newest change included (null before any change). */
   sourceCommitTime?: Maybe<Scalars['DateTime']['output']>;
   /** PostgreSQL log position (LSN) of the newest change included. */
   sourceLsn?: Maybe<Scalars['BigInt']['output']>;
   /** PostgreSQL transaction id of the newest change included. */
   sourceTxId?: Maybe<Scalars['BigInt']['output']>;
+  /**
+   * Why this read model stopped taking changes (its source table no longer has a column it reads, or
+   * has it with another type), with the code SOURCE_SCHEMA_CHANGED; null while it takes changes.
+   * Its numbers stay as they were when it stopped until its definition is fixed and it is rebuilt.
+   */
+  stopped?: Maybe<Scalars['String']['output']>;
   /** Increases with every applied batch of changes; a subscriber never receives a lower one. */
   version: Scalars['BigInt']['output'];
 };
@@ -643,10 +656,13 @@ export type DimensionValueResolvers<ContextType = ApiContext, ParentType extends
 
 export type FreshnessResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Freshness'] = ResolversParentTypes['Freshness']> = {
   appliedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  complete?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   lagMs?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  missedRecords?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   sourceCommitTime?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   sourceLsn?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
   sourceTxId?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  stopped?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
