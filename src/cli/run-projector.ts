@@ -5,6 +5,7 @@ import { checkReadiness, guardReader, modelReader } from '../store/index.js';
 import { untilSignal, type Command } from './command.js';
 import { startOpsServer } from './ops-server.js';
 import { shutDownInOrder } from './shutdown.js';
+import { checkSourceColumns } from './source-columns.js';
 import { sourceTopics, topicOf, transactionTopic, wireProjector } from './wiring.js';
 
 /** How often the projector looks for a Redis that lost everything while no batch came. */
@@ -33,6 +34,7 @@ export const projectorCommand: Command = {
   READOUT_PROJECTOR_HOST:READOUT_PROJECTOR_PORT. Configuration: READOUT_* variables (see README).`,
   async run(config) {
     const { models, store, guard, projector, generations, logger } = wireProjector(config, 'projector');
+    await checkSourceColumns(config, logger);
     const topics = sourceTopics(config, models);
     const source = createKafkaSource({
       brokers: config.kafka.brokers,

@@ -3,6 +3,8 @@
  * place that reads them; every problem names the file, the field and what was expected.
  */
 export { SOURCES_FILE, loadDefinitions, loadSources, parseDefinition } from './load-definitions.js';
+export { columnReferences, missingColumns } from './column-references.js';
+export type { ColumnReference } from './column-references.js';
 export { sourceDefinition } from './source-schema.js';
 export type { SourceDefinition, TruncatePolicy } from './source-schema.js';
 export type { LoadedDefinition } from './load-definitions.js';

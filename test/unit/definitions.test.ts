@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDefinitions } from '../../src/definitions/index.js';
+import { columnReferences, loadDefinitions, missingColumns } from '../../src/definitions/index.js';
 import { ReadoutError } from '../../src/errors/index.js';
 
 function folderWith(files: Record<string, string>): string {
@@ -90,5 +90,41 @@ describe('read-model definitions', () => {
     });
     expect(problems).toContain('two.yaml: name: "same" is already defined in one.yaml');
     expect(problems.some((p) => p.startsWith('three.yaml: not valid YAML/JSON'))).toBe(true);
+  });
+});
+
+describe('columns a definition names, against its table', () => {
+  const dir = folderWith({
+    'sales.yaml': [
+      'name: sales',
+      'source: public.sales',
+      'filter: [{ column: state, notIn: [void] }]',
+      'dimensions: [{ column: region }, { name: size, bands: { column: amout, edges: ["10"] } }]',
+      'measures: [{ name: n, type: count }, { name: total, type: sum, column: amount, scale: 30 }]',
+    ].join('\n'),
+  });
+  const loaded = loadDefinitions(dir);
+  const references = columnReferences(loaded, [], 'sources.yaml');
+
+  it('lists every column with the field that names it', () => {
+    expect(references.map((r) => `${r.field}=${r.column}`)).toEqual([
+      'filter.0.column=state',
+      'dimensions.0.column=region',
+      'dimensions.1.bands.column=amout',
+      'measures.1.column=amount',
+    ]);
+  });
+
+  it('names the file and field of a column the table does not have', () => {
+    const problems = missingColumns(references, (table) =>
+      table === 'public.sales' ? ['id', 'state', 'region', 'amount'] : null,
+    );
+    expect(problems).toEqual([
+      'sales.yaml: dimensions.1.bands.column: public.sales has no column "amout" (its columns: id, state, region, amount)',
+    ]);
+  });
+
+  it('leaves a table the database does not have to its first events', () => {
+    expect(missingColumns(references, () => null)).toEqual([]);
   });
 });
