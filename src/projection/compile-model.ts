@@ -175,11 +175,14 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
   const archival = source?.archivalRetention
     ? { column: source.archivalRetention.column, olderThanMs: durationMs(source.archivalRetention.olderThan) }
     : null;
-  const exactColumns = new Set(
-    definition.measures.flatMap((m) =>
+  // Columns read as numbers: a float there (decimal.handling.mode=double) is refused, bands too
+  // (a float's text can fall on the wrong side of an edge).
+  const exactColumns = new Set([
+    ...definition.measures.flatMap((m) =>
       m.type === 'sum' || m.type === 'avg' || m.type === 'min' || m.type === 'max' ? [m.column] : [],
     ),
-  );
+    ...definition.dimensions.flatMap((d) => ('bands' in d ? [d.bands.column] : [])),
+  ]);
   const bucketDimension = definition.dimensions.find(
     (d): d is Extract<DimensionDefinition, { bucket: unknown }> => 'bucket' in d,
   );
