@@ -4,9 +4,11 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { WebSocketServer } from 'ws';
 import type { ReadoutConfig } from '../config/index.js';
+import { ErrorCode } from '../errors/index.js';
 import { HELD_CHANGES } from '../live/index.js';
 import type { Logger } from '../log/logger.js';
 import { createApiAuth, credentialFromHeaders } from './auth.js';
+import { clientError } from './client-errors.js';
 import type { ApiContext } from './context.js';
 import { GRAPHQL_PATH, attachGraphQLWs } from './graphql-ws.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
@@ -45,11 +47,16 @@ export interface Api {
  * (alive), /readyz (every read model servable) and /metrics beside.
  */
 export function createApi({ context, settings, logger, readiness }: ApiDeps): Api {
-  const { host, port, limits, introspection } = settings;
+  const { host, port, limits, introspection, debugErrors } = settings;
   const schema = buildSchema();
   const metrics = createApiMetrics({ guard: context.guard });
   const auth = createApiAuth(settings.apiKeys);
   const rules = limitRules(limits, introspection);
+  // What a client is not shown goes to the log (an outage of Redis is logged once elsewhere).
+  const logMasked = (cause: unknown, code: string) => {
+    if (code === ErrorCode.DependencyUnavailable) logger.debug({ err: cause }, 'GraphQL operation failed');
+    else logger.error({ err: cause, code }, 'GraphQL operation failed');
+  };
   const apollo = new ApolloServer<ApiContext>({
     schema,
     plugins: [ApolloServerPluginLandingPageDisabled()],
@@ -57,6 +64,21 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
     hideSchemaDetailsFromClientErrors: !introspection,
     validationRules: rules,
     parseOptions: { maxTokens: limits.maxTokens },
+    // Explicit: Apollo's default shows stack traces unless NODE_ENV is production or test, and
+    // nothing sets NODE_ENV (the Dockerfile neither).
+    includeStacktraceInErrorResponses: debugErrors,
+    // Readout stops in its own order (readout api); Apollo's handlers, installed unless NODE_ENV is
+    // test, would stop it and then kill the process with the signal again, halfway through that.
+    stopOnTerminationSignals: false,
+    formatError: (formatted, error) =>
+      clientError(error, {
+        debug: debugErrors,
+        fallbackCode:
+          typeof formatted.extensions?.code === 'string'
+            ? formatted.extensions.code
+            : ErrorCode.InternalServerError,
+        onMasked: logMasked,
+      }),
   });
   let server: Server | undefined;
   let wss: WebSocketServer | undefined;
@@ -106,7 +128,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
                 {
                   message:
                     'missing or unknown API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
-                  extensions: { code: 'UNAUTHENTICATED' },
+                  extensions: { code: ErrorCode.Unauthenticated },
                 },
               ],
             }),
@@ -116,7 +138,11 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
         handleGraphQL(request, response, url.search).catch((error: unknown) => {
           logger.error({ err: error }, 'GraphQL HTTP request failed');
           if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ errors: [{ message: 'internal error' }] }));
+          response.end(
+            JSON.stringify({
+              errors: [{ message: 'internal error', extensions: { code: ErrorCode.InternalServerError } }],
+            }),
+          );
         });
       });
       ({ wss, dispose: disposeWs } = attachGraphQLWs({
@@ -125,6 +151,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
         context,
         settings,
         rules,
+        logMasked,
         metrics,
         subscribe: createSharedSubscribe(
           (model) => (model === HELD_CHANGES ? context.held.current() : context.live.current(model)),

@@ -58,6 +58,8 @@ const schema = z.object({
   READOUT_API_AUTH: z.enum(['keys', 'off']).default('keys'),
   READOUT_API_KEYS: list(z.string().min(16, 'API keys of at least 16 characters')),
   READOUT_API_INTROSPECTION: z.enum(['on', 'off']).default('off'),
+  // Stack traces and internal messages in error responses: for a developer's machine only.
+  READOUT_API_DEBUG_ERRORS: z.enum(['on', 'off']).default('off'),
   READOUT_API_MAX_DEPTH: limit(1, 100).default(10),
   READOUT_API_MAX_ALIASES: limit(0, 1000).default(30),
   READOUT_API_MAX_TOKENS: limit(10, 100_000).default(2000),
@@ -106,6 +108,11 @@ export interface ReadoutConfig {
     /** Null: no authentication (the local demo). Empty: keys required but none given (the API refuses to start). */
     readonly apiKeys: readonly string[] | null;
     readonly introspection: boolean;
+    /**
+     * Error responses carry stack traces and the messages of unexpected errors (a developer's
+     * switch). Off: an unexpected error is "internal error" with a code, and no stack or path.
+     */
+    readonly debugErrors: boolean;
     readonly limits: ApiLimits;
     /** Browser origins allowed to open a WebSocket, besides the API's own. */
     readonly allowedOrigins: readonly string[];
@@ -166,6 +173,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       port: v.READOUT_API_PORT,
       apiKeys: v.READOUT_API_AUTH === 'off' ? null : v.READOUT_API_KEYS,
       introspection: v.READOUT_API_INTROSPECTION === 'on',
+      debugErrors: v.READOUT_API_DEBUG_ERRORS === 'on',
       limits: {
         maxDepth: v.READOUT_API_MAX_DEPTH,
         maxAliases: v.READOUT_API_MAX_ALIASES,
