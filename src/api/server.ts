@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { WebSocketServer } from 'ws';
 import type { ReadoutConfig } from '../config/index.js';
-import { ErrorCode } from '../errors/index.js';
+import { ErrorCode, describeError } from '../errors/index.js';
 import { HELD_CHANGES } from '../live/index.js';
 import type { Logger } from '../log/logger.js';
 import { createApiAuth, credentialFromHeaders } from './auth.js';
@@ -12,12 +12,16 @@ import { clientError } from './client-errors.js';
 import type { ApiContext } from './context.js';
 import { GRAPHQL_PATH, attachGraphQLWs } from './graphql-ws.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
+import { QUERY_REDIS_DEADLINE_MS, withinDeadline } from './redis-deadline.js';
 import { limitRules } from './limits.js';
 import { createApiMetrics } from './metrics.js';
 import type { ModelSnapshot, Readiness } from '../store/index.js';
 import { buildSchema } from './schema.js';
 import { createSharedSubscribe } from './shared-subscriptions.js';
 import { serveWebPage } from './web-pages.js';
+
+/** How long /readyz waits for Redis before it answers 503. */
+const READINESS_DEADLINE_MS = 2000;
 
 /** The source commit time of a pushed read-model snapshot (held-change lists have none). */
 function commitTimeOf(pushed: unknown): number | null {
@@ -80,6 +84,24 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
         onMasked: logMasked,
       }),
   });
+  /**
+   * Readiness within READINESS_DEADLINE_MS, never a rejection: a load balancer's probe must have
+   * its 503 before its own timeout, also while ioredis holds commands through reconnect attempts.
+   */
+  const readinessNow = (): Promise<Readiness> =>
+    withinDeadline(readiness(), READINESS_DEADLINE_MS).catch((error: unknown) => ({
+      ready: false,
+      notReady: Object.fromEntries([...context.models.keys()].map((name) => [name, describeError(error)])),
+    }));
+  // Queries wait for Redis at most QUERY_REDIS_DEADLINE_MS (subscriptions wait as long as it takes).
+  const served: ApiContext = {
+    ...context,
+    live: {
+      ...context.live,
+      current: (model) => withinDeadline(context.live.current(model), QUERY_REDIS_DEADLINE_MS),
+    },
+    held: { ...context.held, current: () => withinDeadline(context.held.current(), QUERY_REDIS_DEADLINE_MS) },
+  };
   let server: Server | undefined;
   let wss: WebSocketServer | undefined;
   let disposeWs: (() => Promise<void>) | undefined;
@@ -87,7 +109,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
   return {
     async start() {
       await apollo.start();
-      const handleGraphQL = createGraphQLHttpHandler(apollo, context);
+      const handleGraphQL = createGraphQLHttpHandler(apollo, served);
       server = createServer((request, response) => {
         const url = new URL(request.url ?? '/', 'http://localhost');
         if (url.pathname === '/healthz') {
@@ -95,7 +117,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
           return;
         }
         if (url.pathname === '/readyz') {
-          void readiness().then((state) =>
+          void readinessNow().then((state) =>
             response
               .writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' })
               .end(`${JSON.stringify(state)}\n`),
@@ -148,13 +170,13 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
       ({ wss, dispose: disposeWs } = attachGraphQLWs({
         server,
         schema,
-        context,
+        context: served,
         settings,
         rules,
         logMasked,
         metrics,
         subscribe: createSharedSubscribe(
-          (model) => (model === HELD_CHANGES ? context.held.current() : context.live.current(model)),
+          (model) => (model === HELD_CHANGES ? served.held.current() : served.live.current(model)),
           (pushed) => metrics.versionPushed(commitTimeOf(pushed)),
         ),
       }));
