@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, ReadoutError } from '../errors/index.js';
+import { resolveStackEnv } from './stack-env.js';
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port');
 const port = z.coerce.number().int().min(1).max(65535);
@@ -22,7 +23,8 @@ function list(item: z.ZodType<string, string>, fallback = '') {
 
 /**
  * Every environment variable Readout reads, its default, and what it must look like.
- * The defaults match the local stack's ports (stack/env.sh).
+ * The defaults match the local stack's ports (stack/env.sh); beside a stack started with other
+ * ports, the connection settings are derived from its variables first (stack-env.ts).
  */
 const schema = z.object({
   READOUT_KAFKA_BROKERS: z
@@ -139,13 +141,18 @@ export interface ReadoutConfig {
  * Validates the environment once, reporting every problem at once with the variable's name
  * and what was expected. Pure: reads only the object it is given.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): ReadoutConfig {
+export function loadConfig(given: Readonly<Record<string, string | undefined>>): ReadoutConfig {
+  // Beside a local stack, the settings its ports imply (stack-env.ts).
+  const { env, problems: stackProblems } = resolveStackEnv(given);
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = issue.path.filter((part) => typeof part === 'string')[0] ?? '(environment)';
-      return `${variable}: ${issue.message} (got ${JSON.stringify(env[variable])})`;
-    });
+  if (!parsed.success || stackProblems.length > 0) {
+    const problems = [
+      ...(parsed.error?.issues ?? []).map((issue) => {
+        const variable = issue.path.filter((part) => typeof part === 'string')[0] ?? '(environment)';
+        return `${variable}: ${issue.message} (got ${JSON.stringify(env[variable])})`;
+      }),
+      ...stackProblems,
+    ];
     throw new ReadoutError(ErrorCode.ConfigInvalid, `Invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: { problems },
     });
