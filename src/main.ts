@@ -9,6 +9,7 @@ import { deadLettersCommand } from './cli/dead-letters.js';
 import { seedCommand, watchCommand, workloadCommand } from './cli/demo-commands.js';
 import { explainCommand } from './cli/explain.js';
 import { heldCommand } from './cli/held.js';
+import { endQuietlyWhenReaderLeaves, exitOnceWritten } from './cli/output.js';
 import { rebuildCommand } from './cli/rebuild.js';
 import { statusCommand } from './cli/status.js';
 import { apiCommand } from './cli/run-api.js';
@@ -65,10 +66,8 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`readout: ${describeError(error)}\n`);
-    process.exit(1);
-  },
-);
+endQuietlyWhenReaderLeaves();
+main(process.argv.slice(2)).then(exitOnceWritten, (error: unknown) => {
+  process.stderr.write(`readout: ${describeError(error)}\n`);
+  exitOnceWritten(1);
+});

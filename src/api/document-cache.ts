@@ -6,6 +6,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
+import { ErrorCode } from '../errors/index.js';
 
 export type Checked =
   | { readonly document: DocumentNode; readonly errors?: undefined }
@@ -17,6 +18,18 @@ export interface DocumentCacheOptions {
   readonly maxTokens: number;
   /** Distinct operation texts kept; the least recently used is dropped beyond it. */
   readonly capacity: number;
+}
+
+/** The error with `code` unless it has one already: the codes Apollo gives the same refusals on HTTP. */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  if (typeof error.extensions.code === 'string') return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes ?? null,
+    source: error.source ?? null,
+    positions: error.positions ?? null,
+    originalError: error.originalError ?? null,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 /**
@@ -33,11 +46,13 @@ export function createDocumentCache({ schema, rules, maxTokens, capacity }: Docu
     try {
       document = parse(text, { maxTokens });
     } catch (error) {
-      if (error instanceof GraphQLError) return { errors: [error] };
+      if (error instanceof GraphQLError) return { errors: [withCode(error, ErrorCode.GraphQLParseFailed)] };
       throw error;
     }
     const errors = validate(schema, document, rules);
-    return errors.length > 0 ? { errors } : { document };
+    return errors.length > 0
+      ? { errors: errors.map((error) => withCode(error, ErrorCode.GraphQLValidationFailed)) }
+      : { document };
   }
 
   return function parseAndValidate(text: string): Checked {

@@ -1,10 +1,18 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { specifiedRules, type GraphQLSchema, type ValidationRule } from 'graphql';
+import {
+  specifiedRules,
+  type FormattedExecutionResult,
+  type GraphQLError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ReadoutConfig } from '../config/index.js';
+import { ErrorCode } from '../errors/index.js';
 import { createApiAuth, credentialFromConnectionParams } from './auth.js';
+import { clientError } from './client-errors.js';
 import { CloseCode } from './close-codes.js';
 import type { ApiContext } from './context.js';
 import { createDocumentCache } from './document-cache.js';
@@ -29,6 +37,8 @@ export interface GraphQLWsDeps {
   readonly rules: readonly ValidationRule[];
   readonly subscribe: ReturnType<typeof createSharedSubscribe>;
   readonly metrics: Pick<ApiMetrics, 'pushed' | 'slowClientClosed' | 'watch'>;
+  /** Told of every exception whose message a client is not shown. */
+  readonly logMasked: (cause: unknown, code: string) => void;
 }
 
 /**
@@ -44,8 +54,14 @@ export function attachGraphQLWs({
   rules,
   subscribe,
   metrics,
+  logMasked,
 }: GraphQLWsDeps) {
-  const { host, port, limits, introspection } = settings;
+  const { host, port, limits, introspection, debugErrors } = settings;
+  // Errors as Apollo formats them on HTTP (client-errors.ts): the same codes, nothing internal.
+  const formatted = (errors: readonly GraphQLError[], fallbackCode: (error: GraphQLError) => string) =>
+    errors.map((error) =>
+      clientError(error, { debug: debugErrors, fallbackCode: fallbackCode(error), onMasked: logMasked }),
+    );
   const auth = createApiAuth(settings.apiKeys);
   const ownOrigins = () => {
     const actual = (server.address() as AddressInfo | null)?.port ?? port;
@@ -92,11 +108,15 @@ export function attachGraphQLWs({
     maxTokens: limits.maxTokens,
     capacity: DOCUMENTS_KEPT,
   });
+  const formattedResults = new WeakMap<object, FormattedExecutionResult>();
   const forget = (socket: WebSocket, id: string) => {
     if (active.get(socket)?.delete(id)) subscriptions -= 1;
   };
   const cleanup = useServer<Record<string, unknown>, { socket: WebSocket }>(
     {
+      // Not production: graphql-ws closes a socket with the message of an internal error as the
+      // reason (4500). Decided by READOUT_API_DEBUG_ERRORS, not by NODE_ENV, which nothing sets.
+      isProd: !debugErrors,
       schema,
       // Identical subscriptions are executed once per change (see shared-subscriptions.ts).
       subscribe,
@@ -131,11 +151,32 @@ export function attachGraphQLWs({
         subscriptions -= ids?.size ?? 0;
         ids?.clear();
       },
-      onError: (ctx, id) => forget(ctx.extra.socket, id),
-      onNext: (ctx) => {
+      // Refusals of the operation as a whole: its own (limits, parse, validation) or a failure of
+      // its source, thrown (masked unless debugging).
+      onError: (ctx, id, _payload, errors) => {
+        forget(ctx.extra.socket, id);
+        return formatted(errors, () => ErrorCode.BadRequest);
+      },
+      onNext: (ctx, _id, _payload, _args, result) => {
         const { socket } = ctx.extra;
         metrics.pushed();
         closeIfSlow(socket);
+        // Errors of an execution: a resolver's (with a path), or the variables' (without one, as
+        // graphql-js refuses them before executing: BAD_USER_INPUT, as Apollo says on HTTP).
+        if (!result.errors) return undefined; // the shared result is sent as it is
+        // Once per result: identical subscriptions share it (shared-subscriptions.ts).
+        let shown = formattedResults.get(result);
+        if (!shown) {
+          shown = {
+            ...(result.data !== undefined ? { data: result.data } : {}),
+            ...(result.extensions !== undefined ? { extensions: result.extensions } : {}),
+            errors: formatted(result.errors, (error) =>
+              error.path ? ErrorCode.InternalServerError : ErrorCode.BadUserInput,
+            ),
+          };
+          formattedResults.set(result, shown);
+        }
+        return shown;
       },
     },
     wss,

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { ErrorCode } from '../errors/index.js';
 import type { ApiContext } from './context.js';
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -41,7 +42,14 @@ export function createGraphQLHttpHandler(apollo: ApolloServer<ApiContext>, conte
         send(
           response,
           413,
-          JSON.stringify({ errors: [{ message: `request body over ${MAX_BODY_BYTES} bytes` }] }),
+          JSON.stringify({
+            errors: [
+              {
+                message: `request body over ${MAX_BODY_BYTES} bytes`,
+                extensions: { code: ErrorCode.BadRequest },
+              },
+            ],
+          }),
         );
         return;
       }
@@ -56,7 +64,15 @@ export function createGraphQLHttpHandler(apollo: ApolloServer<ApiContext>, conte
       try {
         body = JSON.parse(rawBody);
       } catch {
-        send(response, 400, JSON.stringify({ errors: [{ message: 'request body is not valid JSON' }] }));
+        send(
+          response,
+          400,
+          JSON.stringify({
+            errors: [
+              { message: 'request body is not valid JSON', extensions: { code: ErrorCode.BadRequest } },
+            ],
+          }),
+        );
         return;
       }
     }

@@ -8,6 +8,7 @@ import {
   type ValidationRule,
 } from 'graphql';
 import type { ApiLimits } from '../config/index.js';
+import { ErrorCode } from '../errors/index.js';
 
 /** Depth, aliases and cost of an operation, fragments expanded (each fragment counted where spread). */
 interface Measured {
@@ -49,21 +50,52 @@ function measure(
 }
 
 /**
+ * The depth an introspection-only operation may reach. GraphiQL's (graphql-js's
+ * getIntrospectionQuery) is 15 deep, past the default limit of 10, because of the `ofType` chain of
+ * its TypeRef fragment; 20 leaves room for its options, and still bounds a crafted one, which the
+ * cost, alias and token limits bound as well.
+ */
+export const INTROSPECTION_MAX_DEPTH = 20;
+
+const INTROSPECTION_FIELDS = new Set(['__schema', '__type', '__typename']);
+
+/** Does the operation select nothing but `__schema`, `__type` (and `__typename`) at its root? */
+function introspectionOnly(
+  context: ValidationContext,
+  selectionSet: SelectionSetNode,
+  seen: ReadonlySet<string>,
+): boolean {
+  return selectionSet.selections.every((selection) => {
+    if (selection.kind === Kind.FIELD) return INTROSPECTION_FIELDS.has(selection.name.value);
+    if (selection.kind === Kind.INLINE_FRAGMENT)
+      return introspectionOnly(context, selection.selectionSet, seen);
+    const name = selection.name.value;
+    const fragment = context.getFragment(name);
+    if (!fragment || seen.has(name)) return true; // reported by the standard rules
+    return introspectionOnly(context, fragment.selectionSet, new Set([...seen, name]));
+  });
+}
+
+/**
  * The rules that keep one request from costing the server too much, for both transports (Apollo's
- * validation on HTTP, graphql-ws's validate on WebSocket). Tokens are limited at parse time.
+ * validation on HTTP, graphql-ws's validate on WebSocket). Tokens are limited at parse time. With
+ * introspection on, an operation that only introspects has its own depth limit.
  */
 export function limitRules(limits: ApiLimits, introspection: boolean): ValidationRule[] {
   const limitsRule: ValidationRule = (context): ASTVisitor => ({
     OperationDefinition(node) {
       const { depth, aliases, fields } = measure(context, node.selectionSet, new Set());
+      const introspective = introspection && introspectionOnly(context, node.selectionSet, new Set());
+      const maxDepth = introspective ? Math.max(limits.maxDepth, INTROSPECTION_MAX_DEPTH) : limits.maxDepth;
       const refuse = (what: string, value: number, max: number, variable: string) =>
         context.reportError(
           new GraphQLError(`${what} ${value} exceeds the limit of ${max} (${variable})`, {
             nodes: [node],
-            extensions: { code: 'QUERY_TOO_COMPLEX' },
+            extensions: { code: ErrorCode.QueryTooComplex },
           }),
         );
-      if (depth > limits.maxDepth) refuse('query depth', depth, limits.maxDepth, 'READOUT_API_MAX_DEPTH');
+      if (depth > maxDepth)
+        refuse('query depth', depth, maxDepth, introspective ? 'of introspection' : 'READOUT_API_MAX_DEPTH');
       if (aliases > limits.maxAliases)
         refuse('aliases', aliases, limits.maxAliases, 'READOUT_API_MAX_ALIASES');
       if (fields > limits.maxCost)

@@ -76,7 +76,7 @@ function requireModel(context: ApiContext, name: string): CompiledModel {
   const model = context.models.get(name);
   if (!model) {
     throw new GraphQLError(`read model "${name}" is not defined (no readmodels/*.yaml names it)`, {
-      extensions: { code: 'READ_MODEL_UNDEFINED' },
+      extensions: { code: ErrorCode.ReadModelUndefined },
     });
   }
   return model;
@@ -89,7 +89,7 @@ function answer<T>(compute: () => T): T {
   } catch (error) {
     if (error instanceof QueryRejected)
       throw new GraphQLError(error.message, {
-        extensions: { code: 'BAD_USER_INPUT', argumentName: error.argument },
+        extensions: { code: ErrorCode.BadUserInput, argumentName: error.argument },
       });
     throw error;
   }

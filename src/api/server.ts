@@ -4,18 +4,24 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { WebSocketServer } from 'ws';
 import type { ReadoutConfig } from '../config/index.js';
+import { ErrorCode, describeError } from '../errors/index.js';
 import { HELD_CHANGES } from '../live/index.js';
 import type { Logger } from '../log/logger.js';
 import { createApiAuth, credentialFromHeaders } from './auth.js';
+import { clientError } from './client-errors.js';
 import type { ApiContext } from './context.js';
 import { GRAPHQL_PATH, attachGraphQLWs } from './graphql-ws.js';
 import { createGraphQLHttpHandler } from './http-handler.js';
+import { QUERY_REDIS_DEADLINE_MS, withinDeadline } from './redis-deadline.js';
 import { limitRules } from './limits.js';
 import { createApiMetrics } from './metrics.js';
 import type { ModelSnapshot, Readiness } from '../store/index.js';
 import { buildSchema } from './schema.js';
 import { createSharedSubscribe } from './shared-subscriptions.js';
 import { serveWebPage } from './web-pages.js';
+
+/** How long /readyz waits for Redis before it answers 503. */
+const READINESS_DEADLINE_MS = 2000;
 
 /** The source commit time of a pushed read-model snapshot (held-change lists have none). */
 function commitTimeOf(pushed: unknown): number | null {
@@ -45,11 +51,16 @@ export interface Api {
  * (alive), /readyz (every read model servable) and /metrics beside.
  */
 export function createApi({ context, settings, logger, readiness }: ApiDeps): Api {
-  const { host, port, limits, introspection } = settings;
+  const { host, port, limits, introspection, debugErrors } = settings;
   const schema = buildSchema();
   const metrics = createApiMetrics({ guard: context.guard });
   const auth = createApiAuth(settings.apiKeys);
   const rules = limitRules(limits, introspection);
+  // What a client is not shown goes to the log (an outage of Redis is logged once elsewhere).
+  const logMasked = (cause: unknown, code: string) => {
+    if (code === ErrorCode.DependencyUnavailable) logger.debug({ err: cause }, 'GraphQL operation failed');
+    else logger.error({ err: cause, code }, 'GraphQL operation failed');
+  };
   const apollo = new ApolloServer<ApiContext>({
     schema,
     plugins: [ApolloServerPluginLandingPageDisabled()],
@@ -57,7 +68,40 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
     hideSchemaDetailsFromClientErrors: !introspection,
     validationRules: rules,
     parseOptions: { maxTokens: limits.maxTokens },
+    // Explicit: Apollo's default shows stack traces unless NODE_ENV is production or test, and
+    // nothing sets NODE_ENV (the Dockerfile neither).
+    includeStacktraceInErrorResponses: debugErrors,
+    // Readout stops in its own order (readout api); Apollo's handlers, installed unless NODE_ENV is
+    // test, would stop it and then kill the process with the signal again, halfway through that.
+    stopOnTerminationSignals: false,
+    formatError: (formatted, error) =>
+      clientError(error, {
+        debug: debugErrors,
+        fallbackCode:
+          typeof formatted.extensions?.code === 'string'
+            ? formatted.extensions.code
+            : ErrorCode.InternalServerError,
+        onMasked: logMasked,
+      }),
   });
+  /**
+   * Readiness within READINESS_DEADLINE_MS, never a rejection: a load balancer's probe must have
+   * its 503 before its own timeout, also while ioredis holds commands through reconnect attempts.
+   */
+  const readinessNow = (): Promise<Readiness> =>
+    withinDeadline(readiness(), READINESS_DEADLINE_MS).catch((error: unknown) => ({
+      ready: false,
+      notReady: Object.fromEntries([...context.models.keys()].map((name) => [name, describeError(error)])),
+    }));
+  // Queries wait for Redis at most QUERY_REDIS_DEADLINE_MS (subscriptions wait as long as it takes).
+  const served: ApiContext = {
+    ...context,
+    live: {
+      ...context.live,
+      current: (model) => withinDeadline(context.live.current(model), QUERY_REDIS_DEADLINE_MS),
+    },
+    held: { ...context.held, current: () => withinDeadline(context.held.current(), QUERY_REDIS_DEADLINE_MS) },
+  };
   let server: Server | undefined;
   let wss: WebSocketServer | undefined;
   let disposeWs: (() => Promise<void>) | undefined;
@@ -65,7 +109,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
   return {
     async start() {
       await apollo.start();
-      const handleGraphQL = createGraphQLHttpHandler(apollo, context);
+      const handleGraphQL = createGraphQLHttpHandler(apollo, served);
       server = createServer((request, response) => {
         const url = new URL(request.url ?? '/', 'http://localhost');
         if (url.pathname === '/healthz') {
@@ -73,7 +117,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
           return;
         }
         if (url.pathname === '/readyz') {
-          void readiness().then((state) =>
+          void readinessNow().then((state) =>
             response
               .writeHead(state.ready ? 200 : 503, { 'content-type': 'application/json' })
               .end(`${JSON.stringify(state)}\n`),
@@ -106,7 +150,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
                 {
                   message:
                     'missing or unknown API key: send "Authorization: Bearer <key>" or "X-API-Key: <key>"',
-                  extensions: { code: 'UNAUTHENTICATED' },
+                  extensions: { code: ErrorCode.Unauthenticated },
                 },
               ],
             }),
@@ -116,18 +160,23 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
         handleGraphQL(request, response, url.search).catch((error: unknown) => {
           logger.error({ err: error }, 'GraphQL HTTP request failed');
           if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-          response.end(JSON.stringify({ errors: [{ message: 'internal error' }] }));
+          response.end(
+            JSON.stringify({
+              errors: [{ message: 'internal error', extensions: { code: ErrorCode.InternalServerError } }],
+            }),
+          );
         });
       });
       ({ wss, dispose: disposeWs } = attachGraphQLWs({
         server,
         schema,
-        context,
+        context: served,
         settings,
         rules,
+        logMasked,
         metrics,
         subscribe: createSharedSubscribe(
-          (model) => (model === HELD_CHANGES ? context.held.current() : context.live.current(model)),
+          (model) => (model === HELD_CHANGES ? served.held.current() : served.live.current(model)),
           (pushed) => metrics.versionPushed(commitTimeOf(pushed)),
         ),
       }));

@@ -75,6 +75,9 @@ export function createSharedSubscribe(
           consumer.push(result);
         }
       }
+    } catch {
+      // A source that fails (the live feed retries Redis itself, so this is a bug) ends its
+      // subscriptions below instead of being an unhandled rejection that stops the process.
     } finally {
       if (hubs.get(key) === hub) hubs.delete(key);
       for (const consumer of hub.consumers.keys()) consumer.close();
@@ -95,7 +98,8 @@ export function createSharedSubscribe(
     const seen = { floor: -1n };
     const last = hub.last;
     if (last) {
-      const now = await current(last.snapshot.model);
+      // Redis unreachable: the hub's newest is the newest this process has; the feed catches up.
+      const now = await current(last.snapshot.model).catch(() => last.snapshot);
       const first =
         now.version > last.snapshot.version ? { snapshot: now, result: await run(args, now) } : last;
       seen.floor = first.snapshot.version;

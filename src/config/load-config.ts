@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, ReadoutError } from '../errors/index.js';
+import { resolveStackEnv } from './stack-env.js';
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port');
 const port = z.coerce.number().int().min(1).max(65535);
@@ -22,7 +23,8 @@ function list(item: z.ZodType<string, string>, fallback = '') {
 
 /**
  * Every environment variable Readout reads, its default, and what it must look like.
- * The defaults match the local stack's ports (stack/env.sh).
+ * The defaults match the local stack's ports (stack/env.sh); beside a stack started with other
+ * ports, the connection settings are derived from its variables first (stack-env.ts).
  */
 const schema = z.object({
   READOUT_KAFKA_BROKERS: z
@@ -58,6 +60,8 @@ const schema = z.object({
   READOUT_API_AUTH: z.enum(['keys', 'off']).default('keys'),
   READOUT_API_KEYS: list(z.string().min(16, 'API keys of at least 16 characters')),
   READOUT_API_INTROSPECTION: z.enum(['on', 'off']).default('off'),
+  // Stack traces and internal messages in error responses: for a developer's machine only.
+  READOUT_API_DEBUG_ERRORS: z.enum(['on', 'off']).default('off'),
   READOUT_API_MAX_DEPTH: limit(1, 100).default(10),
   READOUT_API_MAX_ALIASES: limit(0, 1000).default(30),
   READOUT_API_MAX_TOKENS: limit(10, 100_000).default(2000),
@@ -106,6 +110,11 @@ export interface ReadoutConfig {
     /** Null: no authentication (the local demo). Empty: keys required but none given (the API refuses to start). */
     readonly apiKeys: readonly string[] | null;
     readonly introspection: boolean;
+    /**
+     * Error responses carry stack traces and the messages of unexpected errors (a developer's
+     * switch). Off: an unexpected error is "internal error" with a code, and no stack or path.
+     */
+    readonly debugErrors: boolean;
     readonly limits: ApiLimits;
     /** Browser origins allowed to open a WebSocket, besides the API's own. */
     readonly allowedOrigins: readonly string[];
@@ -132,13 +141,18 @@ export interface ReadoutConfig {
  * Validates the environment once, reporting every problem at once with the variable's name
  * and what was expected. Pure: reads only the object it is given.
  */
-export function loadConfig(env: Readonly<Record<string, string | undefined>>): ReadoutConfig {
+export function loadConfig(given: Readonly<Record<string, string | undefined>>): ReadoutConfig {
+  // Beside a local stack, the settings its ports imply (stack-env.ts).
+  const { env, problems: stackProblems } = resolveStackEnv(given);
   const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => {
-      const variable = issue.path.filter((part) => typeof part === 'string')[0] ?? '(environment)';
-      return `${variable}: ${issue.message} (got ${JSON.stringify(env[variable])})`;
-    });
+  if (!parsed.success || stackProblems.length > 0) {
+    const problems = [
+      ...(parsed.error?.issues ?? []).map((issue) => {
+        const variable = issue.path.filter((part) => typeof part === 'string')[0] ?? '(environment)';
+        return `${variable}: ${issue.message} (got ${JSON.stringify(env[variable])})`;
+      }),
+      ...stackProblems,
+    ];
     throw new ReadoutError(ErrorCode.ConfigInvalid, `Invalid configuration:\n  ${problems.join('\n  ')}`, {
       details: { problems },
     });
@@ -166,6 +180,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
       port: v.READOUT_API_PORT,
       apiKeys: v.READOUT_API_AUTH === 'off' ? null : v.READOUT_API_KEYS,
       introspection: v.READOUT_API_INTROSPECTION === 'on',
+      debugErrors: v.READOUT_API_DEBUG_ERRORS === 'on',
       limits: {
         maxDepth: v.READOUT_API_MAX_DEPTH,
         maxAliases: v.READOUT_API_MAX_ALIASES,

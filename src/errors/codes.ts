@@ -35,6 +35,25 @@ export const ErrorCode = {
   RecordFailed: 'RECORD_FAILED',
   /** Redis or Kafka was unreachable or failed a command; retrying may succeed. */
   DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
+
+  // The GraphQL API's refusals (`extensions.code`), the same on HTTP and graphql-ws
+  // (docs/api.md). Where Apollo Server has a name for one, it is Apollo's.
+  /** No or an unknown API key (HTTP 401; graphql-ws closes with 4403 instead). */
+  Unauthenticated: 'UNAUTHENTICATED',
+  /** Depth, aliases or cost over the limits (READOUT_API_MAX_*). */
+  QueryTooComplex: 'QUERY_TOO_COMPLEX',
+  /** Not GraphQL, or more tokens than READOUT_API_MAX_TOKENS. */
+  GraphQLParseFailed: 'GRAPHQL_PARSE_FAILED',
+  /** Not valid against the schema (an unknown field, introspection while it is off, …). */
+  GraphQLValidationFailed: 'GRAPHQL_VALIDATION_FAILED',
+  /** An argument or variable that cannot be answered; `extensions.argumentName` names it. */
+  BadUserInput: 'BAD_USER_INPUT',
+  /** A request that is not a GraphQL request (bad JSON, too large a body, no operation). */
+  BadRequest: 'BAD_REQUEST',
+  /** `aggregate` named a read model that no definition file defines. */
+  ReadModelUndefined: 'READ_MODEL_UNDEFINED',
+  /** Anything unexpected: the message says only this unless READOUT_API_DEBUG_ERRORS=on. */
+  InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

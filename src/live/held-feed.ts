@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import type { HeldChange, RedisClient } from '../store/index.js';
+import { SUBSCRIBE_RETRY_MS, subscribeWhileWanted } from './channel-subscription.js';
 import { LatestQueue } from './latest-queue.js';
 
 /** The name a held state goes by where model snapshots are expected (shared executions). */
@@ -28,6 +29,7 @@ export interface HeldFeedDeps {
 export interface HeldFeed {
   /** The current held state first, then every change of it. */
   watch(): AsyncIterableIterator<HeldState>;
+  /** The held state read from Redis now (queries: never an older list than Redis holds). */
   current(): Promise<HeldState>;
   close(): Promise<void>;
 }
@@ -50,7 +52,9 @@ export function createHeldFeed({
   let reading: Promise<HeldState> | undefined;
   let stale = true;
   let everReady = false;
-  const subscribed = subscriber.ssubscribe(channel).then(() => undefined);
+  let closed = false;
+  // Made once Redis answers (the API may start before it); until then the periodic re-read serves.
+  const subscribed = subscribeWhileWanted(subscriber, channel, () => !closed, logger);
 
   /** Reads the list when a change was told since the last read; one read at a time. */
   async function refresh(): Promise<HeldState> {
@@ -63,19 +67,26 @@ export function createHeldFeed({
           return state as HeldState;
         })
         .finally(() => (reading = undefined));
-      await reading;
+      try {
+        await reading;
+      } catch (error) {
+        stale = true; // not read: the next caller reads again
+        throw error;
+      }
     }
     return state;
   }
 
-  function told(): void {
+  /** Reads the list now and hands a changed state to every watcher. */
+  async function readNow(): Promise<HeldState> {
     stale = true;
-    refresh().then(
-      (next) => {
-        for (const watcher of watchers) watcher.push(next);
-      },
-      (error: unknown) => logger.warn({ err: error }, 'held changes could not be read'),
-    );
+    const next = await refresh();
+    for (const watcher of watchers) watcher.push(next);
+    return next;
+  }
+
+  function told(): void {
+    readNow().catch((error: unknown) => logger.warn({ err: error }, 'held changes could not be read'));
   }
 
   subscriber.on('smessage', (from: string) => {
@@ -94,7 +105,19 @@ export function createHeldFeed({
       const queue = new LatestQueue<HeldState>(1);
       let last = -1n;
       watchers.add(queue);
-      const first = subscribed.then(refresh).then((now) => queue.push(now));
+      // Subscribed first, so no change told in between is missed, unless Redis is away: then
+      // the first read waits for it (and the periodic re-read covers the subscription).
+      const first = (async () => {
+        await Promise.race([subscribed, new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_RETRY_MS))]);
+        while (!closed) {
+          try {
+            queue.push(await refresh());
+            return;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_RETRY_MS));
+          }
+        }
+      })();
       const iterator: AsyncIterableIterator<HeldState> = {
         async next() {
           await first;
@@ -117,11 +140,9 @@ export function createHeldFeed({
       };
       return iterator;
     },
-    async current() {
-      await subscribed;
-      return await refresh();
-    },
+    current: readNow,
     async close() {
+      closed = true;
       clearInterval(rereadTimer);
       for (const watcher of watchers) watcher.close();
       watchers.clear();

@@ -1,5 +1,6 @@
 import type { Logger } from '../log/logger.js';
 import { parseVersionNotice, type ModelSnapshot, type RedisClient } from '../store/index.js';
+import { subscribeWhileWanted } from './channel-subscription.js';
 import { LatestQueue } from './latest-queue.js';
 
 /**
@@ -16,7 +17,7 @@ export interface LiveFeedDeps {
   readonly subscriber: RedisClient;
   readonly channelOf: (model: string) => string;
   readonly readSnapshot: (model: string) => Promise<ModelSnapshot>;
-  /** The model's newest version in Redis (cheap: no snapshot), for the lost-notice check. */
+  /** The model's newest version in Redis (cheap: no snapshot), for queries and the lost-notice check. */
   readonly readVersion: (model: string) => Promise<bigint>;
   /**
    * How often the versions of watched models are compared with the notices received (ms; 0:
@@ -35,8 +36,10 @@ export interface LiveFeed {
   /** The model's current state first, then every newer version in order; never an older one. */
   watch(model: string): AsyncIterableIterator<ModelSnapshot>;
   /**
-   * The model's newest snapshot this process knows of: read from Redis once per version and kept
-   * until a notice says a newer one exists (queries use it: most are answered without Redis).
+   * The model's snapshot at the version Redis holds now, or a newer one: the version is asked of
+   * Redis each time (cheap), the snapshot read only when it is not the one kept from before
+   * (queries use it). Notices cannot be trusted for this: pub/sub is at-most-once, and a model
+   * nobody watches has no subscription at all.
    */
   current(model: string): Promise<ModelSnapshot>;
   close(): Promise<void>;
@@ -79,9 +82,11 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     }
   }
   const listeners = new Map<string, Set<LatestQueue<FeedItem>>>();
+  // Per watched model, its channel's subscription (made once Redis answers).
+  const subscribing = new Map<string, Promise<boolean>>();
+  let closed = false;
   const modelOfChannel = new Map<string, string>();
-  // Models whose channel stays subscribed for `current`, and the newest version noticed or read of each.
-  const cachedModels = new Map<string, Promise<void>>();
+  // The newest version noticed or read of each model.
   const noticed = new Map<string, bigint>();
   /** Reads a snapshot; its version is known to exist from then on. */
   const read = async (model: string): Promise<ModelSnapshot> => {
@@ -108,9 +113,8 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
    * check interval lost a notice (one in flight is given that long to arrive).
    */
   async function checkVersions(): Promise<void> {
-    const watched = new Set([...listeners.keys(), ...cachedModels.keys()]);
     await Promise.all(
-      [...watched].map(async (model) => {
+      [...listeners.keys()].map(async (model) => {
         const version = await readVersion(model);
         const known = noticed.get(model) ?? -1n;
         const before = unconfirmed.get(model);
@@ -153,17 +157,18 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
   async function addListener(model: string, queue: LatestQueue<FeedItem>): Promise<void> {
     let set = listeners.get(model);
     if (!set) {
-      set = new Set();
-      listeners.set(model, set);
-      const cached = cachedModels.get(model);
-      if (cached) await cached;
-      else {
-        const channel = channelOf(model);
-        modelOfChannel.set(channel, model);
-        await subscriber.ssubscribe(channel);
-      }
+      const created = new Set<LatestQueue<FeedItem>>();
+      set = created;
+      listeners.set(model, created);
+      const channel = channelOf(model);
+      modelOfChannel.set(channel, model);
+      subscribing.set(
+        model,
+        subscribeWhileWanted(subscriber, channel, () => !closed && listeners.get(model) === created, logger),
+      );
     }
     set.add(queue);
+    await subscribing.get(model);
   }
 
   function removeListener(model: string, queue: LatestQueue<FeedItem>): void {
@@ -172,7 +177,7 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     set.delete(queue);
     if (set.size === 0) {
       listeners.delete(model);
-      if (cachedModels.has(model)) return; // `current` keeps the channel
+      subscribing.delete(model);
       shared.delete(model);
       const channel = channelOf(model);
       modelOfChannel.delete(channel);
@@ -235,21 +240,16 @@ export function createLiveFeed(deps: LiveFeedDeps): LiveFeed {
     },
 
     async current(model) {
-      // Subscribed before the first read, so no newer version can go unnoticed after it.
-      let subscribed = cachedModels.get(model);
-      if (!subscribed) {
-        const channel = channelOf(model);
-        modelOfChannel.set(channel, model);
-        subscribed = listeners.has(model)
-          ? Promise.resolve()
-          : subscriber.ssubscribe(channel).then(() => undefined);
-        cachedModels.set(model, subscribed);
-      }
-      await subscribed;
-      return readAtLeast(model, noticed.get(model) ?? 0n);
+      const inRedis = await readVersion(model);
+      const kept = shared.get(model)?.latest;
+      if (kept?.version === inRedis) return kept;
+      // Redis holds an older version than the one kept: it lost data, and what is kept is gone.
+      if (kept && kept.version > inRedis) shared.delete(model);
+      return readAtLeast(model, inRedis);
     },
 
     async close() {
+      closed = true;
       clearInterval(versionTimer);
       for (const queues of listeners.values()) for (const queue of queues) queue.close();
       listeners.clear();

@@ -162,7 +162,12 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async listHeld() {
-      const all = await redis.hgetall(held);
+      let all: Record<string, string>;
+      try {
+        all = await redis.hgetall(held);
+      } catch (error) {
+        throw redisUnavailable('read of held changes', error);
+      }
       const changes = await Promise.all(
         Object.values(all).map(async (text) => {
           const meta = JSON.parse(text) as Omit<HeldChange, 'rows' | 'txId'> & { txId?: string };

@@ -83,7 +83,10 @@ function rawSocket(url: string, origin?: string) {
 }
 
 /** The first error a graphql-ws subscription gets for `query`. */
-async function wsErrors(url: string, query: string): Promise<Array<{ message: string }>> {
+async function wsErrors(
+  url: string,
+  query: string,
+): Promise<Array<{ message: string; extensions?: { code?: string } }>> {
   const client = rawSocket(url);
   await client.ready();
   client.send({ id: '1', type: 'subscribe', payload: { query } });
@@ -91,7 +94,7 @@ async function wsErrors(url: string, query: string): Promise<Array<{ message: st
     throw new Error(`${query}: ${String(failure)}`);
   });
   client.socket.close();
-  return error.payload as Array<{ message: string }>;
+  return error.payload as Array<{ message: string; extensions?: { code?: string } }>;
 }
 
 beforeAll(async () => {
@@ -167,25 +170,50 @@ describe('API safety', () => {
       expect(answer.status).toBe(400);
       expect(answer.data).toBeUndefined();
       expect(answer.errors?.[0]?.message).toMatch(message);
-      expect((await wsErrors(guarded, subscription))[0]?.message).toMatch(message);
+      // One code for the refusal on both transports (docs/api.md).
+      expect(answer.errors?.[0]?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
+      const [wsError] = await wsErrors(guarded, subscription);
+      expect(wsError?.message).toMatch(message);
+      expect(wsError?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     }
     // Tokens: 10 pass, 11 do not (limited while parsing).
     expect(
       (await post(tokens, '{ openOrders { count value largest smallest __typename } }')).errors,
     ).toBeUndefined();
     const tooLong = '{ openOrders { count value largest smallest __typename freshness } }';
-    expect((await post(tokens, tooLong)).errors?.[0]?.message).toMatch(/more tha.? 10 tokens/);
-    expect((await wsErrors(tokens, `subscription ${tooLong}`))[0]?.message).toMatch(/more tha.? 10 tokens/);
+    const parseRefused = await post(tokens, tooLong);
+    expect(parseRefused.status).toBe(400);
+    expect(parseRefused.errors?.[0]?.message).toMatch(/more tha.? 10 tokens/);
+    expect(parseRefused.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+    const [wsParseError] = await wsErrors(tokens, `subscription ${tooLong}`);
+    expect(wsParseError?.message).toMatch(/more tha.? 10 tokens/);
+    expect(wsParseError?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
   });
 
   it('hides the schema when introspection is off: no __schema, no "Did you mean"', async () => {
     const introspection = await post(guarded, '{ __schema { types { name } } }');
     expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
+    expect(introspection.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const typo = await post(guarded, '{ openOrder { count } }');
     expect(typo.errors?.[0]?.message).toMatch(/Cannot query field "openOrder"/);
     expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
+    expect(typo.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
     const typoWs = await wsErrors(guarded, 'subscription { openOrder { count } }');
     expect(typoWs[0]?.message).not.toMatch(/Did you mean/);
+    expect(typoWs[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('shows no stack trace or server path in an error (READOUT_API_DEBUG_ERRORS is off)', async () => {
+    for (const query of ['{ openOrders {', '{ openOrder { count } }', '{ openOrders { count } }']) {
+      const response = await fetch(guarded, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+        body: JSON.stringify({ query }),
+      });
+      const text = await response.text();
+      expect(text).not.toMatch(/stacktrace|node_modules|\/src\//);
+      expect(text).not.toContain(process.cwd());
+    }
   });
 
   it('refuses a WebSocket from another origin with 403, and accepts its own origin', async () => {

@@ -19,9 +19,9 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** A real redis-server on a free port, with no persistence, for one test file. */
-export async function startRedis(): Promise<TestRedis> {
-  const port = await freePort();
+/** A real redis-server on a free port (or on `port`), with no persistence, for one test file. */
+export async function startRedis(port?: number): Promise<TestRedis> {
+  port ??= await freePort();
   const child: ChildProcess = spawn(
     'redis-server',
     ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
