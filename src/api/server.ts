@@ -92,6 +92,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
     withinDeadline(readiness(), READINESS_DEADLINE_MS).catch((error: unknown) => ({
       ready: false,
       notReady: Object.fromEntries([...context.models.keys()].map((name) => [name, describeError(error)])),
+      incomplete: {},
     }));
   // Queries wait for Redis at most QUERY_REDIS_DEADLINE_MS (subscriptions wait as long as it takes).
   const served: ApiContext = {

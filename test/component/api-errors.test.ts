@@ -23,6 +23,8 @@ const EMPTY: ModelSnapshot = {
   source: { lsn: null, txId: null, commitTimeMs: null },
   appliedAtMs: null,
   catchingUp: false,
+  missedRecords: 0,
+  stopped: null,
   generation: 0,
   definition: null,
 };
@@ -70,7 +72,7 @@ async function apiWith(env: Record<string, string>): Promise<string> {
     },
     settings: { ...config.api, port: 0 },
     logger: pino({ level: 'silent' }),
-    readiness: () => Promise.resolve({ ready: true, notReady: {} }),
+    readiness: () => Promise.resolve({ ready: true, notReady: {}, incomplete: {} }),
   });
   const url = await api.start();
   started.push(async () => {
