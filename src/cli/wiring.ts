@@ -81,6 +81,6 @@ export function wireProjector(config: ReadoutConfig, component: string): Project
     guard,
     logger,
     generations,
-    projector: createProjector({ models, targets, store, logger, cleanup }),
+    projector: createProjector({ models, targets, store, logger, cleanup, decodeLimits: config.decode }),
   };
 }

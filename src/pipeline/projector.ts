@@ -6,6 +6,7 @@ import {
   type CleanupRules,
 } from '../cleanup/index.js';
 import { decodeRecord, isRowEvent, type ChangeEvent, type RowEvent, type Truncate } from '../decode/index.js';
+import type { DecodeLimits } from '../decode/index.js';
 import { ErrorCode, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
@@ -33,6 +34,8 @@ export interface ProjectorDeps {
   readonly store: ReadModelStore;
   readonly logger: Logger;
   readonly cleanup?: CleanupDeps;
+  /** What a record may hold before it is dead-lettered unread (default: DEFAULT_DECODE_LIMITS). */
+  readonly decodeLimits?: DecodeLimits;
 }
 
 export interface BatchStats {
@@ -64,7 +67,14 @@ interface Segment {
  * keeps flowing; transient failures reject the batch so it is delivered again (every step is
  * idempotent, so redelivery is harmless).
  */
-export function createProjector({ models, targets, store, logger, cleanup }: ProjectorDeps): Projector {
+export function createProjector({
+  models,
+  targets,
+  store,
+  logger,
+  cleanup,
+  decodeLimits,
+}: ProjectorDeps): Projector {
   const writer = createModelWriter({ store, logger });
   const guard = cleanup?.guard ?? null;
   const current = targets ?? (() => models);
@@ -192,7 +202,7 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
     for (const record of batch.records) {
       let event: ChangeEvent;
       try {
-        event = decodeRecord(record);
+        event = decodeRecord(record, 'auto', decodeLimits);
       } catch (error) {
         if (!isReadoutError(error) || error.retriable) throw error;
         letters.push(deadLetter(record, error.code, error.message));
@@ -223,7 +233,7 @@ export function createProjector({ models, targets, store, logger, cleanup }: Pro
     let events: RowEvent[] = [];
     for (const record of batch.records) {
       try {
-        const event = decodeRecord(record);
+        const event = decodeRecord(record, 'auto', decodeLimits);
         if (isRowEvent(event)) events.push(event);
         else if (event.kind === 'truncate') {
           segments.push({ events, truncate: event });
