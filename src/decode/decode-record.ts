@@ -10,6 +10,7 @@ import type {
   SourcePosition,
   TransactionOrder,
 } from './change-event.js';
+import { columnTypesOf } from './column-types.js';
 import { decodeRow, integerOf, keyPart, type SchemaNode } from './column-values.js';
 import { DEFAULT_DECODE_LIMITS, checkStringBytes, type DecodeLimits } from './limits.js';
 import { ExactParseNeeded, isObject, parseExactJson, splitWrapped, type RawJson } from './raw-json.js';
@@ -201,14 +202,17 @@ function decodeEnvelope(
   }
   if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r')
     throw poison(record, `unknown op ${JSON.stringify(envelope.op ?? null)}`);
-  const before = decodeRow(envelope.before ?? null, rowSchema(schema, 'before'), 'before', limits);
-  const after = decodeRow(envelope.after ?? null, rowSchema(schema, 'after'), 'after', limits);
+  const beforeSchema = rowSchema(schema, 'before');
+  const afterSchema = rowSchema(schema, 'after');
+  const before = decodeRow(envelope.before ?? null, beforeSchema, 'before', limits);
+  const after = decodeRow(envelope.after ?? null, afterSchema, 'after', limits);
   const base = {
     record,
     table,
     rowKey: decodeRowKey(raw.key, parse, record, limits),
     source,
     ...transaction,
+    columnTypes: columnTypesOf(afterSchema ?? beforeSchema),
   };
   switch (op) {
     case 'c':

@@ -19,7 +19,7 @@
  * Cost: linear in the record's size. A record over a DecodeLimits cap (its bytes, a decimal's
  * digits or declared precision, a string's bytes, a value's nesting) or not UTF-8 is refused
  * with the reason, before the expensive part of decoding; so is anything that would overflow the
- * stack.
+ * stack. Row events carry each column's Connect type (columnTypes) when the record has a schema.
  */
 export { decodeRecord } from './decode-record.js';
 export type { ParseMode, RawRecord } from './decode-record.js';
