@@ -43,5 +43,6 @@ export function deleteOf(change: WaitingChange, table: string): Delete {
       origin: null,
     },
     before: null,
+    columnTypes: null,
   };
 }

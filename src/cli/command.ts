@@ -34,11 +34,16 @@ export function positiveInteger(text: string, option: string, allowZero = false)
   return value;
 }
 
-/** JSON with bigints as strings (the exact text), for --json output. */
+/** JSON with bigints as strings (the exact text) and maps as objects (an event's columnTypes), for --json output. */
 export function toJson(value: unknown): string {
   return JSON.stringify(
     value,
-    (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item),
+    (_key, item: unknown): unknown =>
+      typeof item === 'bigint'
+        ? item.toString()
+        : item instanceof Map
+          ? Object.fromEntries(item as Map<string, unknown>)
+          : item,
     2,
   );
 }

@@ -129,6 +129,9 @@ export const explainCommand: Command = {
     try {
       document = parse(input);
     } catch (error) {
+      // lossless-json recurses: a document nested thousands deep overflows the stack.
+      if (error instanceof RangeError)
+        throw new UsageError(`${file} is nested too deeply to read: ${describeError(error)}`);
       throw new UsageError(`${file} is not JSON: ${describeError(error)}`);
     }
     const wrapped = field(document, 'value') !== undefined && field(document, 'topic') !== undefined;
@@ -143,13 +146,17 @@ export const explainCommand: Command = {
 
     let event: ChangeEvent;
     try {
-      event = decodeRecord({
-        topic,
-        partition: 0,
-        offset: '0',
-        key: key === null || key === undefined ? null : Buffer.from(stringify(key) ?? 'null'),
-        value: value === null || value === undefined ? null : Buffer.from(stringify(value) ?? 'null'),
-      });
+      event = decodeRecord(
+        {
+          topic,
+          partition: 0,
+          offset: '0',
+          key: key === null || key === undefined ? null : Buffer.from(stringify(key) ?? 'null'),
+          value: value === null || value === undefined ? null : Buffer.from(stringify(value) ?? 'null'),
+        },
+        'auto',
+        config.decode,
+      );
     } catch (error) {
       if (!isReadoutError(error)) throw error;
       print(`refused  [${error.code}] ${error.message} (it would be dead-lettered)`);

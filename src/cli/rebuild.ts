@@ -62,6 +62,7 @@ export const rebuildCommand: Command = {
         keyPrefix: config.redis.keyPrefix,
         source,
         topicOf: (model) => topicOf(config, model),
+        decodeLimits: config.decode,
         cleanup: {
           rules: createCleanupRules(loadSources(config.readModelsDir), config.cleanup),
           liveGuard: guard,

@@ -88,6 +88,7 @@ export function wireProjector(config: ReadoutConfig, component: string): Project
       logger,
       cleanup,
       topicOf: (model) => topicOf(config, model),
+      decodeLimits: config.decode,
     }),
   };
 }

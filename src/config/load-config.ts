@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../decode/index.js';
 import { ErrorCode, ReadoutError } from '../errors/index.js';
 import { resolveStackEnv } from './stack-env.js';
 
@@ -55,6 +56,11 @@ const schema = z.object({
     'readout-archiver',
   ),
   READOUT_ROW_CACHE_ROWS: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+  // What one Kafka record may hold before it is dead-lettered unread (docs/decisions.md).
+  READOUT_MAX_RECORD_BYTES: limit(1, 2 ** 31 - 1).default(DEFAULT_DECODE_LIMITS.maxRecordBytes),
+  READOUT_MAX_DECIMAL_DIGITS: limit(1, 1_000_000).default(DEFAULT_DECODE_LIMITS.maxDecimalDigits),
+  READOUT_MAX_STRING_BYTES: limit(1, 2 ** 31 - 1).default(DEFAULT_DECODE_LIMITS.maxStringBytes),
+  READOUT_MAX_NESTING_DEPTH: limit(1, 1000).default(DEFAULT_DECODE_LIMITS.maxDepth),
   READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // The API's safety (docs/api.md): on unless switched off, as for the local demo stack.
   READOUT_API_AUTH: z.enum(['keys', 'off']).default('keys'),
@@ -134,6 +140,8 @@ export interface ReadoutConfig {
   };
   /** Rows per read model whose last write the projector keeps in memory (0: read Redis every batch). */
   readonly rowCacheRows: number;
+  /** What a record may hold before it is refused (dead-lettered) instead of decoded. */
+  readonly decode: DecodeLimits;
   readonly logLevel: z.infer<typeof schema>['READOUT_LOG_LEVEL'];
 }
 
@@ -198,6 +206,12 @@ export function loadConfig(given: Readonly<Record<string, string | undefined>>):
     readModelsDir: v.READOUT_READMODELS_DIR,
     cleanup: { massDeleteRows: v.READOUT_MASS_DELETE_ROWS, archiveOrigins: v.READOUT_ARCHIVE_ORIGINS },
     rowCacheRows: v.READOUT_ROW_CACHE_ROWS,
+    decode: {
+      maxRecordBytes: v.READOUT_MAX_RECORD_BYTES,
+      maxDecimalDigits: v.READOUT_MAX_DECIMAL_DIGITS,
+      maxStringBytes: v.READOUT_MAX_STRING_BYTES,
+      maxDepth: v.READOUT_MAX_NESTING_DEPTH,
+    },
     logLevel: v.READOUT_LOG_LEVEL,
   };
 }

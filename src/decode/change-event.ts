@@ -60,6 +60,15 @@ interface RowEventBase {
   readonly source: SourcePosition;
   /** Present when the connector provides transaction metadata and the event is in a transaction. */
   readonly transaction?: TransactionOrder;
+  /**
+   * Each column's Connect type (of the after row, else the before row), for noticing a change of
+   * the source table's schema: "int64", "bytes/org.apache.kafka.connect.data.Decimal",
+   * "string/io.debezium.time.ZonedTimestamp", "array<int32>" (type and logical name only: a
+   * decimal's scale and precision are not part of it). Null when the record has no schema or the
+   * event was not decoded from a record (deletes derived from a snapshot or a TRUNCATE). Events
+   * of one schema share one map.
+   */
+  readonly columnTypes: ReadonlyMap<string, string> | null;
 }
 
 export interface Create extends RowEventBase {

@@ -1,6 +1,10 @@
+import { isBase64 } from './base64.js';
 import type { ColumnValue, Row } from './change-event.js';
-import { decimal, decimalFromBase64, formatUnscaled, isDecimal, type Decimal } from './decimal.js';
+import { formatUnscaled, isDecimal } from './decimal.js';
+import { exactDecimal, type DecimalDeclaration } from './exact-decimal.js';
+import { DEFAULT_DECODE_LIMITS, checkDepth, checkStringBytes, type DecodeLimits } from './limits.js';
 import { ExactParseNeeded, RawNumber, isObject, type RawJson } from './raw-json.js';
+import { LimitExceeded, ValueError } from './value-error.js';
 
 /**
  * A Kafka Connect schema node as JsonConverter writes it with schemas enabled ({type, name?,
@@ -17,36 +21,30 @@ export const UNAVAILABLE_BASE64 = Buffer.from(UNAVAILABLE_VALUE).toString('base6
 const UNAVAILABLE_CODES = [...Buffer.from(UNAVAILABLE_VALUE)];
 const unavailable = { kind: 'unavailable' } as const;
 
-/** Thrown for a value that cannot be decoded; the caller turns it into a poison record. */
-export class ValueError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly path = '',
-  ) {
-    super(path ? `${path}: ${reason}` : reason);
-  }
-
-  /** The same error one level further out: "amount" under "after" is "after.amount". */
-  under(parent: string): ValueError {
-    if (!this.path) return new ValueError(this.reason, parent);
-    return new ValueError(
-      this.reason,
-      this.path.startsWith('[') ? parent + this.path : `${parent}.${this.path}`,
-    );
-  }
-}
-
 const plainInteger = /^-?\d+$/;
-const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/** The longest integer literal integerOf reads. */
+const maxIntegerText = 40;
 
+/** How deep a value shown in a reason is written out. */
+const describeLimits: DecodeLimits = { ...DEFAULT_DECODE_LIMITS, maxDepth: 4 };
+
+/** A value for a reason: its JSON text, shortened (a refused value can be megabytes). */
 function describe(value: RawJson): string {
-  if (value instanceof RawNumber) return value.text;
-  return jsonText(value);
+  let text: string;
+  try {
+    text = jsonText(value, describeLimits);
+  } catch (error) {
+    if (!(error instanceof LimitExceeded)) throw error;
+    text = Array.isArray(value) ? '[…]' : '{…}';
+  }
+  return text.length <= 60 ? text : `${text.slice(0, 40)}…${text.slice(-12)} (${text.length} characters)`;
 }
 
 /**
- * An integer, exactly: a plain integer literal at any size, or any other number literal whose
- * value is a safe integer. A fast-parsed number beyond 2^53 may have lost digits: decode again.
+ * An integer, exactly: a plain integer literal (up to 40 characters: every integer read through
+ * here is an int64 at most, so a longer one is out of range anyway), or any other number literal
+ * whose value is a safe integer. A fast-parsed number beyond 2^53 may have lost digits: decode
+ * again.
  */
 export function integerOf(value: RawJson | undefined): bigint | undefined {
   if (typeof value === 'number') {
@@ -55,7 +53,9 @@ export function integerOf(value: RawJson | undefined): bigint | undefined {
     return undefined;
   }
   if (value instanceof RawNumber) {
-    if (plainInteger.test(value.text)) return BigInt(value.text);
+    // BigInt of a long decimal text costs more than linear time, and no int64 is this long.
+    if (plainInteger.test(value.text))
+      return value.text.length > maxIntegerText ? undefined : BigInt(value.text);
     const number = Number(value.text);
     return Number.isSafeInteger(number) ? BigInt(number) : undefined;
   }
@@ -96,25 +96,21 @@ function float(value: RawJson): number {
 }
 
 function base64(value: RawJson, what: string): string {
-  if (typeof value !== 'string' || !base64Text.test(value)) throw new ValueError(`expected ${what}`);
+  if (typeof value !== 'string' || !isBase64(value)) throw new ValueError(`expected ${what}`);
   return value;
 }
 
-/** PostgreSQL's numeric scale range (a negative scale rounds to tens, hundreds, ...). */
-const maxScale = 16383;
-
-function scaleParameter(schema: SchemaNode): number {
-  const parameters = schema.parameters;
-  const scale = isObject(parameters) && typeof parameters.scale === 'string' ? Number(parameters.scale) : NaN;
+/** A Decimal schema's scale and declared precision ({"scale":"2","connect.decimal.precision":"12"}). */
+function decimalDeclaration(schema: SchemaNode): DecimalDeclaration {
+  const parameters = isObject(schema.parameters) ? schema.parameters : {};
+  const scale = typeof parameters.scale === 'string' ? Number(parameters.scale) : NaN;
   if (!Number.isInteger(scale)) throw new ValueError('Decimal schema without an integer scale');
-  return scale;
-}
-
-/** An exact decimal from Connect's bytes; a negative scale is folded into the unscaled value. */
-function exactDecimal(bytes: string, scale: number): Decimal {
-  if (scale < -maxScale || scale > maxScale) throw new ValueError(`decimal scale ${scale} is out of range`);
-  const value = decimalFromBase64(bytes, Math.max(scale, 0));
-  return scale >= 0 ? value : decimal(value.unscaled * 10n ** BigInt(-scale), 0);
+  const declared = parameters['connect.decimal.precision'];
+  if (declared === undefined) return { scale, precision: null };
+  const precision = typeof declared === 'string' ? Number(declared) : NaN;
+  if (!Number.isInteger(precision) || precision < 1)
+    throw new ValueError(`Decimal schema with precision ${describe(declared)}, not a positive integer`);
+  return { scale, precision };
 }
 
 /** True for the forms Debezium gives an unchanged TOASTed array: ["<marker>"] or the marker's bytes. */
@@ -133,8 +129,21 @@ function schemaType(schema: SchemaNode): string {
   return typeof schema.type === 'string' ? schema.type : '';
 }
 
-/** Decodes one value with its Connect schema. */
-export function decodeWithSchema(value: RawJson, schema: SchemaNode): ColumnValue {
+/** A text value (string column, bytea's base64, struct's JSON text), refused beyond maxStringBytes. */
+function capped(text: string, limits: DecodeLimits): string {
+  checkStringBytes(text, limits);
+  return text;
+}
+
+/**
+ * Decodes one value with its Connect schema. `depth`: the arrays it is inside (0 for a column).
+ */
+export function decodeWithSchema(
+  value: RawJson,
+  schema: SchemaNode,
+  limits: DecodeLimits,
+  depth = 0,
+): ColumnValue {
   if (value === null) return null;
   if (value === UNAVAILABLE_VALUE) return unavailable;
   const type = schemaType(schema);
@@ -156,29 +165,39 @@ export function decodeWithSchema(value: RawJson, schema: SchemaNode): ColumnValu
     case 'string':
       // text, varchar, ZonedTimestamp, Json, Uuid, Enum, and decimals in string mode.
       if (typeof value !== 'string') throw new ValueError(`expected a string, got ${describe(value)}`);
-      return value;
+      return capped(value, limits);
     case 'bytes':
       if (schema.name === 'org.apache.kafka.connect.data.Decimal') {
-        return exactDecimal(base64(value, 'base64 bytes'), scaleParameter(schema));
+        // The digit cap, checked first, bounds the text: no string cap needed.
+        return exactDecimal(base64(value, 'base64 bytes'), decimalDeclaration(schema), limits);
       }
       if (value === UNAVAILABLE_BASE64) return unavailable;
+      if (typeof value === 'string') checkStringBytes(value, limits);
       return base64(value, 'base64 bytes');
     case 'struct':
-      return decodeStruct(value, schema);
+      return decodeStruct(value, schema, limits, depth);
     case 'array':
-      return decodeArray(value, isObject(schema.items) ? schema.items : undefined);
+      return decodeArray(value, isObject(schema.items) ? schema.items : undefined, limits, depth);
     default:
       throw new ValueError(`unsupported Connect type ${JSON.stringify(schema.type ?? null)}`);
   }
 }
 
-function decodeArray(value: RawJson, items: SchemaNode | undefined): ColumnValue {
+function decodeArray(
+  value: RawJson,
+  items: SchemaNode | undefined,
+  limits: DecodeLimits,
+  depth: number,
+): ColumnValue {
   if (!Array.isArray(value)) throw new ValueError(`expected an array, got ${describe(value)}`);
+  checkDepth(depth + 1, limits);
   if (isUnavailableArray(value)) return unavailable;
   const decoded: ColumnValue[] = new Array<ColumnValue>(value.length);
   for (let i = 0; i < value.length; i += 1) {
     try {
-      decoded[i] = items ? decodeWithSchema(value[i] ?? null, items) : decodeLoose(value[i] ?? null);
+      decoded[i] = items
+        ? decodeWithSchema(value[i] ?? null, items, limits, depth + 1)
+        : decodeLoose(value[i] ?? null, limits, depth + 1);
     } catch (error) {
       throw error instanceof ValueError ? error.under(`[${i}]`) : error;
     }
@@ -186,20 +205,21 @@ function decodeArray(value: RawJson, items: SchemaNode | undefined): ColumnValue
   return decoded;
 }
 
-function variableScaleDecimal(value: { [key: string]: RawJson }): ColumnValue {
+function variableScaleDecimal(value: { [key: string]: RawJson }, limits: DecodeLimits): ColumnValue {
   const scale = integerOf(value.scale);
   if (scale === undefined) throw new ValueError('VariableScaleDecimal without an integer scale');
   return exactDecimal(
     base64(value.value ?? null, 'VariableScaleDecimal value as base64 bytes'),
-    Number(scale),
+    { scale: Number(scale), precision: null },
+    limits,
   );
 }
 
-function decodeStruct(value: RawJson, schema: SchemaNode): ColumnValue {
+function decodeStruct(value: RawJson, schema: SchemaNode, limits: DecodeLimits, depth: number): ColumnValue {
   if (!isObject(value)) throw new ValueError(`expected a struct, got ${describe(value)}`);
-  if (schema.name === 'io.debezium.data.VariableScaleDecimal') return variableScaleDecimal(value);
+  if (schema.name === 'io.debezium.data.VariableScaleDecimal') return variableScaleDecimal(value, limits);
   // Other structs (geometry, ranges) have no aggregate meaning yet: keep their JSON text.
-  return jsonText(value);
+  return capped(jsonText(value, limits, depth), limits);
 }
 
 /**
@@ -210,32 +230,45 @@ function decodeStruct(value: RawJson, schema: SchemaNode): ColumnValue {
  * Decimal is a base64 string whose scale only the schema knows: it stays a string, and whoever
  * needs it as a number refuses it.
  */
-export function decodeLoose(value: RawJson): ColumnValue {
+export function decodeLoose(value: RawJson, limits: DecodeLimits, depth = 0): ColumnValue {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'string') {
-    return value === UNAVAILABLE_VALUE || value === UNAVAILABLE_BASE64 ? unavailable : value;
+    if (value === UNAVAILABLE_VALUE || value === UNAVAILABLE_BASE64) return unavailable;
+    return capped(value, limits);
   }
   // A parsed double cannot tell 1.0 from 1: loose typing needs the literal's text.
   if (typeof value === 'number') throw new ExactParseNeeded();
   if (value instanceof RawNumber) {
-    return plainInteger.test(value.text) ? BigInt(value.text) : Number(value.text);
+    if (!plainInteger.test(value.text)) return Number(value.text);
+    // An integer of any size, so the digit cap bounds BigInt's parse (more than linear in the text).
+    const digits = value.text.length - (value.text.startsWith('-') ? 1 : 0);
+    if (digits > limits.maxDecimalDigits)
+      throw new LimitExceeded(
+        `an integer of ${digits} digits, more than the ${limits.maxDecimalDigits} allowed`,
+      );
+    return BigInt(value.text);
   }
-  if (Array.isArray(value)) return decodeArray(value, undefined);
+  if (Array.isArray(value)) return decodeArray(value, undefined, limits, depth);
   const { scale, value: bytes } = value;
   if (
     Object.keys(value).length === 2 &&
     scale instanceof RawNumber &&
     plainInteger.test(scale.text) &&
     typeof bytes === 'string' &&
-    base64Text.test(bytes)
+    isBase64(bytes)
   ) {
-    return variableScaleDecimal(value);
+    return variableScaleDecimal(value, limits);
   }
-  return jsonText(value);
+  return capped(jsonText(value, limits, depth), limits);
 }
 
 /** Decodes a row struct (before/after) with its struct schema, or loosely without one. */
-export function decodeRow(value: RawJson, schema: SchemaNode | undefined, what: string): Row | null {
+export function decodeRow(
+  value: RawJson,
+  schema: SchemaNode | undefined,
+  what: string,
+  limits: DecodeLimits,
+): Row | null {
   if (value === null) return null;
   if (!isObject(value)) throw new ValueError(`expected an object, got ${describe(value)}`, what);
   const row: Record<string, ColumnValue> = {};
@@ -249,7 +282,7 @@ export function decodeRow(value: RawJson, schema: SchemaNode | undefined, what: 
         if (!isObject(field) || typeof field.field !== 'string' || !Object.hasOwn(value, field.field))
           continue;
         column = field.field;
-        row[column] = decodeWithSchema(value[column] ?? null, field);
+        row[column] = decodeWithSchema(value[column] ?? null, field, limits);
         decoded += 1;
       }
       if (decoded === Object.keys(value).length) return row;
@@ -257,7 +290,7 @@ export function decodeRow(value: RawJson, schema: SchemaNode | undefined, what: 
     for (const name of Object.keys(value)) {
       if (Object.hasOwn(row, name)) continue;
       column = name;
-      row[column] = decodeLoose(value[column] ?? null);
+      row[column] = decodeLoose(value[column] ?? null, limits);
     }
     return row;
   } catch (error) {
@@ -274,14 +307,18 @@ export function keyPart(value: ColumnValue): string {
   return '?';
 }
 
-/** Compact JSON text, numbers as written (RawNumber text), for structs kept as text. */
-export function jsonText(value: RawJson): string {
+/**
+ * Compact JSON text, numbers as written (RawNumber text), for structs kept as text. `depth`: the
+ * arrays and objects the value is inside.
+ */
+export function jsonText(value: RawJson, limits: DecodeLimits, depth = 0): string {
   if (value instanceof RawNumber) return value.text;
   // A parsed double has lost the literal (1.0 is 1, digits beyond 2^53 are gone).
   if (typeof value === 'number') throw new ExactParseNeeded();
   if (value === null || typeof value !== 'object') return JSON.stringify(value);
-  if (Array.isArray(value)) return `[${value.map(jsonText).join(',')}]`;
+  checkDepth(depth + 1, limits);
+  if (Array.isArray(value)) return `[${value.map((item) => jsonText(item, limits, depth + 1)).join(',')}]`;
   return `{${Object.entries(value)
-    .map(([key, item]) => `${JSON.stringify(key)}:${jsonText(item)}`)
+    .map(([key, item]) => `${JSON.stringify(key)}:${jsonText(item, limits, depth + 1)}`)
     .join(',')}}`;
 }

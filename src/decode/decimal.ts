@@ -12,15 +12,24 @@ export function decimal(unscaled: bigint, scale: number): Decimal {
   return { kind: 'decimal', unscaled, scale };
 }
 
-/** Debezium's precise mode: big-endian two's-complement bytes of the unscaled value, base64. */
+/**
+ * Debezium's precise mode: big-endian two's-complement bytes of the unscaled value, base64.
+ * Linear in the bytes: BigInt reads hexadecimal digit by digit without the quadratic cost of
+ * shifting a growing BigInt once per byte (a 900 KiB value took minutes that way).
+ */
 export function decimalFromBase64(base64: string, scale: number): Decimal {
   const bytes = Buffer.from(base64, 'base64');
   if (bytes.length === 0) return decimal(0n, scale);
-  let unscaled = 0n;
-  for (const byte of bytes) unscaled = (unscaled << 8n) | BigInt(byte);
+  // Up to 6 bytes (most amounts) fit a double exactly: no text to build and parse.
+  if (bytes.length <= 6) return decimal(BigInt(bytes.readIntBE(0, bytes.length)), scale);
+  const unsigned = BigInt(`0x${bytes.toString('hex')}`);
   const negative = (bytes[0] ?? 0) >= 0x80;
-  if (negative) unscaled -= 1n << BigInt(bytes.length * 8);
-  return decimal(unscaled, scale);
+  return decimal(negative ? unsigned - (1n << BigInt(bytes.length * 8)) : unsigned, scale);
+}
+
+/** Decimal digits of an integer's magnitude (0 has one). */
+export function digitCount(value: bigint): number {
+  return (value < 0n ? -value : value).toString().length;
 }
 
 const decimalText = /^([+-]?)(\d+)(?:\.(\d+))?$/;

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer';
 import { ErrorCode, ReadoutError } from '../errors/index.js';
+import { isBase64 } from './base64.js';
 import type {
   ChangeEvent,
   DataCollectionCount,
@@ -8,8 +10,11 @@ import type {
   SourcePosition,
   TransactionOrder,
 } from './change-event.js';
-import { ValueError, decodeRow, integerOf, keyPart, type SchemaNode } from './column-values.js';
+import { columnTypesOf } from './column-types.js';
+import { decodeRow, integerOf, keyPart, type SchemaNode } from './column-values.js';
+import { DEFAULT_DECODE_LIMITS, checkStringBytes, type DecodeLimits } from './limits.js';
 import { ExactParseNeeded, isObject, parseExactJson, splitWrapped, type RawJson } from './raw-json.js';
+import { LimitExceeded, ValueError } from './value-error.js';
 
 /** A Kafka record as the ingest stage hands it over: bytes and where they came from. */
 export interface RawRecord extends RecordPosition {
@@ -43,8 +48,26 @@ function parseBytes(bytes: Buffer, parse: Parse, record: RecordPosition, what: s
   try {
     return parse(bytes);
   } catch (error) {
+    // The exact parser recurses: a document nested thousands deep overflows its stack.
+    if (error instanceof RangeError)
+      throw poison(record, `${what} could not be parsed: ${error.message}`, error);
     throw poison(record, `${what} is not valid JSON`, error);
   }
+}
+
+/**
+ * The checks on a record's bytes, made once before either parse path: its size, and that key and
+ * value are UTF-8 (decoding would silently turn bad bytes into U+FFFD, a different value).
+ */
+function checkBytes(raw: RawRecord, value: Buffer, record: RecordPosition, limits: DecodeLimits): void {
+  const size = value.length + (raw.key?.length ?? 0);
+  if (size > limits.maxRecordBytes)
+    throw poison(
+      record,
+      `the record is ${size} bytes (key and value), more than the ${limits.maxRecordBytes} allowed`,
+    );
+  if (raw.key !== null && !isUtf8(raw.key)) throw poison(record, 'the key is not valid UTF-8');
+  if (!isUtf8(value)) throw poison(record, 'the value is not valid UTF-8');
 }
 
 function text(value: RawJson | undefined): string | null {
@@ -61,7 +84,8 @@ function sequenceLsn(sequence: RawJson | undefined): bigint | null {
   try {
     const parsed: unknown = JSON.parse(sequence);
     const lsn: unknown = Array.isArray(parsed) ? parsed[1] : undefined;
-    return typeof lsn === 'string' && /^\d+$/.test(lsn) ? BigInt(lsn) : null;
+    // At most 20 digits (2^64): BigInt of a long digit string costs more than linear time.
+    return typeof lsn === 'string' && /^\d{1,20}$/.test(lsn) ? BigInt(lsn) : null;
   } catch {
     return null;
   }
@@ -111,11 +135,16 @@ function decodeTransactionOrder(block: RawJson | undefined, record: RecordPositi
 }
 
 /** The primary key as "col=value,col=value", stable across replays and Debezium versions. */
-function decodeRowKey(key: Buffer | null, parse: Parse, record: RecordPosition): string {
+function decodeRowKey(
+  key: Buffer | null,
+  parse: Parse,
+  record: RecordPosition,
+  limits: DecodeLimits,
+): string {
   if (key === null) throw poison(record, 'a row event without a key (tables need a primary key)');
   const { payload, schema } = parseBytes(key, parse, record, 'the key');
   if (!isObject(payload)) throw poison(record, 'the key is not a struct');
-  const row = decodeRow(payload, schema, 'key');
+  const row = decodeRow(payload, schema, 'key', limits);
   return Object.entries(row ?? {})
     .map(([column, value]) => `${column}=${keyPart(value)}`)
     .join(',');
@@ -133,7 +162,16 @@ function requireRow(row: Row | null, record: RecordPosition, what: string): Row 
   return row;
 }
 
-const base64Text = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+function messageContent(content: string | null, record: RecordPosition, limits: DecodeLimits): Buffer {
+  if (content === null) throw poison(record, 'message.content is not base64');
+  try {
+    checkStringBytes(content, limits);
+  } catch (error) {
+    throw error instanceof ValueError ? error.under('message.content') : error;
+  }
+  if (!isBase64(content)) throw poison(record, 'message.content is not base64');
+  return Buffer.from(content, 'base64');
+}
 
 function decodeEnvelope(
   envelope: JsonObject,
@@ -141,6 +179,7 @@ function decodeEnvelope(
   raw: RawRecord,
   parse: Parse,
   record: RecordPosition,
+  limits: DecodeLimits,
 ): ChangeEvent {
   const op = text(envelope.op);
   const { table, ...source } = decodeSource(envelope.source, record, op);
@@ -151,23 +190,30 @@ function decodeEnvelope(
     const message = envelope.message;
     if (!isObject(message)) throw poison(record, 'a message event without a message block');
     const prefix = text(message.prefix);
-    const content = text(message.content);
     if (prefix === null) throw poison(record, 'message.prefix is missing');
-    if (content === null || !base64Text.test(content)) throw poison(record, 'message.content is not base64');
     return {
       kind: 'message',
       record,
       prefix,
-      content: Buffer.from(content, 'base64'),
+      content: messageContent(text(message.content), record, limits),
       source,
       ...transaction,
     };
   }
   if (op !== 'c' && op !== 'u' && op !== 'd' && op !== 'r')
     throw poison(record, `unknown op ${JSON.stringify(envelope.op ?? null)}`);
-  const before = decodeRow(envelope.before ?? null, rowSchema(schema, 'before'), 'before');
-  const after = decodeRow(envelope.after ?? null, rowSchema(schema, 'after'), 'after');
-  const base = { record, table, rowKey: decodeRowKey(raw.key, parse, record), source, ...transaction };
+  const beforeSchema = rowSchema(schema, 'before');
+  const afterSchema = rowSchema(schema, 'after');
+  const before = decodeRow(envelope.before ?? null, beforeSchema, 'before', limits);
+  const after = decodeRow(envelope.after ?? null, afterSchema, 'after', limits);
+  const base = {
+    record,
+    table,
+    rowKey: decodeRowKey(raw.key, parse, record, limits),
+    source,
+    ...transaction,
+    columnTypes: columnTypesOf(afterSchema ?? beforeSchema),
+  };
   switch (op) {
     case 'c':
       return { kind: 'create', ...base, after: requireRow(after, record, 'after') } satisfies RowEvent;
@@ -201,7 +247,7 @@ function decodeTransaction(payload: JsonObject, record: RecordPosition): ChangeE
   if ((status !== 'BEGIN' && status !== 'END') || id === null)
     throw poison(record, 'a malformed transaction event');
   const count = integer(payload.event_count);
-  const txId = /^(\d+):/.exec(id)?.[1];
+  const txId = /^(\d{1,20}):/.exec(id)?.[1];
   return {
     kind: 'transaction',
     record,
@@ -213,11 +259,17 @@ function decodeTransaction(payload: JsonObject, record: RecordPosition): ChangeE
   };
 }
 
-function decodeWith(raw: RawRecord, value: Buffer, parse: Parse, record: RecordPosition): ChangeEvent {
+function decodeWith(
+  raw: RawRecord,
+  value: Buffer,
+  parse: Parse,
+  record: RecordPosition,
+  limits: DecodeLimits,
+): ChangeEvent {
   const { payload, schema } = parseBytes(value, parse, record, 'the value');
   if (!isObject(payload)) throw poison(record, 'the value is not a JSON object');
   try {
-    if ('op' in payload) return decodeEnvelope(payload, schema, raw, parse, record);
+    if ('op' in payload) return decodeEnvelope(payload, schema, raw, parse, record, limits);
     if ('status' in payload && 'event_count' in payload) return decodeTransaction(payload, record);
   } catch (error) {
     if (error instanceof ValueError) throw poison(record, error.message, error);
@@ -258,40 +310,63 @@ const parseExactPayload: Parse = (bytes) => {
   return { payload, schema: isObject(wrapped.schema) ? wrapped.schema : undefined };
 };
 
+/** The fast path, on a record whose bytes were checked: see decodeRecordFast. */
+function decodeFast(raw: RawRecord, record: RecordPosition, limits: DecodeLimits): ChangeEvent | undefined {
+  if (raw.value === null || !raw.value.subarray(0, SCHEMA_PREFIX.length).equals(SCHEMA_PREFIX))
+    return undefined;
+  try {
+    return decodeWith(raw, raw.value, parseFast, record, limits);
+  } catch (error) {
+    // Over a limit is over it on either path: refused now, not parsed a second time.
+    if (error instanceof ReadoutError && error.cause instanceof LimitExceeded) throw error;
+    return undefined;
+  }
+}
+
 /**
  * The fast path: a value that carries its schema, parsed with JSON.parse (several times faster
  * than an exact parser), its schema only once per distinct schema text. Declines (undefined) when
  * a field it reads needs more than a double holds exactly (an integer beyond 2^53; a literal's own
  * text, which only schemaless documents need) or when the record would be refused: the exact path
  * then decides, and gives the reason. A number the decoder never reads (source.ts_ns, beyond 2^53
- * in every event) costs nothing.
+ * in every event) costs nothing. A record over one of the limits is refused here (thrown), as
+ * decodeRecord would.
  */
-export function decodeRecordFast(raw: RawRecord): ChangeEvent | undefined {
+export function decodeRecordFast(
+  raw: RawRecord,
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): ChangeEvent | undefined {
   const record: RecordPosition = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
-  if (raw.value === null || !raw.value.subarray(0, SCHEMA_PREFIX.length).equals(SCHEMA_PREFIX))
-    return undefined;
-  try {
-    return decodeWith(raw, raw.value, parseFast, record);
-  } catch {
-    return undefined;
-  }
+  if (raw.value === null) return undefined;
+  checkBytes(raw, raw.value, record, limits);
+  return decodeFast(raw, record, limits);
 }
 
 /**
  * Turns one Kafka record into a change event, or throws a non-retriable ReadoutError whose
- * message is the reason the record can never be applied (its position is in `details`).
+ * message is the reason the record can never be applied (its position is in `details`): among
+ * them a record over one of `limits` (DEFAULT_DECODE_LIMITS when not given).
  */
-export function decodeRecord(raw: RawRecord, mode: ParseMode = 'auto'): ChangeEvent {
+export function decodeRecord(
+  raw: RawRecord,
+  mode: ParseMode = 'auto',
+  limits: DecodeLimits = DEFAULT_DECODE_LIMITS,
+): ChangeEvent {
   const record: RecordPosition = { topic: raw.topic, partition: raw.partition, offset: raw.offset };
   if (raw.topic.startsWith('__debezium-heartbeat')) return { kind: 'heartbeat', record };
   if (raw.value === null) return { kind: 'tombstone', record };
-  const fast = mode === 'auto' ? decodeRecordFast(raw) : undefined;
-  if (fast !== undefined) return fast;
+  checkBytes(raw, raw.value, record, limits);
   try {
-    return decodeWith(raw, raw.value, mode === 'auto' ? parseExactPayload : parseExact, record);
+    const fast = mode === 'auto' ? decodeFast(raw, record, limits) : undefined;
+    if (fast !== undefined) return fast;
+    return decodeWith(raw, raw.value, mode === 'auto' ? parseExactPayload : parseExact, record, limits);
   } catch (error) {
     // Cannot happen (every number of an exact parse is a RawNumber); refuse rather than guess.
     if (error instanceof ExactParseNeeded) throw poison(record, 'a number could not be read exactly', error);
+    // A stack overflow or an engine limit: the record would fail the same way every time, and a
+    // thrown RangeError would have the batch retried forever.
+    if (error instanceof RangeError)
+      throw poison(record, `the record could not be decoded: ${error.message}`, error);
     throw error;
   }
 }

@@ -16,9 +16,15 @@
  * - An unchanged TOASTed value → {kind: 'unavailable'} (Debezium's "__debezium_unavailable_value",
  *   its base64 in a bytea, ["…"] in a text[] and its bytes in an int[]): "unchanged", not a value.
  * Parsing: JSON.parse first, the exact parser when a value needs it (see ParseMode).
+ * Cost: linear in the record's size. A record over a DecodeLimits cap (its bytes, a decimal's
+ * digits or declared precision, a string's bytes, a value's nesting) or not UTF-8 is refused
+ * with the reason, before the expensive part of decoding; so is anything that would overflow the
+ * stack. Row events carry each column's Connect type (columnTypes) when the record has a schema.
  */
 export { decodeRecord } from './decode-record.js';
 export type { ParseMode, RawRecord } from './decode-record.js';
+export { DEFAULT_DECODE_LIMITS } from './limits.js';
+export type { DecodeLimits } from './limits.js';
 export { isRowEvent, isUnavailable } from './change-event.js';
 export type {
   ChangeEvent,

@@ -9,6 +9,7 @@ import {
   decodeRecord,
   isRowEvent,
   type ChangeEvent,
+  type DecodeLimits,
   type RawRecord,
   type RowEvent,
   type Truncate,
@@ -52,6 +53,8 @@ export interface ProjectorDeps {
    * topic (and one of the transaction topic every model). Without it, every model.
    */
   readonly topicOf?: (model: CompiledModel) => string;
+  /** What a record may hold before it is dead-lettered unread (default: DEFAULT_DECODE_LIMITS). */
+  readonly decodeLimits?: DecodeLimits;
 }
 
 export interface BatchStats {
@@ -90,13 +93,13 @@ interface DecodeTiming {
   readonly slowestMs: number;
 }
 
-function decodeTiming(): DecodeTiming {
+function decodeTiming(limits: DecodeLimits | undefined): DecodeTiming {
   let slowestMs = 0;
   return {
     decode(record) {
       const started = performance.now();
       try {
-        return decodeRecord(record);
+        return decodeRecord(record, 'auto', limits);
       } finally {
         slowestMs = Math.max(slowestMs, performance.now() - started);
       }
@@ -126,6 +129,7 @@ export function createProjector({
   logger,
   cleanup,
   topicOf,
+  decodeLimits,
 }: ProjectorDeps): Projector {
   const writer = createModelWriter({ store, logger });
   const guard = cleanup?.guard ?? null;
@@ -287,7 +291,7 @@ export function createProjector({
     for (const record of batch.records) {
       let event: ChangeEvent;
       try {
-        event = decodeRecord(record);
+        event = decodeRecord(record, 'auto', decodeLimits);
       } catch (error) {
         if (!isReadoutError(error) || error.retriable) throw error;
         letters.push(deadLetter(record, error.code, error.message));
@@ -339,7 +343,7 @@ export function createProjector({
    */
   async function handleRecords(batch: SourceBatch, records: readonly RawRecord[]): Promise<BatchStats> {
     const part: SourceBatch = { ...batch, records: [...records] };
-    const timing = decodeTiming();
+    const timing = decodeTiming(decodeLimits);
     const letters: DeadLetter[] = [];
     const total = { applied: 0, duplicates: 0 };
     const commitTimesMs: number[] = [];

@@ -1,4 +1,5 @@
 import type { CleanupRules } from '../cleanup/index.js';
+import type { DecodeLimits } from '../decode/index.js';
 import type { ChangeSource, PartitionRange } from '../ingest/index.js';
 import { ErrorCode, ReadoutError, describeError, isReadoutError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +30,8 @@ export interface RebuildDeps {
   readonly onWaiting: (what: string) => void;
   /** How long readers may still be reading the old generation after the switch. */
   readonly graceMs?: number;
+  /** What a record may hold before it is dead-lettered unread (as the projector's). */
+  readonly decodeLimits?: DecodeLimits;
   /** How long batches may keep failing before the rebuild gives up (default STALL_MS). */
   readonly stallMs?: number;
 }
@@ -98,6 +101,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
       store,
       logger,
       topicOf: deps.topicOf,
+      ...(deps.decodeLimits ? { decodeLimits: deps.decodeLimits } : {}),
       cleanup: { rules: cleanup.rules, guard: cleanup.ownGuard, transactionTopic: cleanup.transactionTopic },
     });
 

@@ -36,6 +36,7 @@ export function snapshotSweep(end: RowEvent, rows: Iterable<readonly [string, St
       rowKey,
       source: end.source,
       before: null,
+      columnTypes: null,
     });
   }
   return deletes;
@@ -64,6 +65,7 @@ export function truncateDeletes(
       rowKey,
       source: truncate.source,
       before: null,
+      columnTypes: null,
       ...(archival ? { archival: true } : {}),
     };
     if (isNewer(positionOf(event), stored.position)) deletes.push(event);

@@ -170,7 +170,9 @@ beforeAll(async () => {
   // Room for the megabyte records (Kafka's default is 1 MB a message).
   await admin.alterConfigs({
     validateOnly: false,
-    resources: [{ type: 2, name: ledgerTopic, configEntries: [{ name: 'max.message.bytes', value: '8388608' }] }],
+    resources: [
+      { type: 2, name: ledgerTopic, configEntries: [{ name: 'max.message.bytes', value: '8388608' }] },
+    ],
   });
   await admin.disconnect();
 
@@ -203,16 +205,18 @@ beforeAll(async () => {
 afterAll(async () => {
   await projector?.stop();
   await connectorCall('DELETE', `/${connector}`).catch(() => undefined);
-  await until('the fuzz slot to be free', async () => {
-    const { rows } = await db.query<{ active: boolean }>(
-      'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
-      [`${prefix}_slot`],
-    );
-    return rows[0]?.active !== true ? true : undefined;
-  }, 60_000).catch(() => undefined);
-  await db
-    ?.query(`SELECT pg_drop_replication_slot($1)`, [`${prefix}_slot`])
-    .catch(() => undefined);
+  await until(
+    'the fuzz slot to be free',
+    async () => {
+      const { rows } = await db.query<{ active: boolean }>(
+        'SELECT active FROM pg_replication_slots WHERE slot_name = $1',
+        [`${prefix}_slot`],
+      );
+      return rows[0]?.active !== true ? true : undefined;
+    },
+    60_000,
+  ).catch(() => undefined);
+  await db?.query(`SELECT pg_drop_replication_slot($1)`, [`${prefix}_slot`]).catch(() => undefined);
   await db?.query(`DROP PUBLICATION IF EXISTS ${prefix}_pub`).catch(() => undefined);
   await store?.quit();
   await db?.end();
@@ -285,7 +289,11 @@ function validChanges(template: Template, count: number) {
     if (i % 5 < 2) continue; // the edge rows keep their values
     for (let u = 0; u < 3 && records.length < count; u += 1) {
       // Within numeric(38,18) still: half the amount, plus up to 20 digits.
-      const updated = { ...row, amount: row.amount / 2n + r.digits(20), label: `u${Math.floor(r.next() * 20)}` };
+      const updated = {
+        ...row,
+        amount: row.amount / 2n + r.digits(20),
+        label: `u${Math.floor(r.next() * 20)}`,
+      };
       lsn += 1n;
       records.push(ledgerChange(template, 'u', updated, { lsn, txId }));
       rows.set(row.id, updated);
@@ -310,8 +318,13 @@ function hostileRecords(template: Template, count: number) {
     return { key, value: jsonText({ schema: schema ?? parsed.schema, payload: parsed.payload }) };
   };
   const after = (payload: Record<string, unknown>) => payload.after as Record<string, unknown>;
-  const kinds: Array<[string, (i: number) => { key: string | Buffer | null; value: string | Buffer | null }]> = [
-    ['megabyte decimal', (i) => withPayload(i, (p) => (after(p).amount = Buffer.alloc(1_000_000, 7).toString('base64')))],
+  const kinds: Array<
+    [string, (i: number) => { key: string | Buffer | null; value: string | Buffer | null }]
+  > = [
+    [
+      'megabyte decimal',
+      (i) => withPayload(i, (p) => (after(p).amount = Buffer.alloc(1_000_000, 7).toString('base64'))),
+    ],
     ['megabyte string', (i) => withPayload(i, (p) => (after(p).label = 'x'.repeat(1_200_000)))],
     [
       'deep nesting',
@@ -339,13 +352,19 @@ function hostileRecords(template: Template, count: number) {
         const { key, value } = valid(i);
         const at = value.indexOf('"label":"h"') + '"label":"'.length;
         const bytes = Buffer.from(value);
-        return { key, value: Buffer.concat([bytes.subarray(0, at), Buffer.from([0xc3, 0x28]), bytes.subarray(at)]) };
+        return {
+          key,
+          value: Buffer.concat([bytes.subarray(0, at), Buffer.from([0xc3, 0x28]), bytes.subarray(at)]),
+        };
       },
     ],
     ['a key without a value (empty bytes)', (i) => ({ key: valid(i).key, value: Buffer.alloc(0) })],
     ['a value without a key', (i) => ({ key: null, value: valid(i).value })],
     ['half-formed JSON', (i) => ({ key: valid(i).key, value: valid(i).value.slice(0, 200 + (i % 300)) })],
-    ['beyond the declared precision', (i) => withPayload(i, (p) => (after(p).amount = decimalBytes(10n ** 38n + BigInt(i))))],
+    [
+      'beyond the declared precision',
+      (i) => withPayload(i, (p) => (after(p).amount = decimalBytes(10n ** 38n + BigInt(i)))),
+    ],
     ['an unknown op', (i) => withPayload(i, (p) => (p.op = 'x'))],
     ['no source position', (i) => withPayload(i, (p) => delete (p.source as Record<string, unknown>).lsn)],
   ];
@@ -419,14 +438,21 @@ describe('exact and isolated at the edges of real data (fuzz on the real stack)'
     // Real traffic: SQL changes at the edges, captured by Debezium while the records are produced.
     const traffic = (async () => {
       for (let i = 2; i < 200; i += 1) {
-        await db.query(
-          `INSERT INTO ${ledger} VALUES ($1, $2, $3, $4, $5, $6)`,
-          [i, `sql${i % 4}`, `${i % 2 ? '-' : ''}12345678901234567890.${String(i).padStart(18, '0')}`,
-            `${'9'.repeat(30)}.${String(i).padStart(30, '0')}`, String(INT64_MAX - BigInt(i)), `s${i % 9}`],
-        );
+        await db.query(`INSERT INTO ${ledger} VALUES ($1, $2, $3, $4, $5, $6)`, [
+          i,
+          `sql${i % 4}`,
+          `${i % 2 ? '-' : ''}12345678901234567890.${String(i).padStart(18, '0')}`,
+          `${'9'.repeat(30)}.${String(i).padStart(30, '0')}`,
+          String(INT64_MAX - BigInt(i)),
+          `s${i % 9}`,
+        ]);
         if (i % 3 === 0) await db.query(`UPDATE ${ledger} SET amount = amount / 3 WHERE id = $1`, [i - 1]);
         if (i % 10 === 0) await db.query(`DELETE FROM ${ledger} WHERE id = $1`, [i - 5]);
-        await db.query(`INSERT INTO ${tally} VALUES ($1, $2, $3)`, [i, `t${i % 3}`, `${i}.000000000000000001`]);
+        await db.query(`INSERT INTO ${tally} VALUES ($1, $2, $3)`, [
+          i,
+          `t${i % 3}`,
+          `${i}.000000000000000001`,
+        ]);
       }
     })();
     const valid = validChanges(template, 8_000);
@@ -435,13 +461,16 @@ describe('exact and isolated at the edges of real data (fuzz on the real stack)'
     await producer.connect();
     // Interleaved, in slices: valid and hostile records side by side in the partition.
     const hostileOffsets = new Map<string, string>();
-    for (let v = 0, h = 0; v < valid.records.length || h < hostile.length; ) {
+    for (let v = 0, h = 0; v < valid.records.length || h < hostile.length;) {
       const validSlice = valid.records.slice(v, v + 200);
       const hostileSlice = hostile.slice(h, h + 60);
       v += validSlice.length;
       h += hostileSlice.length;
       if (validSlice.length > 0)
-        await producer.send({ topic: ledgerTopic, messages: validSlice.map((r) => ({ ...r, partition: 0 })) });
+        await producer.send({
+          topic: ledgerTopic,
+          messages: validSlice.map((r) => ({ ...r, partition: 0 })),
+        });
       for (const record of hostileSlice) {
         const [sent] = await producer.send({
           topic: ledgerTopic,
@@ -471,10 +500,14 @@ describe('exact and isolated at the edges of real data (fuzz on the real stack)'
     const marker = BigInt(marks[0]?.txid ?? '0');
     const ledgerModels = models.filter((model) => model.table === `public.${ledger}`);
     for (const model of ledgerModels)
-      await until(`${model.name} to apply the marker`, async () => {
-        const applied = (await store.readSnapshot(model)).source.txId;
-        return applied !== null && BigInt(applied) >= marker ? true : undefined;
-      }, 300_000);
+      await until(
+        `${model.name} to apply the marker`,
+        async () => {
+          const applied = (await store.readSnapshot(model)).source.txId;
+          return applied !== null && BigInt(applied) >= marker ? true : undefined;
+        },
+        300_000,
+      );
 
     // Every read model equals its oracle over the valid rows.
     const byName = new Map(models.map((model) => [model.name, model]));
@@ -530,13 +563,20 @@ describe('exact and isolated at the edges of real data (fuzz on the real stack)'
       readModels: Array<{ name: string; missedRecords: number; stopped: unknown }>;
       trouble: string[];
     }
-    const { status, report } = await until('lag 0 in readout status', async () => {
-      const status = await runReadout(['status', '--json'], env);
-      const report = JSON.parse(status.stdout) as Report;
-      return report.consumer.every((p) => p.lag === '0') ? { status, report } : undefined;
-    }, 60_000);
+    const { status, report } = await until(
+      'lag 0 in readout status',
+      async () => {
+        const status = await runReadout(['status', '--json'], env);
+        const report = JSON.parse(status.stdout) as Report;
+        return report.consumer.every((p) => p.lag === '0') ? { status, report } : undefined;
+      },
+      60_000,
+    );
     expect(status.code).toBe(1);
-    const incomplete = report.readModels.filter((m) => m.missedRecords > 0).map((m) => m.name).sort();
+    const incomplete = report.readModels
+      .filter((m) => m.missedRecords > 0)
+      .map((m) => m.name)
+      .sort();
     expect(incomplete).toEqual(ledgerModels.map((m) => m.name).sort());
     for (const model of report.readModels)
       if (model.missedRecords > 0) expect(model.missedRecords).toBe(hostileOffsets.size);
@@ -547,6 +587,8 @@ describe('exact and isolated at the edges of real data (fuzz on the real stack)'
     const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
     const slowest = Number(/^readout_decode_slowest_seconds (\S+)$/m.exec(metrics)?.[1] ?? NaN);
     expect(slowest).toBeLessThan(0.1);
-    expect(metrics).toMatch(new RegExp(`readout_read_model_missed_records\\{model="ledger_top"\\} ${hostileOffsets.size}`));
+    expect(metrics).toMatch(
+      new RegExp(`readout_read_model_missed_records\\{model="ledger_top"\\} ${hostileOffsets.size}`),
+    );
   });
 });

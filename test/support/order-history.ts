@@ -95,6 +95,7 @@ export function buildHistory(
           table: 'public.orders',
           rowKey: `id=${key}`,
           source,
+          columnTypes: null,
           after: rowValues(row, key),
         });
       });
@@ -111,7 +112,7 @@ export function buildHistory(
         snapshot: null,
         origin: null,
       };
-      const base = { table: 'public.orders', rowKey: `id=${change.key}`, source };
+      const base = { table: 'public.orders', rowKey: `id=${change.key}`, source, columnTypes: null };
       const before = rows.get(change.key) ?? null;
       if ('deleted' in change) {
         rows.delete(change.key);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -32,6 +33,23 @@ describe('readout explain (no Redis: --fresh)', () => {
     );
     expect(code).toBe(1);
     expect(out).toContain('refused  [EVENT_MALFORMED]');
+  });
+
+  it('says a record with a 1 MB decimal would be dead-lettered, and why', () => {
+    const megabyte = Buffer.alloc(1_000_000, 0x5a);
+    megabyte[0] = 0x7f;
+    const fixture = readFileSync(
+      new URL('../fixtures/captured/create-alice-pending.json', import.meta.url),
+      'utf8',
+    );
+    const input = fixture
+      .replaceAll('"connect.decimal.precision": "12"', '"connect.decimal.precision": "1000"')
+      .replace('"amount": "AN3h"', `"amount": "${megabyte.toString('base64')}"`);
+    const { code, out } = readout(['explain', '-', '--fresh'], input);
+    expect(code).toBe(1);
+    expect(out).toContain(
+      'refused  [EVENT_MALFORMED] after.amount: a decimal of 1000000 bytes, more than the 1000 digits allowed fit in (416 bytes) (it would be dead-lettered)',
+    );
   });
 
   it('names a bad configuration variable and exits 2', () => {

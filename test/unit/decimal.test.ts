@@ -18,6 +18,22 @@ describe('exact decimals', () => {
     expect(formatUnscaled(value.unscaled, value.scale)).toBe('568.01');
   });
 
+  it('reads the sign from the first byte, at every boundary', () => {
+    const unscaled = (bytes: number[]) =>
+      decimalFromBase64(Buffer.from(bytes).toString('base64'), 0).unscaled;
+    expect(unscaled([])).toBe(0n);
+    expect(unscaled([0xff])).toBe(-1n);
+    expect(unscaled([0x80])).toBe(-128n);
+    expect(unscaled([0x7f])).toBe(127n);
+    expect(unscaled([0x00, 0x80])).toBe(128n);
+    expect(unscaled([0xff, 0x7f])).toBe(-129n);
+    expect(unscaled([0x80, 0, 0, 0, 0, 0])).toBe(-(2n ** 47n));
+    expect(unscaled([0x7f, 0xff, 0xff, 0xff, 0xff, 0xff])).toBe(2n ** 47n - 1n);
+    expect(unscaled([0x00, 0x80, 0, 0, 0, 0, 0])).toBe(2n ** 47n);
+    expect(unscaled([0xff, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff])).toBe(-(2n ** 47n) - 1n);
+    expect(unscaled([0x80, 0, 0, 0, 0, 0, 0, 0])).toBe(-(2n ** 63n));
+  });
+
   it('round-trips any int64-or-larger unscaled value through base64', () => {
     fc.assert(
       fc.property(

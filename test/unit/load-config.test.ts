@@ -16,6 +16,42 @@ describe('loadConfig', () => {
     expect(config.api.port).toBe(4100);
   });
 
+  it('reads the decode limits, with their documented defaults', () => {
+    expect(loadConfig({}).decode).toEqual({
+      maxRecordBytes: 8 * 1024 * 1024,
+      maxDecimalDigits: 1000,
+      maxStringBytes: 1024 * 1024,
+      maxDepth: 64,
+    });
+    expect(
+      loadConfig({
+        READOUT_MAX_RECORD_BYTES: '1048576',
+        READOUT_MAX_DECIMAL_DIGITS: '38',
+        READOUT_MAX_STRING_BYTES: '65536',
+        READOUT_MAX_NESTING_DEPTH: '8',
+      }).decode,
+    ).toEqual({ maxRecordBytes: 1048576, maxDecimalDigits: 38, maxStringBytes: 65536, maxDepth: 8 });
+    let error: unknown;
+    try {
+      loadConfig({
+        READOUT_MAX_RECORD_BYTES: '0',
+        READOUT_MAX_DECIMAL_DIGITS: 'many',
+        READOUT_MAX_STRING_BYTES: '1.5',
+        READOUT_MAX_NESTING_DEPTH: '-1',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    const { message } = error as ReadoutError;
+    for (const variable of [
+      'READOUT_MAX_RECORD_BYTES',
+      'READOUT_MAX_DECIMAL_DIGITS',
+      'READOUT_MAX_STRING_BYTES',
+      'READOUT_MAX_NESTING_DEPTH',
+    ])
+      expect(message).toContain(`${variable}: `);
+  });
+
   it('reports every bad variable at once, by name, with what was expected', () => {
     let error: unknown;
     try {
