@@ -174,6 +174,32 @@ export function createProjector({
     );
   }
 
+  // Per model generation (reader name): its columns' Connect types when it first read them.
+  const knownTypes = new Map<string, ReadonlyMap<string, string>>();
+
+  /** Learns (from Redis, or from these events when Redis has none yet) each model's column types. */
+  async function learnTypes(events: readonly RowEvent[]): Promise<void> {
+    for (const model of current()) {
+      const name = readerName(model.name, model.generation);
+      if (knownTypes.has(name)) continue;
+      const first = events.find((event) => event.table === model.table && event.columnTypes !== null);
+      if (!first?.columnTypes) continue;
+      const stored = await store.columnTypes(model);
+      if (stored) {
+        knownTypes.set(name, stored);
+        continue;
+      }
+      const types = first.columnTypes;
+      const mine = new Map(
+        model.columns.flatMap((column) => {
+          const type = types.get(column);
+          return type === undefined ? [] : [[column, type] as const];
+        }),
+      );
+      knownTypes.set(name, await store.recordColumnTypes(model, mine));
+    }
+  }
+
   /** Stops a model whose source no longer has what it reads; said once, where operators look. */
   async function stop(model: CompiledModel, change: SchemaChange): Promise<void> {
     const { record } = change.event;
@@ -364,7 +390,10 @@ export function createProjector({
       };
       for (const segment of decodeSegments(part, letters, timing)) {
         for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
-        const verdicts = judgeEvents(segment.events, current());
+        await learnTypes(segment.events);
+        const verdicts = judgeEvents(segment.events, current(), (model) =>
+          knownTypes.get(readerName(model.name, model.generation)),
+        );
         for (const { event, reasons } of verdicts.refused) {
           const record = context.records.get(event.record.offset);
           if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));

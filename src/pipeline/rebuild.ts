@@ -4,7 +4,13 @@ import type { ChangeSource, PartitionRange } from '../ingest/index.js';
 import { ErrorCode, ReadoutError, describeError, isReadoutError } from '../errors/index.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledModel } from '../projection/index.js';
-import { modelReader, partitionKey, type GuardStore, type ReadModelStore } from '../store/index.js';
+import {
+  modelReader,
+  partitionKey,
+  type GuardStore,
+  type ReadModelStore,
+  type StreamReader,
+} from '../store/index.js';
 import { createProjector } from './projector.js';
 
 export interface RebuildDeps {
@@ -233,7 +239,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
           );
       }
     }
-    await requireComplete(store, targets);
+    await requireComplete(store, targets, readers);
     for (const model of targets)
       await store.generations.advance(model.name, model.generation, 'dual', 'ready');
   } catch (error) {
@@ -269,9 +275,17 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
 async function requireComplete(
   store: ReadModelStore,
   targets: ReadonlyArray<CompiledModel & { generation: number }>,
+  readers: readonly StreamReader[],
 ): Promise<void> {
   const states = await store.generations.read(targets.map((model) => model.name));
-  for (const model of targets) {
+  const built = await store.positions.readiness(readers);
+  for (const [i, model] of targets.entries()) {
+    const stopped = built[i]?.stopped;
+    if (stopped)
+      throw new ReadoutError(
+        ErrorCode.RebuildFailed,
+        `the rebuilt ${model.name} stopped at ${stopped.at} (${stopped.code}): ${stopped.reason}`,
+      );
     const serving = { ...model, generation: states.get(model.name)?.current ?? 0 };
     const before = new Set(await store.missedRecords(serving));
     const missed = (await store.missedRecords(model)).filter((id) => !before.has(id));

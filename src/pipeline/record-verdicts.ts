@@ -36,13 +36,52 @@ function missingColumn(model: CompiledModel, event: RowEvent & { after: object }
 }
 
 /**
+ * What a column's values mean, from its Connect type signature (decode's columnTypes): a change
+ * within a family (int32 to int64, a decimal's precision) reads the same; across families (a
+ * decimal that becomes text or a double, a date that becomes a timestamp) it does not.
+ */
+export function typeFamily(signature: string): string {
+  const [type = '', name] = signature.split('/', 2);
+  if (name === undefined) {
+    if (/^int(8|16|32|64)$/.test(type)) return 'integer';
+    if (type === 'float' || type === 'double') return 'float';
+    return type;
+  }
+  if (
+    name.startsWith('org.apache.kafka.connect.data.Decimal') ||
+    name.startsWith('io.debezium.data.VariableScaleDecimal')
+  )
+    return 'decimal';
+  return name;
+}
+
+/** Per model, the Connect types its columns had when it started reading them (undefined: none yet). */
+export type KnownTypes = (model: CompiledModel) => ReadonlyMap<string, string> | undefined;
+
+function changedType(model: CompiledModel, event: RowEvent, known: KnownTypes): string | null {
+  const before = known(model);
+  if (before === undefined || event.columnTypes === null) return null;
+  for (const column of model.columns) {
+    const was = before.get(column);
+    const now = event.columnTypes.get(column);
+    if (was !== undefined && now !== undefined && typeFamily(was) !== typeFamily(now))
+      return `column ${column} of ${model.table} changed type from ${was} to ${now}`;
+  }
+  return null;
+}
+
+/**
  * One verdict per record: a row change is applied to every read model of its table or to none.
  * Each model judges the row's values (problemWith); one refusal refuses the record for all, so
  * no model is ever ahead of another by a record the others could not take. A model whose columns
- * disappeared from the source's schema is not a verdict on the record: that model stops (the
- * same would happen to every later record) and the others go on. Pure.
+ * disappeared from the source's schema, or changed type family, is not a verdict on the record:
+ * that model stops (the same would happen to every later record) and the others go on. Pure.
  */
-export function judgeEvents(events: readonly RowEvent[], models: readonly CompiledModel[]): Verdicts {
+export function judgeEvents(
+  events: readonly RowEvent[],
+  models: readonly CompiledModel[],
+  known: KnownTypes = () => undefined,
+): Verdicts {
   const admitted: RowEvent[] = [];
   const refused: RefusedEvent[] = [];
   const schemaChanges: SchemaChange[] = [];
@@ -57,13 +96,13 @@ export function judgeEvents(events: readonly RowEvent[], models: readonly Compil
     for (const model of models) {
       if (model.table !== event.table || changed.has(model)) continue;
       const column = missingColumn(model, event);
-      if (column !== null) {
+      const reason =
+        column !== null
+          ? `column ${column} of ${model.table} is no longer in its change events (dropped or renamed?)`
+          : changedType(model, event, known);
+      if (reason !== null) {
         changed.add(model);
-        schemaChanges.push({
-          model,
-          event,
-          reason: `column ${column} of ${model.table} is no longer in its change events (dropped or renamed?)`,
-        });
+        schemaChanges.push({ model, event, reason });
         continue;
       }
       const problem = model.problemWith(event.after);

@@ -141,6 +141,13 @@ export interface ReadModelStore {
    * it was stopped already; returns the stop in force.
    */
   stopModel(model: CompiledModel, stop: ModelStop): Promise<ModelStop>;
+  /**
+   * The Connect types a model generation's columns had when it first read them (null: none
+   * recorded yet), to notice a source column whose type changed.
+   */
+  columnTypes(model: CompiledModel): Promise<Map<string, string> | null>;
+  /** Records a model generation's column types unless recorded already; returns those in force. */
+  recordColumnTypes(model: CompiledModel, types: ReadonlyMap<string, string>): Promise<Map<string, string>>;
   /** Counts changes skipped as duplicates in a batch that applied nothing. */
   countDuplicates(model: CompiledModel, duplicates: number): Promise<void>;
   /** Changes applied and skipped as duplicates, per model, since the model was built. */
@@ -287,6 +294,26 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       }
     },
 
+    async columnTypes(model) {
+      try {
+        const text = await redis.hget(modelKeys(keyPrefix, model.name, model.generation).meta, 'columnTypes');
+        return text === null ? null : new Map(Object.entries(JSON.parse(text) as Record<string, string>));
+      } catch (error) {
+        throw redisUnavailable('read of column types', error);
+      }
+    },
+
+    async recordColumnTypes(model, types) {
+      const meta = modelKeys(keyPrefix, model.name, model.generation).meta;
+      try {
+        await redis.hsetnx(meta, 'columnTypes', JSON.stringify(Object.fromEntries(types)));
+        const text = (await redis.hget(meta, 'columnTypes')) ?? '{}';
+        return new Map(Object.entries(JSON.parse(text) as Record<string, string>));
+      } catch (error) {
+        throw redisUnavailable('record of column types', error);
+      }
+    },
+
     async countDuplicates(model, duplicates) {
       if (duplicates === 0) return;
       try {
@@ -357,7 +384,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
           const earlier = before[i] ? (JSON.parse(before[i]) as DeadLetter).concerns : undefined;
           const concerns = mergeConcerns(earlier ?? [], letter.concerns ?? []);
           // Keyed by position: a replayed poison record overwrites its own entry, never duplicates it.
-          fields.push(ids[i] ?? '', JSON.stringify({ ...letter, concerns }));
+          fields.push(ids[i] ?? '', JSON.stringify(concerns.length > 0 ? { ...letter, concerns } : letter));
           for (const { model, generation } of concerns) {
             const set = modelKeys(keyPrefix, model, generation).missed;
             missed.set(set, [...(missed.get(set) ?? []), ids[i] ?? '']);

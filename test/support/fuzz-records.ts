@@ -79,18 +79,3 @@ export function ledgerChange(template: Template, op: 'c' | 'u', row: LedgerRow, 
     value: jsonText({ schema: template.valueSchema, payload }),
   };
 }
-
-/** The value schema with one column of `after` given another Connect type. */
-export function withColumnType(template: Template, column: string, type: Record<string, unknown>) {
-  return {
-    ...template.valueSchema,
-    fields: template.valueSchema.fields.map((field) =>
-      field.field !== 'after'
-        ? field
-        : {
-            ...field,
-            fields: (field.fields ?? []).map((f) => (f.field === column ? { ...type, field: column } : f)),
-          },
-    ),
-  };
-}

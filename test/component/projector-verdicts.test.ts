@@ -1,0 +1,186 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RawRecord } from '../../src/decode/index.js';
+import { readModelDefinition } from '../../src/definitions/index.js';
+import { createProjector } from '../../src/pipeline/projector.js';
+import { compileModel, type CompiledModel } from '../../src/projection/index.js';
+import { createRedisStore, modelReader, type ReadModelStore } from '../../src/store/index.js';
+import { capturedRecord } from '../support/fixtures.js';
+import { startRedis, type TestRedis } from '../support/redis-server.js';
+
+/**
+ * The projector on a real Redis, from real Debezium records: one verdict per record across the
+ * models of its table, bounded retries of a failure that repeats, and a model stopped by a source
+ * schema change while the others go on.
+ */
+
+const silent = pino({ level: 'silent' });
+let redis: TestRedis;
+let run = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+const TOPIC = 'readout.public.orders';
+const AMOUNT_SCHEMA =
+  '{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"12"},"field":"amount"}';
+
+function replaceAll(record: RawRecord, from: string, to: string): RawRecord {
+  const text = record.value?.toString('utf8') ?? '';
+  if (!text.includes(from)) throw new Error(`the fixture has no ${from}`);
+  return { ...record, value: Buffer.from(text.split(from).join(to)) };
+}
+
+/** Bob's paid order (a real Debezium insert) as order `id` at `offset`, its LSN made unique. */
+function order(id: number, offset: number): RawRecord {
+  const record = capturedRecord('create-bob-paid', String(offset));
+  const keyed = {
+    ...record,
+    key: Buffer.from(record.key?.toString('utf8').replace('"id":2', `"id":${id}`) ?? ''),
+  };
+  return replaceAll(
+    replaceAll(keyed, '"id":2,', `"id":${id},`),
+    '"lsn":26849296',
+    `"lsn":${26849296 + offset}`,
+  );
+}
+
+const models = (suffix: string): CompiledModel[] =>
+  [
+    {
+      name: `revenue_${suffix}`,
+      dimensions: [{ column: 'status' }],
+      measures: [{ name: 'revenue', type: 'sum', column: 'amount', scale: 2 }],
+    },
+    {
+      name: `bands_${suffix}`,
+      dimensions: [{ name: 'size', bands: { column: 'amount', edges: ['100'] } }],
+      measures: [{ name: 'orders', type: 'count' }],
+    },
+    {
+      name: `statuses_${suffix}`,
+      dimensions: [{ column: 'status' }],
+      measures: [{ name: 'orders', type: 'count' }],
+    },
+  ].map((definition) => compileModel(readModelDefinition.parse({ source: 'public.orders', ...definition })));
+
+function setUp(wrap: (store: ReadModelStore) => ReadModelStore = (store) => store) {
+  run += 1;
+  const store = createRedisStore({ ...redis.options, keyPrefix: `verdicts${run}` });
+  const targets = models(String(run));
+  const projector = createProjector({
+    models: targets,
+    store: wrap(store),
+    logger: silent,
+    topicOf: () => TOPIC,
+  });
+  const batch = (records: RawRecord[]) =>
+    projector.handleBatch({ topic: TOPIC, partition: 0, records, highWatermark: '1000' });
+  const rows = async (model: CompiledModel) =>
+    (await store.readSnapshot(model)).buckets[0]?.groups.reduce((sum, group) => sum + group.rows, 0n) ?? 0n;
+  return { store, targets, batch, rows };
+}
+
+describe('the projector on a real Redis', () => {
+  it('applies a record to every model of its table or to none (one verdict), and counts it as missed by each', async () => {
+    const { store, targets, batch, rows } = setUp();
+    // A float amount, as a converter without schemas writes decimal.handling.mode=double (with a
+    // schema saying double it would be a change of the column's type: see below). The count by
+    // status alone could take it.
+    const written = JSON.parse(order(2, 2).value?.toString('utf8') ?? '') as {
+      payload: { after: Record<string, unknown> };
+    };
+    written.payload.after.amount = 12.5;
+    const float = { ...order(2, 2), value: Buffer.from(JSON.stringify(written.payload)) };
+    const stats = await batch([order(1, 1), float, order(3, 3)]);
+    expect(stats.deadLettered).toBe(1);
+    for (const model of targets) expect(await rows(model)).toBe(2n);
+    const [letter] = await store.listDeadLetters();
+    expect(letter?.offset).toBe('2');
+    expect(letter?.reason).toMatch(
+      /revenue_\d+: amount arrived as a float.*; bands_\d+: amount arrived as a float/,
+    );
+    expect(Object.fromEntries(await store.countMissed(targets))).toEqual(
+      Object.fromEntries(targets.map((model) => [model.name, 1])),
+    );
+    // Dropping the dead letter accepts the gap: the models are complete again.
+    await store.removeDeadLetters(['readout.public.orders/0/2']);
+    expect([...(await store.countMissed(targets)).values()]).toEqual([0, 0, 0]);
+    await store.quit();
+  });
+
+  it('retries a failure that repeats a bounded number of times, then sets aside only the record that fails', async () => {
+    const { store, targets, batch, rows } = setUp((store) => ({
+      ...store,
+      async applyBatch(model, write) {
+        if (write.fold.rows.has('id=66')) throw new TypeError('an unforeseen failure');
+        return store.applyBatch(model, write);
+      },
+    }));
+    const records = [order(65, 10), order(66, 11), order(67, 12)];
+    await expect(batch(records)).rejects.toThrow('an unforeseen failure');
+    await expect(batch(records)).rejects.toThrow('an unforeseen failure');
+    const stats = await batch(records);
+    expect(stats.deadLettered).toBe(1);
+    for (const model of targets) expect(await rows(model)).toBe(2n);
+    const letters = await store.listDeadLetters();
+    expect(letters.map((l) => [l.offset, l.code])).toEqual([['11', 'RECORD_FAILED']]);
+    expect(letters[0]?.reason).toContain('an unforeseen failure');
+    await store.quit();
+  });
+
+  it('stops a model whose column left the source schema; the other models of the table go on', async () => {
+    const { store, targets, batch, rows } = setUp();
+    const [revenue, bands, statuses] = targets as [CompiledModel, CompiledModel, CompiledModel];
+    // The amount column renamed to total (ALTER TABLE … RENAME), schema and payload alike.
+    const renamed = (id: number, offset: number) =>
+      replaceAll(
+        replaceAll(order(id, offset), '"field":"amount"', '"field":"total"'),
+        '"amount":"BOI="',
+        '"total":"BOI="',
+      );
+    await batch([order(1, 1), renamed(2, 2), order(3, 3)]);
+    await batch([renamed(4, 4)]);
+    expect(await rows(revenue)).toBe(1n);
+    expect(await rows(bands)).toBe(1n);
+    expect(await rows(statuses)).toBe(4n);
+    const states = await store.positions.readiness(
+      targets.map((model) => modelReader(`verdicts${run}`, model.name)),
+    );
+    expect(states.map((state) => state.stopped?.code ?? null)).toEqual([
+      'SOURCE_SCHEMA_CHANGED',
+      'SOURCE_SCHEMA_CHANGED',
+      null,
+    ]);
+    expect(states[0]?.stopped?.reason).toMatch(
+      /column amount of public\.orders is no longer in its change events/,
+    );
+    expect(states[0]?.stopped?.at).toBe('readout.public.orders/0/2');
+    expect(await store.listDeadLetters()).toEqual([]);
+    await store.quit();
+  });
+
+  it('stops a model whose column changed type family (a decimal that became text)', async () => {
+    const { store, targets, batch, rows } = setUp();
+    const asText = replaceAll(
+      replaceAll(order(2, 2), AMOUNT_SCHEMA, '{"type":"string","optional":false,"field":"amount"}'),
+      '"amount":"BOI="',
+      '"amount":"12.50"',
+    );
+    await batch([order(1, 1)]);
+    await batch([asText, order(3, 3)]);
+    const states = await store.positions.readiness(
+      targets.map((model) => modelReader(`verdicts${run}`, model.name)),
+    );
+    expect(states[0]?.stopped?.reason).toMatch(
+      /column amount of public\.orders changed type from bytes\/org\.apache\.kafka\.connect\.data\.Decimal to string/,
+    );
+    expect(await rows(targets[0] as CompiledModel)).toBe(1n);
+    expect(await rows(targets[2] as CompiledModel)).toBe(3n);
+    await store.quit();
+  });
+});
