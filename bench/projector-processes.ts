@@ -14,11 +14,15 @@
  * poll that finds every partition committed to its end. Over the same interval, the CPU time of
  * the machine, of the consumer processes, of redis-server and of the Kafka broker (/proc).
  *
+ * With `--before <checkout>` (another commit's work tree, with node_modules), that commit's
+ * `readout projector` is measured too, on the same topic in the same run: what a change of the
+ * projector costs, next to the same baseline.
+ *
  * Needs `npm run stack:up` (or the demo with its workload stopped) and its settings from
  * stack/env.sh. Appends to BENCHMARKS.md.
- *   (source stack/env.sh; node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3])
+ *   (source stack/env.sh; node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3] [--before ../old])
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, openSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
@@ -41,8 +45,17 @@ const { values } = parseArgs({
     events: { type: 'string', default: '300000' },
     partitions: { type: 'string', default: '6' },
     processes: { type: 'string', default: '1,2,3' },
+    before: { type: 'string' },
+    // Amounts of this many digits (numeric(n, 2)) instead of the captured numeric(12, 2).
+    'amount-digits': { type: 'string', default: '0' },
   },
 });
+const amountDigits = Number(values['amount-digits']);
+const beforeRoot = values.before === undefined ? undefined : resolve(values.before);
+const beforeCommit =
+  beforeRoot === undefined
+    ? ''
+    : spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: beforeRoot, encoding: 'utf8' }).stdout.trim();
 const total = Number(values.events);
 const partitions = Number(values.partitions);
 const counts = values.processes.split(',').map(Number);
@@ -58,7 +71,7 @@ const redisPids = redisServerPids(config);
 const stackDir = resolve(process.env.READOUT_STACK_DIR ?? '.stack');
 const kafkaPids = processesMatching((line) => line.includes('kafka.Kafka') && line.includes(stackDir));
 
-type Kind = 'bare' | 'readout';
+type Kind = 'bare' | 'readout' | 'before';
 
 function startConsumer(kind: Kind, processes: number, index: number): ChildProcess {
   const group = `${run}-${kind}-${processes}`;
@@ -67,12 +80,13 @@ function startConsumer(kind: Kind, processes: number, index: number): ChildProce
       ? ['bench/support/bare-consumer.ts', brokers, group, topic]
       : ['src/main.ts', 'projector'];
   return spawn(process.execPath, ['--import', 'tsx', ...args], {
+    ...(kind === 'before' ? { cwd: beforeRoot } : {}),
     stdio: ['ignore', childLog, childLog],
     env: {
       ...process.env,
       READOUT_TOPIC_PREFIX: run,
       READOUT_CONSUMER_GROUP: group,
-      READOUT_KEY_PREFIX: `${run}-${processes}`,
+      READOUT_KEY_PREFIX: `${run}-${kind}-${processes}`,
       READOUT_KAFKA_CLIENT_ID: `${group}-${index}`,
       READOUT_PROJECTOR_PORT: '0',
       READOUT_MASS_DELETE_ROWS: '0',
@@ -153,7 +167,7 @@ const kafka = new Kafka({
 const admin = kafka.admin();
 await admin.connect();
 const loadStarted = performance.now();
-const messages = await loadOrdersTopic(config.kafka.brokers, topic, partitions, total);
+const messages = await loadOrdersTopic(config.kafka.brokers, topic, partitions, total, amountDigits);
 const end = (await admin.fetchTopicOffsets(topic)).reduce((sum, { high }) => sum + Number(high), 0);
 log(
   `loaded ${messages} messages into ${topic} (${partitions} partitions) in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
@@ -161,7 +175,9 @@ log(
 
 const results: Array<{ kind: Kind; processes: number; measured: Measured }> = [];
 for (const processes of counts) {
-  for (const kind of ['bare', 'readout'] as const) {
+  for (const kind of beforeRoot === undefined
+    ? (['bare', 'readout'] as const)
+    : (['bare', 'before', 'readout'] as const)) {
     const measured = await measure(admin, kind, processes, end);
     results.push({ kind, processes, measured });
     log(
@@ -179,7 +195,12 @@ const ordersModels = loadDefinitions(config.readModelsDir).filter(
 const bareOf = (processes: number) => results.find((r) => r.kind === 'bare' && r.processes === processes);
 const rows = results.map(({ kind, processes, measured }) => {
   const baseline = bareOf(processes)?.measured;
-  const name = kind === 'bare' ? 'baseline: bare kafkajs consumers' : '`readout projector`';
+  const name =
+    kind === 'bare'
+      ? 'baseline: bare kafkajs consumers'
+      : kind === 'before'
+        ? `\`readout projector\` at ${beforeCommit} (before)`
+        : '`readout projector`';
   const ratio = baseline ? (rate(measured) / rate(baseline)).toFixed(2) : '';
   const cpu = Object.fromEntries(measured.cpu.groups.map((g) => [g.name, g.percentOfCore.toFixed(0)]));
   return `| ${processes} | ${name} | ${rate(measured)} | ${measured.seconds.toFixed(1)} s | ${ratio} | ${measured.cpu.machineBusyPercent.toFixed(0)}% | ${cpu.consumers}% | ${cpu['redis-server']}% | ${cpu.kafka}% | ${measured.unstablePolls} |`;
@@ -191,9 +212,9 @@ const redisShape =
 const report = [
   `## Projector throughput with several processes (${new Date().toISOString().slice(0, 10)})`,
   '',
-  `Script: \`bench/projector-processes.ts --events ${total} --partitions ${partitions} --processes ${counts.join(',')}\`. Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka 4.1.2 and ${redisShape} of the local stack on the same machine.`,
+  `Script: \`bench/projector-processes.ts --events ${total} --partitions ${partitions} --processes ${counts.join(',')}${beforeRoot ? ` --before <checkout of ${beforeCommit}>` : ''}${amountDigits ? ` --amount-digits ${amountDigits}` : ''}\`. Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka 4.1.2 and ${redisShape} of the local stack on the same machine.`,
   '',
-  `${messages} orders messages (creates, status updates, deletes each followed by its tombstone, ~3.8 KB each) keyed by row over ${partitions} partitions. For each count of processes, a fresh consumer group reads the topic from the start: the baseline's bare kafkajs consumers (JSON.parse of key and value, a commit per batch), then that many \`readout projector\` processes (every demo read model; ${ordersModels} of them read public.orders; the mass-delete guard off) under a fresh key prefix. Rate: messages committed from the first moment the group was Stable with every process a member to the moment every partition was committed to its end. CPU columns: over the same interval, the machine's busy share of its ${cpus().length} cores, and the CPU time of the consumer processes together, of redis-server and of the Kafka broker, each as a share of one core.`,
+  `${messages} orders messages (creates, status updates, deletes each followed by its tombstone, ~3.8 KB each) keyed by row over ${partitions} partitions${amountDigits ? `, amounts of ${amountDigits} digits (numeric(${amountDigits}, 2): the models' sums pass 2^63 at once)` : ', amounts below 1000.00 (numeric(12, 2))'}. For each count of processes, a fresh consumer group reads the topic from the start: the baseline's bare kafkajs consumers (JSON.parse of key and value, a commit per batch), ${beforeRoot ? `then that many processes of \`readout projector\` as it was at ${beforeCommit} (same topic, own key prefix), ` : ''}then that many \`readout projector\` processes (every demo read model; ${ordersModels} of them read public.orders; the mass-delete guard off) under a fresh key prefix. Rate: messages committed from the first moment the group was Stable with every process a member to the moment every partition was committed to its end. CPU columns: over the same interval, the machine's busy share of its ${cpus().length} cores, and the CPU time of the consumer processes together, of redis-server and of the Kafka broker, each as a share of one core.`,
   '',
   '| processes | consumer | messages/s | measured | ratio to baseline | machine busy | consumers | redis-server | Kafka | polls rebalancing |',
   '|---|---|---|---|---|---|---|---|---|---|',

@@ -30,14 +30,41 @@ const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];
 const CUSTOMERS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka'];
 
 /** The unscaled amount as Kafka Connect's Decimal bytes (big-endian two's complement), base64. */
-function decimalBytes(cents: number): string {
+function decimalBytes(cents: number | bigint): string {
   let hex = cents.toString(16);
   if (hex.length % 2) hex = `0${hex}`;
   if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = `00${hex}`;
   return Buffer.from(hex, 'hex').toString('base64');
 }
 
-function event(template: Captured, id: number, lsn: number, after: Record<string, unknown> | null) {
+/**
+ * An amount of `digits` digits (numeric(digits, 2)) for the i-th event, or cents below 1000.00
+ * when `digits` is 0 (the captured numeric(12, 2)).
+ */
+function amountOf(i: number, digits: number): string {
+  if (digits === 0) return decimalBytes(100 + ((i * 104729) % 99_900));
+  const seed = String(1 + ((i * 104729) % 9_999_991)).padStart(7, '0');
+  return decimalBytes(BigInt(seed.repeat(Math.ceil(digits / 7)).slice(0, digits)));
+}
+
+/** The template's schema declaring the amount numeric(digits, 2). */
+function schemaOf(template: Captured, digits: number): unknown {
+  if (digits === 0) return template.value.schema;
+  return JSON.parse(
+    JSON.stringify(template.value.schema).replaceAll(
+      '"connect.decimal.precision":"12"',
+      `"connect.decimal.precision":"${digits}"`,
+    ),
+  ) as unknown;
+}
+
+function event(
+  template: Captured,
+  id: number,
+  lsn: number,
+  after: Record<string, unknown> | null,
+  digits = 0,
+) {
   const key = JSON.stringify({ schema: template.key.schema, payload: { id } });
   const source = {
     ...template.value.payload.source,
@@ -51,11 +78,17 @@ function event(template: Captured, id: number, lsn: number, after: Record<string
     source,
     ...(after ? { after } : { before: { ...(template.value.payload.before as object), id } }),
   };
-  return { key, value: JSON.stringify({ schema: template.value.schema, payload }) };
+  return { key, value: JSON.stringify({ schema: schemaOf(template, digits), payload }) };
 }
 
-/** `total` messages (tombstones included) of creates, then updates and deletes of live rows. */
-export function* ordersEvents(total: number): Generator<{ key: string; value: string | null }> {
+/**
+ * `total` messages (tombstones included) of creates, then updates and deletes of live rows;
+ * amounts of `amountDigits` digits when it is not 0 (sums then pass 2^63 at once).
+ */
+export function* ordersEvents(
+  total: number,
+  amountDigits = 0,
+): Generator<{ key: string; value: string | null }> {
   let lsn = 30_000_000;
   let produced = 0;
   const alive = new Set<number>();
@@ -68,16 +101,16 @@ export function* ordersEvents(total: number): Generator<{ key: string; value: st
       id,
       customer: CUSTOMERS[i % CUSTOMERS.length],
       status: STATUSES[(i * 31) % STATUSES.length],
-      amount: decimalBytes(100 + ((i * 104729) % 99_900)),
+      amount: amountOf(i, amountDigits),
     };
     if (!alive.has(id) || i < ROWS) {
       alive.add(id);
-      yield event(create, id, lsn, after);
+      yield event(create, id, lsn, after, amountDigits);
     } else if (roll < 8) {
-      yield event(update, id, lsn, after);
+      yield event(update, id, lsn, after, amountDigits);
     } else {
       alive.delete(id);
-      const deleted = event(remove, id, lsn, null);
+      const deleted = event(remove, id, lsn, null, amountDigits);
       yield deleted;
       produced += 1;
       yield { key: deleted.key, value: null }; // the tombstone
@@ -92,6 +125,7 @@ export async function loadOrdersTopic(
   topic: string,
   partitions: number,
   total: number,
+  amountDigits = 0,
 ): Promise<number> {
   const kafka = new Kafka({ clientId: 'readout-bench', brokers: [...brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -102,7 +136,7 @@ export async function loadOrdersTopic(
   await producer.connect();
   let batch: Array<{ key: string; value: string | null }> = [];
   let count = 0;
-  for (const message of ordersEvents(total)) {
+  for (const message of ordersEvents(total, amountDigits)) {
     batch.push(message);
     if (batch.length === 200) {
       await producer.send({ topic, messages: batch, acks: 1 });
