@@ -9,8 +9,12 @@ export interface Freshness {
   readonly sourceCommitTime: string | null;
   /** Commit of the newest included change → the moment the API pushed this value. */
   readonly lagMs: string | null;
+  /** False when the numbers lack records Readout could not apply, or the model stopped. */
+  readonly complete: boolean;
+  readonly missedRecords: number;
+  readonly stopped: string | null;
 }
-const FRESHNESS = 'freshness { version sourceCommitTime lagMs }';
+const FRESHNESS = 'freshness { version sourceCommitTime lagMs complete missedRecords stopped }';
 
 export interface OrdersByStatus {
   readonly groups: ReadonlyArray<{ status: string; count: string; revenue: string }>;

@@ -6,7 +6,7 @@ export function OpenOrdersPanel() {
   const { data, error } = useOpenOrders();
   const open = data?.openOrders;
   return (
-    <Panel title="Largest open order" testId="open-orders" error={error}>
+    <Panel title="Largest open order" testId="open-orders" error={error} freshness={open?.freshness}>
       <p className="big" data-testid="largest">
         {open ? (open.largest === null ? 'none' : money(open.largest)) : '…'}
       </p>

@@ -6,7 +6,12 @@ export function OrdersByStatusPanel() {
   const { data, error } = useOrdersByStatus();
   const groups = data?.ordersByStatus.groups ?? [];
   return (
-    <Panel title="Orders and revenue by status" testId="orders-by-status" error={error}>
+    <Panel
+      title="Orders and revenue by status"
+      testId="orders-by-status"
+      error={error}
+      freshness={data?.ordersByStatus.freshness}
+    >
       <table>
         <thead>
           <tr>

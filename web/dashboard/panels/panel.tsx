@@ -1,4 +1,11 @@
 import type { ReactNode } from 'react';
+import type { Freshness } from '../subscriptions.js';
+
+/** What an incomplete model's numbers lack, as its freshness says it. */
+function incompleteText(freshness: Freshness): string {
+  if (freshness.stopped) return `Stopped: ${freshness.stopped}`;
+  return `Incomplete: ${freshness.missedRecords} source records could not be applied (readout dead-letters list)`;
+}
 
 /** A card with a title; `testId` names it for the browser test and for anyone scripting the page. */
 export function Panel(props: {
@@ -7,6 +14,8 @@ export function Panel(props: {
   wide?: boolean;
   /** The server's refusal (e.g. the read model is being rebuilt): shown above the last values. */
   error?: string | undefined;
+  /** The values' freshness: an incomplete model says so above its numbers. */
+  freshness?: Freshness | undefined;
   children: ReactNode;
 }) {
   return (
@@ -15,6 +24,11 @@ export function Panel(props: {
       {props.error ? (
         <p className="error" role="status">
           {props.error}
+        </p>
+      ) : null}
+      {props.freshness && !props.freshness.complete ? (
+        <p className="error" role="status" data-testid="incomplete">
+          {incompleteText(props.freshness)}
         </p>
       ) : null}
       {props.children}

@@ -23,6 +23,7 @@ export function RevenueByHourPanel(props: { timeZone: string }) {
       title={`Revenue per hour today (${day?.day ?? '…'}, ${props.timeZone})`}
       testId="revenue-by-hour"
       error={error}
+      freshness={day?.freshness}
       wide
     >
       <p className="big" data-testid="total">

@@ -28,6 +28,7 @@ export function ShippedPerMinutePanel() {
       title={`Orders shipped per minute (last ${MINUTES} min, UTC)`}
       testId="shipped-per-minute"
       error={error}
+      freshness={data?.ordersShippedPerMinute.freshness}
       wide
     >
       <p className="big" data-testid="total">

@@ -5,7 +5,12 @@ import { Panel } from './panel.js';
 export function TopCustomersPanel() {
   const { data, error } = useTopCustomers(5);
   return (
-    <Panel title="Top customers by revenue" testId="top-customers" error={error}>
+    <Panel
+      title="Top customers by revenue"
+      testId="top-customers"
+      error={error}
+      freshness={data?.topCustomers.freshness}
+    >
       <ol className="ranking">
         {data?.topCustomers.customers.map((c) => (
           <li key={c.customer} data-testid={`customer-${c.rank}`}>
