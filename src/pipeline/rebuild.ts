@@ -215,6 +215,9 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
       secondsLeft: 0,
     });
 
+    // A history that could not be read whole is known now: no need to involve the projector.
+    await requireComplete(store, targets, readers);
+
     // 3. The projector takes over.
     for (const model of targets)
       await store.generations.advance(model.name, model.generation, 'replay', 'handoff');
@@ -306,9 +309,11 @@ async function giveUp(
   for (const model of targets) {
     try {
       await deps.store.generations.abandon(model.name, model.generation);
+      // Its dead letters concerned only the generation that goes (unless others share them).
+      const released = await deps.store.releaseDeadLetters(model);
       const dropped = await deps.store.generations.drop(model.name, model.generation);
       deps.logger.error(
-        { model: model.name, generation: model.generation, dropped, err: error },
+        { model: model.name, generation: model.generation, dropped, released, err: error },
         'rebuild failed: its generation was dropped; the current one keeps serving',
       );
     } catch (cleanupError) {

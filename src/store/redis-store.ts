@@ -160,6 +160,11 @@ export interface ReadModelStore {
    * counts each among the missed records of the models it concerns.
    */
   recordDeadLetters(letters: readonly DeadLetter[]): Promise<void>;
+  /**
+   * Forgets that dead letters concern one model generation (one being dropped): a dead letter
+   * that concerns nothing else goes; returns how many went.
+   */
+  releaseDeadLetters(model: CompiledModel): Promise<number>;
   /** The dead letters (ids) one model generation misses. */
   missedRecords(model: CompiledModel): Promise<string[]>;
   /** How many records each model generation readers use misses (dead letters that concern it). */
@@ -395,6 +400,36 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
         await redis.hset(key, ...fields);
       } catch (error) {
         throw redisUnavailable('dead-letter write', error);
+      }
+    },
+
+    async releaseDeadLetters(model) {
+      const key = deadLetterKey(keyPrefix);
+      const generation = model.generation ?? 0;
+      try {
+        const ids = await redis.smembers(modelKeys(keyPrefix, model.name, generation).missed);
+        let removed = 0;
+        for (let at = 0; at < ids.length; at += 500) {
+          const page = ids.slice(at, at + 500);
+          const stored = await redis.hmget(key, ...page);
+          const gone: string[] = [];
+          const kept: string[] = [];
+          stored.forEach((text, i) => {
+            if (text === null) return;
+            const letter = JSON.parse(text) as DeadLetter;
+            const concerns = (letter.concerns ?? []).filter(
+              (c) => c.model !== model.name || c.generation !== generation,
+            );
+            if (concerns.length === 0) gone.push(page[i] ?? '');
+            else kept.push(page[i] ?? '', JSON.stringify({ ...letter, concerns }));
+          });
+          if (gone.length > 0) removed += await redis.hdel(key, ...gone);
+          if (kept.length > 0) await redis.hset(key, ...kept);
+        }
+        await redis.del(modelKeys(keyPrefix, model.name, generation).missed);
+        return removed;
+      } catch (error) {
+        throw redisUnavailable('release of dead letters', error);
       }
     },
 

@@ -117,6 +117,33 @@ describe('readout rebuild', () => {
     await subscription.close();
   });
 
+  it('a rebuild that fails exits non-zero, keeps the current generation serving and drops its own', async () => {
+    const env = { READOUT_CONSUMER_GROUP: pipeline.id, READOUT_KEY_PREFIX: pipeline.id };
+    const tag = `{${pipeline.id}:orders_by_amount_band}`;
+    const before = await redis.hgetall(`${tag}:generation`);
+    const current = Number(before.current ?? '0');
+    const next = Math.max(Number(before.last ?? current), current) + 1;
+    // The injected failure: in the generation the rebuild will write, the distinct customers of
+    // orders below 50 are held by a string, so Redis refuses every change of such an order there.
+    await redis.set(`${tag}:g${next}:dst:customers:-:["<50"]`, 'spoiled');
+    const rebuilt = await runReadout(['rebuild', 'orders_by_amount_band'], env);
+    expect(rebuilt.code, rebuilt.stdout).toBe(1);
+    expect(rebuilt.stderr).toMatch(/\[REBUILD_FAILED\] the rebuilt orders_by_amount_band misses \d+ records/);
+    // Readers never left the current generation; the rebuild's own is gone, dead letters and all.
+    const after = await redis.hgetall(`${tag}:generation`);
+    expect([after.current ?? '0', after.building]).toEqual([before.current ?? '0', undefined]);
+    expect(await redis.keys(`${tag}:g${next}:*`)).toEqual([]);
+    const letters = await store.listDeadLetters();
+    expect(letters.filter((letter) => letter.concerns?.some((c) => c.generation === next))).toEqual([]);
+    await waitAllApplied(store, await markerTxId(db));
+    await expectModelsEqualSql(store, db);
+    const band = await queryHttp<{ ordersByAmountBand: { bands: Array<{ band: string }> } }>(
+      pipeline.apiUrl,
+      '{ ordersByAmountBand { bands { band } } }',
+    );
+    expect(band.ordersByAmountBand.bands.map((b) => b.band)).toContain('<50');
+  });
+
   it('refuses a read model whose definition changed until it is rebuilt, then serves the new definition', async () => {
     // The same read models, with other amount bands for orders_by_amount_band.
     const dir = mkdtempSync(join(tmpdir(), 'readout-models-'));
