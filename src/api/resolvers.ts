@@ -2,7 +2,7 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors/index.js';
 import type { HeldState } from '../live/index.js';
 import type { CompiledModel } from '../projection/index.js';
-import type { ModelSnapshot } from '../store/index.js';
+import { emptySnapshot, type ModelSnapshot } from '../store/index.js';
 import { QueryRejected, runAdHocQuery } from './ad-hoc-query.js';
 import type { ApiContext } from './context.js';
 import {
@@ -32,18 +32,7 @@ const MODELS = {
 const MAX_AGGREGATE_ROWS = 1000;
 
 /** A snapshot no change has reached: subscriptions check their arguments against it first. */
-const EMPTY: ModelSnapshot = {
-  model: '',
-  version: 0n,
-  buckets: [],
-  source: { lsn: null, txId: null, commitTimeMs: null },
-  appliedAtMs: null,
-  catchingUp: false,
-  missedRecords: 0,
-  stopped: null,
-  generation: 0,
-  definition: null,
-};
+const EMPTY: ModelSnapshot = emptySnapshot('');
 
 /**
  * A snapshot the API may answer from: a projector has written the model, and it is not replaying

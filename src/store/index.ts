@@ -21,7 +21,7 @@ export type { RedisClient, RedisConnectionOptions, RedisNode } from './connectio
 export type { Admission, GuardStore, HeldChange } from './guard-store.js';
 export { deadLetterKey, heldChannel, modelKeys } from './keys.js';
 export type { ModelKeys } from './keys.js';
-export { parseVersionNotice } from './model-snapshot.js';
+export { emptySnapshot, parseVersionNotice } from './model-snapshot.js';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.js';
 export { guardReader, modelReader, partitionKey, readerName } from './positions.js';
 export type {

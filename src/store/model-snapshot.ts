@@ -73,3 +73,19 @@ export function parseVersionNotice(message: string): VersionNotice | undefined {
     return undefined;
   }
 }
+
+/** A model's snapshot before any change reached it (version 0: not ready). */
+export function emptySnapshot(model: string): ModelSnapshot {
+  return {
+    model,
+    version: 0n,
+    buckets: [],
+    source: { lsn: null, txId: null, commitTimeMs: null },
+    appliedAtMs: null,
+    catchingUp: false,
+    missedRecords: 0,
+    stopped: null,
+    generation: 0,
+    definition: null,
+  };
+}

@@ -12,22 +12,11 @@ import { loadModels } from '../../src/cli/wiring.js';
 import { loadConfig } from '../../src/config/index.js';
 import { ErrorCode, ReadoutError } from '../../src/errors/index.js';
 import type { HeldFeed, LiveFeed } from '../../src/live/index.js';
-import type { ModelSnapshot, ReadModelStore } from '../../src/store/index.js';
+import { emptySnapshot, type ModelSnapshot, type ReadModelStore } from '../../src/store/index.js';
 import pino from 'pino';
 import { postGraphQL, wsErrors, wsFirstMessage } from '../support/raw-graphql.js';
 
-const EMPTY: ModelSnapshot = {
-  model: 'open_orders',
-  version: 0n,
-  buckets: [],
-  source: { lsn: null, txId: null, commitTimeMs: null },
-  appliedAtMs: null,
-  catchingUp: false,
-  missedRecords: 0,
-  stopped: null,
-  generation: 0,
-  definition: null,
-};
+const EMPTY: ModelSnapshot = emptySnapshot('open_orders');
 
 /** What the stand-in for Redis answers for every read model. */
 let answer: () => ModelSnapshot = () => EMPTY;
