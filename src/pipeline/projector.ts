@@ -93,7 +93,10 @@ interface DecodeTiming {
   readonly slowestMs: number;
 }
 
-function decodeTiming(limits: DecodeLimits | undefined): DecodeTiming {
+/** A record that takes longer than this to decode is named in the log (it holds the event loop). */
+const SLOW_DECODE_MS = 50;
+
+function decodeTiming(limits: DecodeLimits | undefined, logger: Logger): DecodeTiming {
   let slowestMs = 0;
   return {
     decode(record) {
@@ -101,7 +104,19 @@ function decodeTiming(limits: DecodeLimits | undefined): DecodeTiming {
       try {
         return decodeRecord(record, 'auto', limits);
       } finally {
-        slowestMs = Math.max(slowestMs, performance.now() - started);
+        const ms = performance.now() - started;
+        slowestMs = Math.max(slowestMs, ms);
+        if (ms > SLOW_DECODE_MS)
+          logger.warn(
+            {
+              topic: record.topic,
+              partition: record.partition,
+              offset: record.offset,
+              bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0),
+              ms: Math.round(ms),
+            },
+            'a record took long to decode',
+          );
       }
     },
     get slowestMs() {
@@ -369,7 +384,7 @@ export function createProjector({
    */
   async function handleRecords(batch: SourceBatch, records: readonly RawRecord[]): Promise<BatchStats> {
     const part: SourceBatch = { ...batch, records: [...records] };
-    const timing = decodeTiming(decodeLimits);
+    const timing = decodeTiming(decodeLimits, logger);
     const letters: DeadLetter[] = [];
     const total = { applied: 0, duplicates: 0 };
     const commitTimesMs: number[] = [];

@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StatusReport } from '../../src/cli/status-report.js';
 import type { ReadModelStore } from '../../src/store/index.js';
 import { subscribeWs } from '../support/graphql-clients.js';
-import { connectToStack, expectModelsEqualSql, markerTxId, waitAllApplied } from '../support/model-checks.js';
+import {
+  connectToStack,
+  demoModels,
+  expectModelsEqualSql,
+  markerTxId,
+  waitAllApplied,
+} from '../support/model-checks.js';
 import { startPipeline, type Pipeline } from '../support/pipeline.js';
 import { metricValue } from '../support/prometheus.js';
 import { runReadout } from '../support/readout-process.js';
@@ -110,10 +116,20 @@ describe('operating Readout', () => {
     await db.query(`INSERT INTO orders (customer, status, amount) VALUES ('after-poison', 'paid', 3.00)`);
     const poisoned = await statusUntil((r) => r.deadLetters === 1 && ordersLag(r) === '0');
     expect(poisoned.code).toBe(1);
+    // Every read model of the orders topic misses it (it could not be read at all), by name.
+    const ordersModels = demoModels.filter((model) => model.table === 'public.orders').map((m) => m.name);
     expect(poisoned.report.trouble).toEqual([
+      ...ordersModels.map((name) =>
+        expect.stringMatching(
+          new RegExp(`^${name}: incomplete, 1 records of its source could not be applied`),
+        ),
+      ),
       expect.stringMatching(/^1 dead letters: readout dead-letters list/),
     ]);
     expect(await metricValue(pipeline.projectorUrl, 'readout_changes_dead_lettered_total')).toBe(1);
+    expect(
+      await metricValue(pipeline.projectorUrl, 'readout_read_model_missed_records{model="orders_by_status"}'),
+    ).toBe(1);
     await waitAllApplied(store, await markerTxId(db));
     await expectModelsEqualSql(store, db);
 
