@@ -65,7 +65,7 @@ export function createProjectorMetrics(health?: ModelHealth): ProjectorMetrics {
   });
   const slowestDecode = new Gauge({
     name: 'readout_decode_slowest_seconds',
-    help: 'The longest time one record took to decode since the projector started',
+    help: 'The most CPU time one record took to decode since the projector started (the clock would also count time the process was not running)',
     registers,
   });
   let slowest = 0;

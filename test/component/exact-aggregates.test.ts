@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { decimalFromString, formatUnscaled, type RowEvent } from '../../src/decode/index.js';
-import { readModelDefinition } from '../../src/definitions/index.js';
+import type { RowEvent } from '../../src/decode/index.js';
 import { createModelWriter } from '../../src/pipeline/model-writer.js';
-import { compileModel, foldBatch, type CompiledModel } from '../../src/projection/index.js';
+import { foldBatch, type CompiledModel } from '../../src/projection/index.js';
 import {
   createRedisStore,
   modelKeys,
@@ -13,6 +12,7 @@ import {
   type ReadModelStore,
 } from '../../src/store/index.js';
 import type { RedisClient } from '../../src/store/index.js';
+import { amountsModel, change, ledgerEvents, ledgerHistory, reference } from '../support/exact-ledger.js';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 
 /**
@@ -34,51 +34,6 @@ afterAll(async () => {
   client.disconnect();
   await redis.stop();
 });
-
-function amountsModel(name: string, scale: number, extra: Record<string, unknown> = {}): CompiledModel {
-  return compileModel(
-    readModelDefinition.parse({
-      name,
-      source: 'public.ledger',
-      dimensions: [{ column: 'account' }],
-      measures: [
-        { name: 'entries', type: 'count' },
-        { name: 'total', type: 'sum', column: 'amount', scale },
-        { name: 'mean', type: 'avg', column: 'amount', scale },
-        { name: 'least', type: 'min', column: 'amount', scale },
-        { name: 'most', type: 'max', column: 'amount', scale },
-        { name: 'labels', type: 'distinct', column: 'label' },
-      ],
-      top: { by: 'total', limit: 2 },
-      ...extra,
-    }),
-  );
-}
-
-let lsn = 1_000n;
-/** A row change of public.ledger as the decoder gives it (amount: an exact decimal). */
-function change(
-  kind: 'create' | 'update' | 'delete',
-  id: number,
-  values: { account: string; amount: string; label?: string },
-): RowEvent {
-  lsn += 8n;
-  const base = {
-    table: 'public.ledger',
-    rowKey: `id=${id}`,
-    source: { lsn, txId: lsn, commitTimeMs: 1_700_000_000_000n, snapshot: null, origin: null },
-    record: { topic: 't', partition: 0, offset: String(lsn) },
-    columnTypes: null,
-  };
-  if (kind === 'delete') return { kind, ...base, before: null };
-  const after = {
-    id: BigInt(id),
-    account: values.account,
-    amount: decimalFromString(values.amount) ?? null,
-    label: values.label ?? 'x',
-  };
-  return kind === 'create' ? { kind, ...base, after } : { kind, ...base, before: null, after };
-}
 
 function storeFor(prefix: string): ReadModelStore {
   return createRedisStore({ ...redis.options, keyPrefix: prefix });
@@ -103,31 +58,6 @@ function numbers(snapshot: ModelSnapshot): Record<string, Record<string, string>
     for (const [name, value] of Object.entries(group.counters)) entry[name] = value.toString();
     for (const [name, value] of Object.entries(group.extremes)) if (value !== null) entry[name] = value;
     result[String(group.group[0])] = entry;
-  }
-  return result;
-}
-
-/** The same numbers from the rows themselves, with BigInt arithmetic. */
-function reference(rows: ReadonlyMap<number, { account: string; units: bigint }>) {
-  const result: Record<string, Record<string, string>> = {};
-  const groups = new Map<string, bigint[]>();
-  for (const { account, units } of rows.values())
-    groups.set(account, [...(groups.get(account) ?? []), units]);
-  for (const [account, values] of groups) {
-    const sum = values.reduce((a, b) => a + b, 0n);
-    const sorted = [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    const entry: Record<string, string> = {
-      rows: String(values.length),
-      entries: String(values.length),
-      'mean.sum': sum.toString(),
-      'mean.n': String(values.length),
-      least: String(sorted[0]),
-      most: String(sorted[sorted.length - 1]),
-    };
-    // A total back at zero is not stored (as a GROUP BY shows no zero it never had to hold).
-    if (sum !== 0n) entry.total = sum.toString();
-    if (sum === 0n) delete entry['mean.sum'];
-    result[account] = entry;
   }
   return result;
 }
@@ -223,39 +153,13 @@ describe('exact sums and extremes at any size (real apply and read scripts)', ()
 
   it('equals a BigInt reference for random decimals at scales 0 to 30 (property)', async () => {
     const store = storeFor(`exact${(run += 1)}`);
-    const digits = fc.stringMatching(/^[1-9][0-9]{0,44}$/);
-    const step = fc.record({
-      id: fc.integer({ min: 0, max: 11 }),
-      delete: fc.boolean(),
-      account: fc.constantFrom('a', 'b', 'c'),
-      negative: fc.boolean(),
-      digits,
-    });
     await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: 30 }),
-        fc.array(step, { minLength: 1, maxLength: 40 }),
-        fc.integer({ min: 1, max: 7 }),
-        async (scale, steps, size) => {
-          const model = amountsModel(`prop${(run += 1)}`, scale);
-          const rows = new Map<number, { account: string; units: bigint }>();
-          const events: RowEvent[] = [];
-          for (const s of steps) {
-            if (s.delete) {
-              if (!rows.has(s.id)) continue;
-              rows.delete(s.id);
-              events.push(change('delete', s.id, { account: s.account, amount: '0' }));
-              continue;
-            }
-            const units = (s.negative ? -1n : 1n) * BigInt(s.digits);
-            const amount = formatUnscaled(units, scale);
-            events.push(change(rows.has(s.id) ? 'update' : 'create', s.id, { account: s.account, amount }));
-            rows.set(s.id, { account: s.account, units });
-          }
-          await applyAll(store, model, events, size);
-          expect(numbers(await store.readSnapshot(model))).toEqual(reference(rows));
-        },
-      ),
+      fc.asyncProperty(ledgerHistory, async ({ scale, steps, size }) => {
+        const model = amountsModel(`prop${(run += 1)}`, scale);
+        const { events, rows } = ledgerEvents(steps, scale);
+        await applyAll(store, model, events, size);
+        expect(numbers(await store.readSnapshot(model))).toEqual(reference(rows));
+      }),
       { numRuns: 40 },
     );
     await store.quit();

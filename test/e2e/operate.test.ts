@@ -118,13 +118,9 @@ describe('operating Readout', () => {
     expect(poisoned.code).toBe(1);
     // Every read model of the orders topic misses it (it could not be read at all), by name.
     const ordersModels = demoModels.filter((model) => model.table === 'public.orders').map((m) => m.name);
-    expect(poisoned.report.trouble).toEqual([
-      ...ordersModels.map((name) =>
-        expect.stringMatching(
-          new RegExp(`^${name}: incomplete, 1 records of its source could not be applied`),
-        ),
-      ),
-      expect.stringMatching(/^1 dead letters: readout dead-letters list/),
+    expect(poisoned.report.trouble.map((line) => line.replace(/, 1 records of its source .*/, ''))).toEqual([
+      ...ordersModels.map((name) => `${name}: incomplete`),
+      '1 dead letters: readout dead-letters list, then reapply or drop',
     ]);
     expect(await metricValue(pipeline.projectorUrl, 'readout_changes_dead_lettered_total')).toBe(1);
     expect(
