@@ -9,9 +9,10 @@ function byAccount(view: Record<string, Record<string, string>>): Record<string,
   const result: Record<string, Record<string, string>> = {};
   for (const [key, entry] of Object.entries(view)) {
     if (key.endsWith('/ top')) continue;
-    const { _rows: rows = '', labels: _labels, ...measures } = entry;
+    // The reference leaves out distinct labels; the memory store names the row count _rows.
+    const measures = Object.entries(entry).filter(([name]) => name !== 'labels' && name !== '_rows');
     const account = (JSON.parse(key.slice(key.indexOf('/ ') + 2)) as string[])[0] ?? '';
-    result[account] = { rows, ...measures };
+    result[account] = { rows: entry._rows ?? '', ...Object.fromEntries(measures) };
   }
   return result;
 }
