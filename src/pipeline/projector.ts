@@ -14,7 +14,7 @@ import {
   type RowEvent,
   type Truncate,
 } from '../decode/index.js';
-import { ErrorCode, describeError, isReadoutError } from '../errors/index.js';
+import { ErrorCode, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledModel, FoldEvent } from '../projection/index.js';
@@ -25,7 +25,10 @@ import {
   type LetterConcern,
   type ReadModelStore,
 } from '../store/index.js';
+import { withBoundedRetries } from './bounded-retries.js';
+import { decodeTiming, type DecodeTiming } from './decode-timing.js';
 import { judgeEvents, type SchemaChange } from './record-verdicts.js';
+import { createSchemaWatch } from './schema-watch.js';
 import { createCleanupActions, type CleanupActions } from './cleanup-actions.js';
 import { inGenerationOrder } from './write-order.js';
 import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.js';
@@ -74,60 +77,6 @@ export interface Projector {
   handleBatch(batch: SourceBatch): Promise<BatchStats>;
   /** Operator actions on held changes (null without a guard). */
   readonly actions: CleanupActions | null;
-}
-
-/**
- * How many times a batch may fail for a reason other than a passing outage before its records are
- * applied one at a time (a failure that repeats would otherwise stop the partition for good).
- */
-const MAX_ATTEMPTS = 3;
-
-/** An outage that passes (Redis or Kafka unreachable, a rebuild's switch, lost writes to replay). */
-function isPassing(error: unknown): boolean {
-  return isReadoutError(error) && error.retriable;
-}
-
-/**
- * Decodes records, keeping the most CPU time one took (a record must never hold the loop for
- * long). CPU time, not the clock: on a busy machine the clock also counts the moments the process
- * was not running at all, which says nothing of the record.
- */
-interface DecodeTiming {
-  decode(record: RawRecord): ChangeEvent;
-  readonly slowestMs: number;
-}
-
-/** A record that takes longer than this to decode is named in the log (it holds the event loop). */
-const SLOW_DECODE_MS = 50;
-
-function decodeTiming(limits: DecodeLimits | undefined, logger: Logger): DecodeTiming {
-  let slowestMs = 0;
-  return {
-    decode(record) {
-      const cpu = process.cpuUsage();
-      try {
-        return decodeRecord(record, 'auto', limits);
-      } finally {
-        const used = process.cpuUsage(cpu);
-        const ms = (used.user + used.system) / 1000;
-        slowestMs = Math.max(slowestMs, ms);
-        if (ms > SLOW_DECODE_MS)
-          logger.warn(
-            {
-              topic: record.topic,
-              partition: record.partition,
-              offset: record.offset,
-              bytes: (record.key?.length ?? 0) + (record.value?.length ?? 0),
-              cpuMs: Math.round(ms),
-            },
-            'a record took much CPU time to decode',
-          );
-      }
-    },
-    get slowestMs() {
-      return slowestMs;
-    },
-  };
 }
 
 /** A batch's row events, cut at each TRUNCATE: the rows before it are applied first. */
@@ -182,7 +131,7 @@ export function createProjector({
       const result =
         mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
       if (result.applied > 0) recordedBy.add(readerName(model.name, model.generation));
-      if (change) await stop(model, change);
+      if (change) await schemas.stop(model, change);
       return result;
     });
     return results.reduce(
@@ -194,46 +143,7 @@ export function createProjector({
     );
   }
 
-  // Per model generation (reader name): its columns' Connect types when it first read them.
-  const knownTypes = new Map<string, ReadonlyMap<string, string>>();
-
-  /** Learns (from Redis, or from these events when Redis has none yet) each model's column types. */
-  async function learnTypes(events: readonly RowEvent[]): Promise<void> {
-    for (const model of current()) {
-      const name = readerName(model.name, model.generation);
-      if (knownTypes.has(name)) continue;
-      const first = events.find((event) => event.table === model.table && event.columnTypes !== null);
-      if (!first?.columnTypes) continue;
-      const stored = await store.columnTypes(model);
-      if (stored) {
-        knownTypes.set(name, stored);
-        continue;
-      }
-      const types = first.columnTypes;
-      const mine = new Map(
-        model.columns.flatMap((column) => {
-          const type = types.get(column);
-          return type === undefined ? [] : [[column, type] as const];
-        }),
-      );
-      knownTypes.set(name, await store.recordColumnTypes(model, mine));
-    }
-  }
-
-  /** Stops a model whose source no longer has what it reads; said once, where operators look. */
-  async function stop(model: CompiledModel, change: SchemaChange): Promise<void> {
-    const { record } = change.event;
-    const inForce = await store.stopModel(model, {
-      code: ErrorCode.SourceSchemaChanged,
-      reason: `${change.reason}: edit the model's definition to fit the table, then readout rebuild ${model.name}`,
-      at: `${record.topic}/${record.partition}/${record.offset}`,
-    });
-    if (inForce.at === `${record.topic}/${record.partition}/${record.offset}`)
-      logger.error(
-        { model: model.name, code: inForce.code, at: inForce.at },
-        `read model stopped: ${inForce.reason}`,
-      );
-  }
+  const schemas = createSchemaWatch({ store, logger, targets: current });
 
   /** The models (each generation written) a record of this topic concerns. */
   function concernsOf(topic: string): LetterConcern[] {
@@ -410,10 +320,8 @@ export function createProjector({
       };
       for (const segment of decodeSegments(part, letters, timing)) {
         for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
-        await learnTypes(segment.events);
-        const verdicts = judgeEvents(segment.events, current(), (model) =>
-          knownTypes.get(readerName(model.name, model.generation)),
-        );
+        await schemas.learn(segment.events);
+        const verdicts = judgeEvents(segment.events, current(), schemas.known);
         for (const { event, reasons } of verdicts.refused) {
           const record = context.records.get(event.record.offset);
           if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));
@@ -448,60 +356,12 @@ export function createProjector({
     }
   }
 
-  /**
-   * After a batch failed MAX_ATTEMPTS times for a reason that is not a passing outage: its
-   * records one at a time, so that the one that fails is set aside (with the error as its reason)
-   * and the partition moves on. Outages still stop the batch (it is delivered again).
-   */
-  async function handleOneByOne(batch: SourceBatch): Promise<BatchStats> {
-    const total = { applied: 0, duplicates: 0, deadLettered: 0, slowestDecodeMs: 0 };
-    const commitTimesMs: number[] = [];
-    const recordedBy = new Set<string>();
-    for (const record of batch.records) {
-      try {
-        const stats = await handleRecords(batch, [record]);
-        total.applied += stats.applied;
-        total.duplicates += stats.duplicates;
-        total.deadLettered += stats.deadLettered;
-        total.slowestDecodeMs = Math.max(total.slowestDecodeMs, stats.slowestDecodeMs);
-        commitTimesMs.push(...stats.commitTimesMs);
-        for (const reader of stats.recordedBy) recordedBy.add(reader);
-      } catch (error) {
-        if (isPassing(error)) throw error;
-        const code = isReadoutError(error) ? error.code : ErrorCode.RecordFailed;
-        await keepDeadLetters([
-          deadLetter(record, code, `failed ${MAX_ATTEMPTS} times, then alone: ${describeError(error)}`),
-        ]);
-        total.deadLettered += 1;
-      }
-    }
-    return { ...total, commitTimesMs, recordedBy };
-  }
-
-  // Consecutive failures per batch ("topic/partition/first offset"), for the bounded retries.
-  const failures = new Map<string, number>();
-
   return {
     actions,
-    async handleBatch(batch) {
-      const key = `${batch.topic}/${batch.partition}/${batch.records[0]?.offset ?? ''}`;
-      try {
-        const stats = await handleRecords(batch, batch.records);
-        failures.delete(key);
-        return stats;
-      } catch (error) {
-        if (isPassing(error)) throw error;
-        const attempts = (failures.get(key) ?? 0) + 1;
-        if (failures.size > 1000) failures.clear();
-        failures.set(key, attempts);
-        if (attempts < MAX_ATTEMPTS) throw error;
-        failures.delete(key);
-        logger.error(
-          { err: error, topic: batch.topic, partition: batch.partition, attempts },
-          'a batch kept failing for the same reason: applying its records one at a time to set aside the one that fails',
-        );
-        return await handleOneByOne(batch);
-      }
-    },
+    handleBatch: withBoundedRetries({
+      handle: handleRecords,
+      setAside: async (record, code, reason) => keepDeadLetters([deadLetter(record, code, reason)]),
+      logger,
+    }),
   };
 }
