@@ -318,7 +318,7 @@ export function createProjector({
         records: new Map(records.map((record) => [record.offset, record])),
         letters,
       };
-      for (const segment of decodeSegments(part, letters, timing)) {
+      for (const segment of timing.measure(() => decodeSegments(part, letters, timing))) {
         for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
         await schemas.learn(segment.events);
         const verdicts = judgeEvents(segment.events, current(), schemas.known);

@@ -41,6 +41,14 @@ function missingColumn(model: CompiledModel, event: RowEvent & { after: object }
  * decimal that becomes text or a double, a date that becomes a timestamp) it does not.
  */
 export function typeFamily(signature: string): string {
+  let family = families.get(signature);
+  if (family === undefined) families.set(signature, (family = familyOf(signature)));
+  return family;
+}
+
+const families = new Map<string, string>();
+
+function familyOf(signature: string): string {
   const [type = '', name] = signature.split('/', 2);
   if (name === undefined) {
     if (/^int(8|16|32|64)$/.test(type)) return 'integer';
@@ -58,14 +66,33 @@ export function typeFamily(signature: string): string {
 /** Per model, the Connect types its columns had when it started reading them (undefined: none yet). */
 export type KnownTypes = (model: CompiledModel) => ReadonlyMap<string, string> | undefined;
 
+/**
+ * Per model: the column-type maps already compared (events of one schema share one map, so a
+ * batch compares each schema once, not each event).
+ */
+const compared = new WeakMap<CompiledModel, WeakMap<ReadonlyMap<string, string>, string | null>>();
+
 function changedType(model: CompiledModel, event: RowEvent, known: KnownTypes): string | null {
   const before = known(model);
   if (before === undefined || event.columnTypes === null) return null;
+  let seen = compared.get(model);
+  if (!seen) compared.set(model, (seen = new WeakMap()));
+  let verdict = seen.get(event.columnTypes);
+  if (verdict === undefined)
+    seen.set(event.columnTypes, (verdict = typeChange(model, before, event.columnTypes)));
+  return verdict;
+}
+
+function typeChange(
+  model: CompiledModel,
+  before: ReadonlyMap<string, string>,
+  now: ReadonlyMap<string, string>,
+): string | null {
   for (const column of model.columns) {
     const was = before.get(column);
-    const now = event.columnTypes.get(column);
-    if (was !== undefined && now !== undefined && typeFamily(was) !== typeFamily(now))
-      return `column ${column} of ${model.table} changed type from ${was} to ${now}`;
+    const is = now.get(column);
+    if (was !== undefined && is !== undefined && typeFamily(was) !== typeFamily(is))
+      return `column ${column} of ${model.table} changed type from ${was} to ${is}`;
   }
   return null;
 }
