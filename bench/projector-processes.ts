@@ -20,7 +20,9 @@
  *
  * Needs `npm run stack:up` (or the demo with its workload stopped) and its settings from
  * stack/env.sh. Appends to BENCHMARKS.md.
- *   (source stack/env.sh; node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3] [--before ../old])
+ * `--rounds N` repeats every measurement N times, the two projectors taking turns going first,
+ * and adds the medians.
+ *   (source stack/env.sh; node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3] [--before ../old] [--rounds 3] [--amount-digits 38])
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, openSync } from 'node:fs';
@@ -48,9 +50,12 @@ const { values } = parseArgs({
     before: { type: 'string' },
     // Amounts of this many digits (numeric(n, 2)) instead of the captured numeric(12, 2).
     'amount-digits': { type: 'string', default: '0' },
+    // Each measurement this many times, in alternating order (the machine drifts between runs).
+    rounds: { type: 'string', default: '1' },
   },
 });
 const amountDigits = Number(values['amount-digits']);
+const rounds = Number(values.rounds);
 const beforeRoot = values.before === undefined ? undefined : resolve(values.before);
 const beforeCommit =
   beforeRoot === undefined
@@ -73,8 +78,11 @@ const kafkaPids = processesMatching((line) => line.includes('kafka.Kafka') && li
 
 type Kind = 'bare' | 'readout' | 'before';
 
-function startConsumer(kind: Kind, processes: number, index: number): ChildProcess {
-  const group = `${run}-${kind}-${processes}`;
+/** Each measurement's own consumer group and key prefix. */
+const groupOf = (kind: Kind, processes: number, round: number) => `${run}-${kind}-${processes}-r${round}`;
+
+function startConsumer(kind: Kind, processes: number, round: number, index: number): ChildProcess {
+  const group = groupOf(kind, processes, round);
   const args =
     kind === 'bare'
       ? ['bench/support/bare-consumer.ts', brokers, group, topic]
@@ -86,7 +94,7 @@ function startConsumer(kind: Kind, processes: number, index: number): ChildProce
       ...process.env,
       READOUT_TOPIC_PREFIX: run,
       READOUT_CONSUMER_GROUP: group,
-      READOUT_KEY_PREFIX: `${run}-${kind}-${processes}`,
+      READOUT_KEY_PREFIX: group,
       READOUT_KAFKA_CLIENT_ID: `${group}-${index}`,
       READOUT_PROJECTOR_PORT: '0',
       READOUT_MASS_DELETE_ROWS: '0',
@@ -109,10 +117,16 @@ interface Measured {
   readonly unstablePolls: number;
 }
 
-async function measure(admin: Admin, kind: Kind, processes: number, end: number): Promise<Measured> {
-  const group = `${run}-${kind}-${processes}`;
+async function measure(
+  admin: Admin,
+  kind: Kind,
+  processes: number,
+  round: number,
+  end: number,
+): Promise<Measured> {
+  const group = groupOf(kind, processes, round);
   const spawned = performance.now();
-  const children = Array.from({ length: processes }, (_, i) => startConsumer(kind, processes, i + 1));
+  const children = Array.from({ length: processes }, (_, i) => startConsumer(kind, processes, round, i + 1));
   let start: { at: number; committed: number; cpu: ReturnType<typeof startCpuAccounting> } | undefined;
   let unstablePolls = 0;
   try {
@@ -173,16 +187,23 @@ log(
   `loaded ${messages} messages into ${topic} (${partitions} partitions) in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
 );
 
-const results: Array<{ kind: Kind; processes: number; measured: Measured }> = [];
+const results: Array<{ kind: Kind; processes: number; round: number; measured: Measured }> = [];
 for (const processes of counts) {
-  for (const kind of beforeRoot === undefined
-    ? (['bare', 'readout'] as const)
-    : (['bare', 'before', 'readout'] as const)) {
-    const measured = await measure(admin, kind, processes, end);
-    results.push({ kind, processes, measured });
-    log(
-      `${kind} × ${processes}: ${Math.round(measured.messages / measured.seconds)} messages/s (${describeCpu(measured.cpu)})`,
-    );
+  for (let round = 0; round < rounds; round += 1) {
+    // Before and after take turns going first.
+    const projectors: Kind[] =
+      beforeRoot === undefined
+        ? ['readout']
+        : round % 2 === 0
+          ? ['before', 'readout']
+          : ['readout', 'before'];
+    for (const kind of ['bare', ...projectors] as const) {
+      const measured = await measure(admin, kind, processes, round, end);
+      results.push({ kind, processes, round, measured });
+      log(
+        `${kind} × ${processes} (round ${round + 1}): ${Math.round(measured.messages / measured.seconds)} messages/s (${describeCpu(measured.cpu)})`,
+      );
+    }
   }
 }
 await admin.deleteTopics({ topics: [topic] });
@@ -192,9 +213,10 @@ const rate = (m: Measured) => Math.round(m.messages / m.seconds);
 const ordersModels = loadDefinitions(config.readModelsDir).filter(
   ({ definition }) => definition.source === 'public.orders',
 ).length;
-const bareOf = (processes: number) => results.find((r) => r.kind === 'bare' && r.processes === processes);
-const rows = results.map(({ kind, processes, measured }) => {
-  const baseline = bareOf(processes)?.measured;
+const bareOf = (processes: number, round: number) =>
+  results.find((r) => r.kind === 'bare' && r.processes === processes && r.round === round);
+const rows = results.map(({ kind, processes, round, measured }) => {
+  const baseline = bareOf(processes, round)?.measured;
   const name =
     kind === 'bare'
       ? 'baseline: bare kafkajs consumers'
@@ -203,8 +225,31 @@ const rows = results.map(({ kind, processes, measured }) => {
         : '`readout projector`';
   const ratio = baseline ? (rate(measured) / rate(baseline)).toFixed(2) : '';
   const cpu = Object.fromEntries(measured.cpu.groups.map((g) => [g.name, g.percentOfCore.toFixed(0)]));
-  return `| ${processes} | ${name} | ${rate(measured)} | ${measured.seconds.toFixed(1)} s | ${ratio} | ${measured.cpu.machineBusyPercent.toFixed(0)}% | ${cpu.consumers}% | ${cpu['redis-server']}% | ${cpu.kafka}% | ${measured.unstablePolls} |`;
+  return `| ${processes} | ${round + 1} | ${name} | ${rate(measured)} | ${measured.seconds.toFixed(1)} s | ${ratio} | ${measured.cpu.machineBusyPercent.toFixed(0)}% | ${cpu.consumers}% | ${cpu['redis-server']}% | ${cpu.kafka}% | ${measured.unstablePolls} |`;
 });
+/** Per count of processes and projector: the median rate and ratio to its round's baseline. */
+function medians(): string[] {
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2
+      ? (sorted[middle] ?? NaN)
+      : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
+  };
+  return counts.flatMap((processes) =>
+    (['bare', 'before', 'readout'] as const).flatMap((kind) => {
+      const mine = results.filter((r) => r.kind === kind && r.processes === processes);
+      if (mine.length === 0) return [];
+      const ratios = mine.map(
+        (r) => rate(r.measured) / rate(bareOf(processes, r.round)?.measured ?? r.measured),
+      );
+      return [
+        `- ${processes} process(es), ${kind === 'bare' ? 'baseline' : kind === 'before' ? `before (${beforeCommit})` : 'this commit'}: median ${Math.round(median(mine.map((r) => rate(r.measured))))} messages/s, median ratio to its round's baseline ${median(ratios).toFixed(2)} over ${mine.length} rounds`,
+      ];
+    }),
+  );
+}
+
 const redisShape =
   config.redis.clusterNodes.length > 0
     ? `a Redis Cluster of ${config.redis.clusterNodes.length} nodes`
@@ -212,13 +257,14 @@ const redisShape =
 const report = [
   `## Projector throughput with several processes (${new Date().toISOString().slice(0, 10)})`,
   '',
-  `Script: \`bench/projector-processes.ts --events ${total} --partitions ${partitions} --processes ${counts.join(',')}${beforeRoot ? ` --before <checkout of ${beforeCommit}>` : ''}${amountDigits ? ` --amount-digits ${amountDigits}` : ''}\`. Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka 4.1.2 and ${redisShape} of the local stack on the same machine.`,
+  `Script: \`bench/projector-processes.ts --events ${total} --partitions ${partitions} --processes ${counts.join(',')}${beforeRoot ? ` --before <checkout of ${beforeCommit}>` : ''}${amountDigits ? ` --amount-digits ${amountDigits}` : ''}${rounds > 1 ? ` --rounds ${rounds}` : ''}\`. Machine: ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; Kafka 4.1.2 and ${redisShape} of the local stack on the same machine.`,
   '',
   `${messages} orders messages (creates, status updates, deletes each followed by its tombstone, ~3.8 KB each) keyed by row over ${partitions} partitions${amountDigits ? `, amounts of ${amountDigits} digits (numeric(${amountDigits}, 2): the models' sums pass 2^63 at once)` : ', amounts below 1000.00 (numeric(12, 2))'}. For each count of processes, a fresh consumer group reads the topic from the start: the baseline's bare kafkajs consumers (JSON.parse of key and value, a commit per batch), ${beforeRoot ? `then that many processes of \`readout projector\` as it was at ${beforeCommit} (same topic, own key prefix), ` : ''}then that many \`readout projector\` processes (every demo read model; ${ordersModels} of them read public.orders; the mass-delete guard off) under a fresh key prefix. Rate: messages committed from the first moment the group was Stable with every process a member to the moment every partition was committed to its end. CPU columns: over the same interval, the machine's busy share of its ${cpus().length} cores, and the CPU time of the consumer processes together, of redis-server and of the Kafka broker, each as a share of one core.`,
   '',
-  '| processes | consumer | messages/s | measured | ratio to baseline | machine busy | consumers | redis-server | Kafka | polls rebalancing |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| processes | round | consumer | messages/s | measured | ratio to baseline | machine busy | consumers | redis-server | Kafka | polls rebalancing |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
+  ...(rounds > 1 ? ['', ...medians()] : []),
   '',
 ].join('\n');
 process.stdout.write(`\n${report}\n`);
