@@ -125,7 +125,7 @@ export function judgeEvents(
       const column = missingColumn(model, event);
       const reason =
         column !== null
-          ? `column ${column} of ${model.table} is no longer in its change events (dropped or renamed?)`
+          ? `column ${column} of ${model.table} is not in its change events (dropped, renamed, or misspelt in the definition?)`
           : changedType(model, event, known);
       if (reason !== null) {
         changed.add(model);

@@ -94,12 +94,12 @@ describe('source schema changes stop the models they concern, and only those', (
       [
         'revenue',
         renamed,
-        'column amount of public.sales is no longer in its change events (dropped or renamed?)',
+        'column amount of public.sales is not in its change events (dropped, renamed, or misspelt in the definition?)',
       ],
       [
         'bands',
         renamed,
-        'column amount of public.sales is no longer in its change events (dropped or renamed?)',
+        'column amount of public.sales is not in its change events (dropped, renamed, or misspelt in the definition?)',
       ],
     ]);
     // The count by region goes on with the record.
