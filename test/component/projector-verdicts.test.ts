@@ -156,9 +156,7 @@ describe('the projector on a real Redis', () => {
       'SOURCE_SCHEMA_CHANGED',
       null,
     ]);
-    expect(states[0]?.stopped?.reason).toMatch(
-      /column amount of public\.orders is not in its change events/,
-    );
+    expect(states[0]?.stopped?.reason).toMatch(/column amount of public\.orders is not in its change events/);
     expect(states[0]?.stopped?.at).toBe('readout.public.orders/0/2');
     expect(await store.listDeadLetters()).toEqual([]);
     await store.quit();
