@@ -1,5 +1,5 @@
 # Readout's projector and API for docker-compose (one image, the command picks the role).
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
 # npm install, not npm ci: see docs/decisions.md (npm leaves other platforms' optional packages out of the lockfile).

@@ -2,6 +2,7 @@
  * Readout's command line and composition root: the only place that wires several stages.
  * Usage: readout <command> [options]; `readout help` lists the commands.
  */
+import { readFileSync } from 'node:fs';
 import { loadConfig } from './config/index.js';
 import { UsageError, print, type Command } from './cli/command.js';
 import { archiveCommand } from './cli/archive.js';
@@ -33,6 +34,14 @@ const commands: readonly Command[] = [
 function help(): void {
   print('usage: readout <command> [options]   (readout <command> --help for one command)\n');
   for (const command of commands) print(`  ${command.name.padEnd(14)} ${command.summary}`);
+  print(`  ${'version'.padEnd(14)} Readout's version and the Node.js it runs on`);
+}
+
+function readoutVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version?: string;
+  };
+  return manifest.version ?? '?';
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +49,11 @@ async function main(argv: string[]): Promise<number> {
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     help();
     return name === undefined ? 2 : 0;
+  }
+  if (name === 'version' || name === '--version') {
+    // The runtime too: Readout brings its own Node.js (package.json), not the machine's.
+    print(`readout ${readoutVersion()} on Node.js ${process.version}`);
+    return 0;
   }
   const command = commands.find((candidate) => candidate.name === name);
   if (!command) {

@@ -3,6 +3,10 @@
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 RUN_DIR="$READOUT_STACK_DIR/run"
+# The Node.js the project brings (the `node` package pinned in package.json: a supported LTS, not
+# the machine's), or the machine's own before `npm install` ran.
+READOUT_NODE="$READOUT_ROOT/node_modules/.bin/node"
+[ -x "$READOUT_NODE" ] || READOUT_NODE=node
 LOG_DIR="$READOUT_STACK_DIR/logs"
 PG_DATA=""
 
