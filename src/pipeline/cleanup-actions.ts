@@ -35,6 +35,13 @@ export function createCleanupActions(deps: {
 }): CleanupActions {
   const { targets, store, guard, writer, logger } = deps;
   const modelsOf = (table: string) => targets().filter((model) => model.table === table);
+  /** Writes changes after their batch; what Redis refused of them is kept as dead letters. */
+  const writeAfterTheirBatch = async (model: CompiledModel, events: readonly FoldEvent[]) => {
+    const context = afterTheirBatch();
+    const result = await writer.write(model, events, context);
+    if (context.letters.length > 0) await store.recordDeadLetters(context.letters);
+    return result;
+  };
   const add = (total: WriteTotals, part: WriteTotals) => {
     total.applied += part.applied;
     total.duplicates += part.duplicates;
@@ -49,7 +56,7 @@ export function createCleanupActions(deps: {
         ...(archival ? { archival: true } : {}),
       }));
       for (const part of await inGenerationOrder(modelsOf(table), (model) =>
-        writer.write(model, events, afterTheirBatch()),
+        writeAfterTheirBatch(model, events),
       ))
         add(total, part);
       return total;
@@ -65,7 +72,7 @@ export function createCleanupActions(deps: {
             page.map(([rowKey]) => rowKey),
           );
           const deletes = truncateDeletes(position, state.rows, archival);
-          if (deletes.length > 0) add(total, await writer.write(model, deletes, afterTheirBatch()));
+          if (deletes.length > 0) add(total, await writeAfterTheirBatch(model, deletes));
         }
       }
       logger.info({ table, archival, rows: total.applied }, 'TRUNCATE applied');

@@ -146,7 +146,9 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
   ): Promise<WriteTotals> {
     const [only] = events;
     if (events.length === 1 && only) {
-      const record = context.records.get(only.record.offset);
+      // A change applied after its batch (a released delete) has no raw record at hand: its
+      // position alone says which one it was.
+      const record = context.records.get(only.record.offset) ?? { ...only.record, key: null, value: null };
       logger.error(
         {
           model: model.name,
@@ -156,12 +158,11 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         },
         `Redis refused a change: ${reason}`,
       );
-      if (record)
-        context.letters.push(
-          deadLetter(record, ErrorCode.StoreRefused, `${model.name}: Redis refused it: ${reason}`, [
-            concernOf(model),
-          ]),
-        );
+      context.letters.push(
+        deadLetter(record, ErrorCode.StoreRefused, `${model.name}: Redis refused it: ${reason}`, [
+          concernOf(model),
+        ]),
+      );
       return { applied: 0, duplicates: 0 };
     }
     const middle = Math.ceil(events.length / 2);

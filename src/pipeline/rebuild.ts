@@ -265,8 +265,12 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
   }
   await sleep(deps.graceMs ?? 2000);
   let dropped = 0;
-  for (const model of targets)
-    dropped += await store.generations.drop(model.name, before.get(model.name)?.current ?? 0);
+  for (const model of targets) {
+    const replaced = { ...model, generation: before.get(model.name)?.current ?? 0 };
+    // Records only the replaced generation missed (a definition fixed since) are no one's gap now.
+    await store.releaseDeadLetters(replaced);
+    dropped += await store.generations.drop(model.name, replaced.generation);
+  }
   await cleanup.ownGuard?.purge();
   return { generations, events: applied, seconds: (Date.now() - started) / 1000, dropped };
 }

@@ -40,10 +40,12 @@ export async function runLuaScript(
 
 /**
  * Replies Redis gives while it cannot serve for a while (loading, busy with a script, a cluster
- * failing over, out of memory until an operator acts): worth trying again.
+ * failing over, out of memory or refusing writes after a failed save until an operator acts, a
+ * password or permission not set up yet): worth trying again. Setting records aside for these
+ * would only move them to dead letters that cannot be written either.
  */
 const transientReply =
-  /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|MOVED|ASK|OOM|NOREPLICAS|NOSCRIPT)\b/;
+  /^(LOADING|BUSY|TRYAGAIN|CLUSTERDOWN|MASTERDOWN|READONLY|MOVED|ASK|OOM|MISCONF|NOREPLICAS|NOSCRIPT|NOAUTH|WRONGPASS|NOPERM)\b/;
 
 /**
  * A failed Redis call, as the store reports it. No answer (a connection refused, closed or timed

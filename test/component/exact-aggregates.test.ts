@@ -301,4 +301,22 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
     expect(numbers(await store.readSnapshot(model)).b).toBeUndefined();
     await store.quit();
   });
+
+  it('names by its position a refused change applied after its batch (no raw record at hand)', async () => {
+    const prefix = `atomic${(run += 1)}`;
+    const store = storeFor(prefix);
+    const model = amountsModel(`m${run}`, 2);
+    await client.set(`${modelKeys(prefix, model.name).base}:ext:least:-:["b"]`, 'spoiled');
+    const event = change('create', 2, { account: 'b', amount: '2.00' });
+    const letters: DeadLetter[] = [];
+    await createModelWriter({ store, logger: silent }).write(model, [event], {
+      offset: null,
+      records: new Map(),
+      letters,
+    });
+    expect(letters.map((l) => [l.offset, l.code, l.key, l.value])).toEqual([
+      [event.record.offset, 'STORE_REFUSED', null, null],
+    ]);
+    await store.quit();
+  });
 });

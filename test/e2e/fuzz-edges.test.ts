@@ -555,7 +555,27 @@ describe('exact and isolated at the edges of real data (fuzz on the real stack)'
     const missing = [...hostileOffsets].filter(([at]) => !lettered.has(at));
     expect(missing.slice(0, 5)).toEqual([]);
     expect([...lettered.keys()].filter((at) => !hostileOffsets.has(at))).toEqual([]);
-    for (const letter of letters) expect(letter.reason.length).toBeGreaterThan(10);
+    // Each with the reason its kind calls for.
+    const reasonOf: Record<string, RegExp> = {
+      'megabyte decimal': /after\.amount: a decimal of 1000000 bytes, more than the 1000 digits allowed/,
+      'megabyte string': /after\.label: a string of 1200000 bytes, more than the 1048576 allowed/,
+      'deep nesting': /after\.nest(\[0\])+: nested deeper than the 64 levels allowed/,
+      'decimal as a JSON number': /after\.amount: expected base64 bytes/,
+      'bigint as text': /after\.units: expected an integer \(int64\), got "many"/,
+      'float money (a double amount, no schema)': /ledger_by_account: amount arrived as a float/,
+      'a missing column': /ledger_by_account: column amount is missing from the event/,
+      'invalid UTF-8': /the value is not valid UTF-8/,
+      'a key without a value (empty bytes)': /the value is not valid JSON/,
+      'a value without a key': /a row event without a key/,
+      'half-formed JSON': /the value is not valid JSON/,
+      'beyond the declared precision': /has 39 digits, more than numeric\(38,18\) allows/,
+      'an unknown op': /unknown op "x"/,
+      'no source position': /source\.lsn is missing/,
+    };
+    const wrong = [...hostileOffsets].filter(
+      ([at, what]) => !reasonOf[what]?.test(lettered.get(at)?.reason ?? ''),
+    );
+    expect(wrong.slice(0, 5).map(([at, what]) => [what, lettered.get(at)?.reason])).toEqual([]);
 
     // Lag back to 0 (the transaction topic's last ENDs may still be on their way), and status
     // names exactly the models that missed records.
