@@ -34,7 +34,7 @@ function send(
  */
 export function createGraphQLHttpHandler(apollo: ApolloServer<ApiContext>, context: ApiContext) {
   return async (request: IncomingMessage, response: ServerResponse, search: string): Promise<void> => {
-    let rawBody = '';
+    let rawBody: string;
     try {
       rawBody = await readBody(request);
     } catch (error) {

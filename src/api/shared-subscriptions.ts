@@ -114,7 +114,9 @@ export function createSharedSubscribe(
     hub.consumers.set(consumer, seen);
   }
 
-  return async function sharedSubscribe(args: ExecutionArgs): Promise<AsyncGenerator<Result> | Result> {
+  return async function sharedSubscribe(
+    args: ExecutionArgs,
+  ): Promise<AsyncIterableIterator<Result> | Result> {
     const key = JSON.stringify([
       printOnce(args.document),
       args.variableValues ?? null,
@@ -133,7 +135,7 @@ export function createSharedSubscribe(
     const consumer = new LatestQueue<Result>(1);
     const joined = hub;
     await join(joined, args, consumer);
-    const iterator: AsyncGenerator<Result> = {
+    const iterator: AsyncIterableIterator<Result> = {
       async next() {
         const value = await consumer.next();
         return value === undefined ? { done: true, value: undefined } : { done: false, value };

@@ -114,7 +114,7 @@ describe('the live dashboard in headless Chromium', () => {
   it('follows SQL writes, shows the reconnecting state while the API is down, and resyncs', async () => {
     await page.goto(`http://127.0.0.1:${port}/dashboard/`);
     await expect.poll(connectionState, { timeout: 15_000 }).toBe('live');
-    await expect.poll(statusOnPage, { timeout: 15_000 }).toEqual(await statusFromSql());
+    await expect.poll(() => statusOnPage(), { timeout: 15_000 }).toEqual(await statusFromSql());
 
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO orders (customer, status, amount)
@@ -122,7 +122,7 @@ describe('the live dashboard in headless Chromium', () => {
       [customer],
     );
     await db.query(`UPDATE orders SET status = 'pending', amount = 45.67 WHERE id = $1`, [rows[2]?.id]);
-    await expect.poll(statusOnPage, { timeout: 10_000 }).toEqual(await statusFromSql());
+    await expect.poll(() => statusOnPage(), { timeout: 10_000 }).toEqual(await statusFromSql());
     await expect.poll(topCustomerOnPage, { timeout: 10_000 }).toBe(await topCustomerFromSql());
     await expect
       .poll(() => text('[data-testid=largest]'), { timeout: 10_000 })
@@ -139,7 +139,7 @@ describe('the live dashboard in headless Chromium', () => {
     api = startApi();
     await waitForHealthy(`http://127.0.0.1:${port}/healthz`);
     await expect.poll(connectionState, { timeout: 15_000 }).toBe('live');
-    await expect.poll(statusOnPage, { timeout: 10_000 }).toEqual(whileDown);
+    await expect.poll(() => statusOnPage(), { timeout: 10_000 }).toEqual(whileDown);
   });
 
   it('keeps the "keep" panels still while the archiver purges old orders', async () => {
@@ -153,7 +153,7 @@ describe('the live dashboard in headless Chromium', () => {
     // The page too, pending orders included: the marker is a pending order, inserted then deleted
     // (its delete waits for its transaction's END), and the page must show it gone before the
     // panels are taken as they stand.
-    await expect.poll(statusOnPage, { timeout: 10_000 }).toEqual(await statusFromSql());
+    await expect.poll(() => statusOnPage(), { timeout: 10_000 }).toEqual(await statusFromSql());
     await expect
       .poll(() => statusOnPage('pending'), { timeout: 10_000 })
       .toEqual(await statusFromSql('pending'));
@@ -183,5 +183,34 @@ describe('the live dashboard in headless Chromium', () => {
       [`${id}-old`],
     );
     expect(rows[0]?.n).toBe('0');
+  });
+});
+
+describe('GraphiQL in headless Chromium', () => {
+  it('runs its default query against the API, with nothing loaded from outside the API', async () => {
+    const graphiql = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+    const origin = `http://127.0.0.1:${port}`;
+    const elsewhere: string[] = [];
+    const failed: string[] = [];
+    graphiql.on('request', (request) => {
+      if (!request.url().startsWith(origin) && !/^(data|blob):/.test(request.url()))
+        elsewhere.push(request.url());
+    });
+    graphiql.on('requestfailed', (request) => failed.push(request.url()));
+    await graphiql.goto(`${origin}/graphiql/`);
+    // The editor is up once it shows the default query; then run it with the execute button.
+    // Monaco renders spaces as no-break spaces: compare with whitespace made plain.
+    const plain = async (selector: string) =>
+      (await graphiql.locator(selector).innerText()).replace(/\s+/g, ' ');
+    await expect
+      .poll(() => plain('.graphiql-query-editor'), { timeout: 20_000 })
+      .toContain('query Dashboard');
+    await graphiql.locator('.graphiql-execute-button').click();
+    const result = () => plain('.result-window');
+    await expect.poll(result, { timeout: 15_000 }).toContain('"ordersByStatus"');
+    expect(await result()).not.toContain('"errors"');
+    expect(elsewhere).toEqual([]);
+    expect(failed).toEqual([]);
+    await graphiql.close();
   });
 });

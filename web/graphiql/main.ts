@@ -3,6 +3,8 @@
  * over HTTP, subscriptions over graphql-ws on the same URL. With API keys on, open
  * /graphiql?apiKey=<key>: the key goes into the HTTP headers and the WebSocket's connection_init.
  */
+// GraphiQL 5 edits with Monaco, whose language services run in web workers: bundled by Vite here.
+import 'graphiql/setup-workers/vite';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
 import { GraphiQL } from 'graphiql';
 import 'graphiql/graphiql.css';

@@ -3,11 +3,6 @@ import type { ModelSnapshot } from '../../store/index.js';
 import type { ApiContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
-export type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
-export type MakeOptional<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]?: Maybe<T[SubKey]> };
-export type MakeMaybe<T, K extends keyof T> = Omit<T, K> & { [SubKey in K]: Maybe<T[SubKey]> };
-export type MakeEmpty<T extends { [key: string]: unknown }, K extends keyof T> = { [_ in K]?: never };
-export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
 export type Omit<T, K extends keyof T> = Pick<T, Exclude<keyof T, K>>;
 export type RequireFields<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
 /** All built-in and custom scalars, mapped to their actual values */
@@ -452,7 +447,7 @@ export type ResolverTypeWrapper<T> = Promise<T> | T;
 export type ResolverWithResolve<TResult, TParent, TContext, TArgs> = {
   resolve: ResolverFn<TResult, TParent, TContext, TArgs>;
 };
-export type Resolver<TResult, TParent = {}, TContext = {}, TArgs = {}> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
+export type Resolver<TResult, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = ResolverFn<TResult, TParent, TContext, TArgs> | ResolverWithResolve<TResult, TParent, TContext, TArgs>;
 
 export type ResolverFn<TResult, TParent, TContext, TArgs> = (
   parent: TParent,
@@ -489,27 +484,29 @@ export type SubscriptionObject<TResult, TKey extends string, TParent, TContext, 
   | SubscriptionSubscriberObject<TResult, TKey, TParent, TContext, TArgs>
   | SubscriptionResolverObject<TResult, TParent, TContext, TArgs>;
 
-export type SubscriptionResolver<TResult, TKey extends string, TParent = {}, TContext = {}, TArgs = {}> =
+export type SubscriptionResolver<TResult, TKey extends string, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> =
   | ((...args: any[]) => SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>)
   | SubscriptionObject<TResult, TKey, TParent, TContext, TArgs>;
 
-export type TypeResolveFn<TTypes, TParent = {}, TContext = {}> = (
+export type TypeResolveFn<TTypes, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (
   parent: TParent,
   context: TContext,
   info: GraphQLResolveInfo
 ) => Maybe<TTypes> | Promise<Maybe<TTypes>>;
 
-export type IsTypeOfResolverFn<T = {}, TContext = {}> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
+export type IsTypeOfResolverFn<T = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>> = (obj: T, context: TContext, info: GraphQLResolveInfo) => boolean | Promise<boolean>;
 
 export type NextResolverFn<T> = () => Promise<T>;
 
-export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs = {}> = (
+export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = Record<PropertyKey, never>, TContext = Record<PropertyKey, never>, TArgs = Record<PropertyKey, never>> = (
   next: NextResolverFn<TResult>,
   parent: TParent,
   args: TArgs,
   context: TContext,
   info: GraphQLResolveInfo
 ) => TResult | Promise<TResult>;
+
+
 
 
 
@@ -543,7 +540,7 @@ export type ResolversTypes = {
   OrdersByStatus: ResolverTypeWrapper<ModelSnapshot>;
   OrdersShippedPerMinute: ResolverTypeWrapper<Omit<OrdersShippedPerMinute, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
   ProductSales: ResolverTypeWrapper<ProductSales>;
-  Query: ResolverTypeWrapper<{}>;
+  Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadModelInfo: ResolverTypeWrapper<ReadModelInfo>;
   RevenueByHour: ResolverTypeWrapper<Omit<RevenueByHour, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
   RevenueHour: ResolverTypeWrapper<RevenueHour>;
@@ -551,7 +548,7 @@ export type ResolversTypes = {
   SortDirection: SortDirection;
   StatusTotal: ResolverTypeWrapper<StatusTotal>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
-  Subscription: ResolverTypeWrapper<{}>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimeBucket: ResolverTypeWrapper<TimeBucket>;
   TimeUnit: TimeUnit;
   TopCustomers: ResolverTypeWrapper<Omit<TopCustomers, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
@@ -583,14 +580,14 @@ export type ResolversParentTypes = {
   OrdersByStatus: ModelSnapshot;
   OrdersShippedPerMinute: Omit<OrdersShippedPerMinute, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
   ProductSales: ProductSales;
-  Query: {};
+  Query: Record<PropertyKey, never>;
   ReadModelInfo: ReadModelInfo;
   RevenueByHour: Omit<RevenueByHour, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
   RevenueHour: RevenueHour;
   ShippedMinute: ShippedMinute;
   StatusTotal: StatusTotal;
   String: Scalars['String']['output'];
-  Subscription: {};
+  Subscription: Record<PropertyKey, never>;
   TimeBucket: TimeBucket;
   TopCustomers: Omit<TopCustomers, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
   TopRanking: TopRanking;
@@ -601,21 +598,18 @@ export type AggregateResolvers<ContextType = ApiContext, ParentType extends Reso
   readModel?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rows?: Resolver<Array<ResolversTypes['AggregateRow']>, ParentType, ContextType>;
   totalRows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AggregateRowResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AggregateRow'] = ResolversParentTypes['AggregateRow']> = {
   dimensions?: Resolver<Array<ResolversTypes['DimensionValue']>, ParentType, ContextType>;
   measures?: Resolver<Array<ResolversTypes['MeasureValue']>, ParentType, ContextType>;
   time?: Resolver<Maybe<ResolversTypes['TimeBucket']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AmountBandResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AmountBand'] = ResolversParentTypes['AmountBand']> = {
   band?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   customers?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export interface BigIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['BigInt'], any> {
@@ -627,7 +621,6 @@ export type CustomerRevenueResolvers<ContextType = ApiContext, ParentType extend
   orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
@@ -645,13 +638,11 @@ export type DimensionResolvers<ContextType = ApiContext, ParentType extends Reso
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   timeZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   unit?: Resolver<Maybe<ResolversTypes['TimeUnit']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type DimensionValueResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['DimensionValue'] = ResolversParentTypes['DimensionValue']> = {
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type FreshnessResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Freshness'] = ResolversParentTypes['Freshness']> = {
@@ -664,7 +655,6 @@ export type FreshnessResolvers<ContextType = ApiContext, ParentType extends Reso
   sourceTxId?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
   stopped?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   version?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type HeldChangeResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['HeldChange'] = ResolversParentTypes['HeldChange']> = {
@@ -673,13 +663,11 @@ export type HeldChangeResolvers<ContextType = ApiContext, ParentType extends Res
   kind?: Resolver<ResolversTypes['HeldChangeKind'], ParentType, ContextType>;
   rows?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ItemsByProductResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ItemsByProduct'] = ResolversParentTypes['ItemsByProduct']> = {
   freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
   products?: Resolver<Array<ResolversTypes['ProductSales']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MeasureResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Measure'] = ResolversParentTypes['Measure']> = {
@@ -687,7 +675,6 @@ export type MeasureResolvers<ContextType = ApiContext, ParentType extends Resolv
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scale?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['MeasureType'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type MeasureValueResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['MeasureValue'] = ResolversParentTypes['MeasureValue']> = {
@@ -695,7 +682,6 @@ export type MeasureValueResolvers<ContextType = ApiContext, ParentType extends R
   integer?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   type?: Resolver<ResolversTypes['MeasureType'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type OpenOrdersResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OpenOrders'] = ResolversParentTypes['OpenOrders']> = {
@@ -704,25 +690,21 @@ export type OpenOrdersResolvers<ContextType = ApiContext, ParentType extends Res
   largest?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   smallest?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type OrdersByAmountBandResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OrdersByAmountBand'] = ResolversParentTypes['OrdersByAmountBand']> = {
   bands?: Resolver<Array<ResolversTypes['AmountBand']>, ParentType, ContextType>;
   freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type OrdersByStatusResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OrdersByStatus'] = ResolversParentTypes['OrdersByStatus']> = {
   freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
   groups?: Resolver<Array<ResolversTypes['StatusTotal']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type OrdersShippedPerMinuteResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OrdersShippedPerMinute'] = ResolversParentTypes['OrdersShippedPerMinute']> = {
   freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
   minutes?: Resolver<Array<ResolversTypes['ShippedMinute']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ProductSalesResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ProductSales'] = ResolversParentTypes['ProductSales']> = {
@@ -731,7 +713,6 @@ export type ProductSalesResolvers<ContextType = ApiContext, ParentType extends R
   orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   quantity?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -757,7 +738,6 @@ export type ReadModelInfoResolvers<ContextType = ApiContext, ParentType extends 
   retention?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   top?: Resolver<Maybe<ResolversTypes['TopRanking']>, ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type RevenueByHourResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RevenueByHour'] = ResolversParentTypes['RevenueByHour']> = {
@@ -766,21 +746,18 @@ export type RevenueByHourResolvers<ContextType = ApiContext, ParentType extends 
   hours?: Resolver<Array<ResolversTypes['RevenueHour']>, ParentType, ContextType>;
   timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type RevenueHourResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RevenueHour'] = ResolversParentTypes['RevenueHour']> = {
   hour?: Resolver<ResolversTypes['TimeBucket'], ParentType, ContextType>;
   orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type ShippedMinuteResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ShippedMinute'] = ResolversParentTypes['ShippedMinute']> = {
   amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   minute?: Resolver<ResolversTypes['TimeBucket'], ParentType, ContextType>;
   shipped?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type StatusTotalResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['StatusTotal'] = ResolversParentTypes['StatusTotal']> = {
@@ -788,7 +765,6 @@ export type StatusTotalResolvers<ContextType = ApiContext, ParentType extends Re
   count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
@@ -806,19 +782,16 @@ export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends R
 export type TimeBucketResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TimeBucket'] = ResolversParentTypes['TimeBucket']> = {
   local?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TopCustomersResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TopCustomers'] = ResolversParentTypes['TopCustomers']> = {
   customers?: Resolver<Array<ResolversTypes['CustomerRevenue']>, ParentType, ContextType>;
   freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TopRankingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TopRanking'] = ResolversParentTypes['TopRanking']> = {
   by?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   limit?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = ApiContext> = {
