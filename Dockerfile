@@ -12,5 +12,5 @@ COPY web ./web
 COPY vite.config.ts ./
 RUN npm run build:web
 USER node
-ENTRYPOINT ["node", "--import", "tsx", "src/main.ts"]
+ENTRYPOINT ["node", "src/main.ts"]
 CMD ["api"]

@@ -4,12 +4,12 @@ import { defineConfig } from 'vite';
 /**
  * The web pages the API serves (offline: everything bundled from npm): the live dashboard at
  * /dashboard/ and GraphiQL at /graphiql/. `npm run build:web` writes them to dist/web; the API
- * serves that folder. JSX is compiled by esbuild (React's automatic runtime); no plugin needed.
+ * serves that folder. JSX is compiled by Oxc (React's automatic runtime); no plugin needed.
  */
 export default defineConfig({
   root: resolve(import.meta.dirname, 'web'),
   base: '/',
-  esbuild: { jsx: 'automatic' },
+  oxc: { jsx: { runtime: 'automatic' } },
   build: {
     outDir: resolve(import.meta.dirname, 'dist/web'),
     emptyOutDir: true,

@@ -6,7 +6,7 @@
  * Needs the demo pipeline running (`npm run demo`; stop its workload with the pid in
  * .stack/run/workload.pid for an idle measurement; BENCH_LOAD describes any other load in the
  * report). Appends a section to BENCHMARKS.md.
- *   node --import tsx bench/commit-to-subscriber.ts [--inserts 50]
+ *   node bench/commit-to-subscriber.ts [--inserts 50]
  */
 import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -15,10 +15,10 @@ import { createClient } from 'graphql-ws';
 import pg from 'pg';
 import pino from 'pino';
 import WebSocket from 'ws';
-import { loadConfig } from '../src/config/index.js';
-import { decodeRecord } from '../src/decode/index.js';
-import { createKafkaSource } from '../src/ingest/index.js';
-import { percentile, sleep } from './support/measure.js';
+import { loadConfig } from '../src/config/index.ts';
+import { decodeRecord } from '../src/decode/index.ts';
+import { createKafkaSource } from '../src/ingest/index.ts';
+import { percentile, sleep } from './support/measure.ts';
 
 const { values } = parseArgs({ options: { inserts: { type: 'string', default: '50' } } });
 const inserts = Number(values.inserts);

@@ -2,7 +2,7 @@
  * Decode time of one record holding one large value, refused at the default DecodeLimits and
  * decoded with the limits lifted (the cost a cap no longer bounds). Not a test: figures for the
  * report of a decoder change; decoding must stay linear in the value's size.
- *   node --import tsx bench/decode-large-values.ts [--sizes 10000,100000,1000000]
+ *   node bench/decode-large-values.ts [--sizes 10000,100000,1000000]
  */
 import { parseArgs } from 'node:util';
 import {
@@ -10,8 +10,8 @@ import {
   decodeRecord,
   type DecodeLimits,
   type RawRecord,
-} from '../src/decode/index.js';
-import { capturedRecord } from '../test/support/fixtures.js';
+} from '../src/decode/index.ts';
+import { capturedRecord } from '../test/support/fixtures.ts';
 
 const { values } = parseArgs({ options: { sizes: { type: 'string', default: '10000,100000,1000000' } } });
 const sizes = values.sizes.split(',').map(Number);

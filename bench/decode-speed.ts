@@ -1,12 +1,12 @@
 /**
  * How many captured create events per second one core decodes (decodeRecord, bytes to event).
  * Not a test: a quick figure for comparing decoder changes.
- *   node --import tsx bench/decode-speed.ts [--seconds 3] [--exact]
+ *   node bench/decode-speed.ts [--seconds 3] [--exact]
  * (--exact: only the lossless parser, as before the JSON.parse fast path.)
  */
 import { parseArgs } from 'node:util';
-import { decodeRecord } from '../src/decode/index.js';
-import { capturedRecord } from '../test/support/fixtures.js';
+import { decodeRecord } from '../src/decode/index.ts';
+import { capturedRecord } from '../test/support/fixtures.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '3' }, exact: { type: 'boolean', default: false } },

@@ -11,7 +11,7 @@
  * Needs `npm run demo` with its workload stopped (the changes are this script's INSERTs), and the
  * stack's settings (API keys, ports) from stack/env.sh. Starts its own API processes. Appends to
  * BENCHMARKS.md.
- *   (source stack/env.sh; node --import tsx bench/fan-out.ts [--subscribers 10000] [--rounds 5] [--apis 1,2])
+ *   (source stack/env.sh; node bench/fan-out.ts [--subscribers 10000] [--rounds 5] [--apis 1,2])
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
@@ -19,8 +19,8 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import WebSocket from 'ws';
-import { loadConfig } from '../src/config/index.js';
-import { waitForHealthy } from '../test/support/readout-process.js';
+import { loadConfig } from '../src/config/index.ts';
+import { waitForHealthy } from '../test/support/readout-process.ts';
 import {
   combineCpu,
   cpuBetween,
@@ -28,8 +28,8 @@ import {
   redisServerPids,
   startCpuAccounting,
   type CpuReport,
-} from './support/cpu.js';
-import { freePort, log, percentile, sleep } from './support/measure.js';
+} from './support/cpu.ts';
+import { freePort, log, percentile, sleep } from './support/measure.ts';
 
 const { values } = parseArgs({
   options: {
@@ -83,7 +83,7 @@ async function startServers(args: (port: number) => string[], health: string, se
   const started: Array<{ process: ChildProcess; port: number }> = [];
   for (let i = 0; i < servers; i += 1) {
     const port = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', ...args(port)], {
+    const child = spawn(process.execPath, [...args(port)], {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, READOUT_API_PORT: String(port), READOUT_LOG_LEVEL: 'warn' },
     });

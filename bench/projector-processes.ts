@@ -22,7 +22,7 @@
  * stack/env.sh. Appends to BENCHMARKS.md.
  * `--rounds N` repeats every measurement N times, the two projectors taking turns going first,
  * and adds the medians.
- *   (source stack/env.sh; node --import tsx bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3] [--before ../old] [--rounds 3] [--amount-digits 38])
+ *   (source stack/env.sh; node bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3] [--before ../old] [--rounds 3] [--amount-digits 38])
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, openSync } from 'node:fs';
@@ -30,17 +30,17 @@ import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
-import { loadConfig } from '../src/config/index.js';
-import { loadDefinitions } from '../src/definitions/index.js';
+import { loadConfig } from '../src/config/index.ts';
+import { loadDefinitions } from '../src/definitions/index.ts';
 import {
   describeCpu,
   processesMatching,
   redisServerPids,
   startCpuAccounting,
   type CpuReport,
-} from './support/cpu.js';
-import { loadOrdersTopic } from './support/orders-events.js';
-import { log, sleep } from './support/measure.js';
+} from './support/cpu.ts';
+import { loadOrdersTopic } from './support/orders-events.ts';
+import { log, sleep } from './support/measure.ts';
 
 const { values } = parseArgs({
   options: {
@@ -87,7 +87,8 @@ function startConsumer(kind: Kind, processes: number, round: number, index: numb
     kind === 'bare'
       ? ['bench/support/bare-consumer.ts', brokers, group, topic]
       : ['src/main.ts', 'projector'];
-  return spawn(process.execPath, ['--import', 'tsx', ...args], {
+  // A checkout from before Readout ran from its own source without tsx takes tsx, from its own node_modules.
+  return spawn(process.execPath, [...(kind === 'before' ? ['--import', 'tsx'] : []), ...args], {
     ...(kind === 'before' ? { cwd: beforeRoot } : {}),
     stdio: ['ignore', childLog, childLog],
     env: {

@@ -5,20 +5,20 @@
  * The events (bench/support/orders-events.ts) are loaded once into a fresh topic `<run>.public.orders` on
  * the stack's Kafka; the projector applies them to every demo read model of public.orders in the
  * stack's Redis under a fresh key prefix. Needs `npm run stack:up`.
- *   node --import tsx bench/projector-throughput.ts [--events 200000]
+ *   node bench/projector-throughput.ts [--events 200000]
  */
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import pino from 'pino';
-import { loadConfig } from '../src/config/index.js';
-import { createKafkaSource } from '../src/ingest/index.js';
-import { createProjector, createStreamPositions } from '../src/pipeline/index.js';
-import { loadDefinitions } from '../src/definitions/index.js';
-import { compileModel } from '../src/projection/index.js';
-import { createRedisStore, modelReader, withRowCache } from '../src/store/index.js';
-import { loadOrdersTopic } from './support/orders-events.js';
+import { loadConfig } from '../src/config/index.ts';
+import { createKafkaSource } from '../src/ingest/index.ts';
+import { createProjector, createStreamPositions } from '../src/pipeline/index.ts';
+import { loadDefinitions } from '../src/definitions/index.ts';
+import { compileModel } from '../src/projection/index.ts';
+import { createRedisStore, modelReader, withRowCache } from '../src/store/index.ts';
+import { loadOrdersTopic } from './support/orders-events.ts';
 
 const { values } = parseArgs({
   options: {

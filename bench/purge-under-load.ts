@@ -8,7 +8,7 @@
  *
  * Needs `npm run stack:up` (nothing else running on it). Starts its own projector (fresh consumer
  * group and key prefix) and runs the archiver as operators do. Appends a section to BENCHMARKS.md.
- *   node --import tsx bench/purge-under-load.ts [--rows 100000] [--batch-size 1000]
+ *   node bench/purge-under-load.ts [--rows 100000] [--batch-size 1000]
  *     [--baseline-seconds 30] [--rate 20]
  */
 import { appendFileSync } from 'node:fs';
@@ -16,15 +16,15 @@ import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
-import { loadConfig } from '../src/config/index.js';
-import { loadDefinitions, loadSources } from '../src/definitions/index.js';
-import { runWorkload } from '../src/demo/workload.js';
-import { createLogger } from '../src/log/logger.js';
-import { compileModel } from '../src/projection/index.js';
-import { createRedisStore } from '../src/store/index.js';
-import { markerTxId, waitApplied } from '../test/support/caught-up.js';
-import { runReadout, startReadout } from '../test/support/readout-process.js';
-import { log, percentile, sleep } from './support/measure.js';
+import { loadConfig } from '../src/config/index.ts';
+import { loadDefinitions, loadSources } from '../src/definitions/index.ts';
+import { runWorkload } from '../src/demo/workload.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { compileModel } from '../src/projection/index.ts';
+import { createRedisStore } from '../src/store/index.ts';
+import { markerTxId, waitApplied } from '../test/support/caught-up.ts';
+import { runReadout, startReadout } from '../test/support/readout-process.ts';
+import { log, percentile, sleep } from './support/measure.ts';
 
 const { values } = parseArgs({
   options: {

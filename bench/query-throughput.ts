@@ -7,14 +7,14 @@
  * Needs `npm run demo` (its Redis holds the read models). BENCH_LOAD describes the load in the
  * report: stop the demo's workload (.stack/run/workload.pid) for a quiet run, or keep it.
  * Starts its own API process on a free port with the demo's settings. Appends to BENCHMARKS.md.
- *   node --import tsx bench/query-throughput.ts [--seconds 15] [--concurrency 32]
+ *   node bench/query-throughput.ts [--seconds 15] [--concurrency 32]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'node:http';
-import { freePort, percentile } from './support/measure.js';
+import { freePort, percentile } from './support/measure.ts';
 
 const { values } = parseArgs({
   options: { seconds: { type: 'string', default: '15' }, concurrency: { type: 'string', default: '32' } },
@@ -24,7 +24,7 @@ const concurrency = Number(values.concurrency);
 const QUERY = '{ ordersByStatus { groups { status count revenue } freshness { version lagMs } } }';
 
 function start(args: string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [...args], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function waitUntilAnswering(url: string): Promise<void> {
@@ -89,7 +89,7 @@ async function measure(name: string, url: string) {
 const barePort = await freePort();
 const apiPort = await freePort();
 const bare = start(['bench/support/bare-apollo-server.ts', String(barePort)]);
-const readout = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'api'], {
+const readout = spawn(process.execPath, ['src/main.ts', 'api'], {
   stdio: ['ignore', 'ignore', 'inherit'],
   env: { ...process.env, READOUT_API_PORT: String(apiPort), READOUT_LOG_LEVEL: 'warn' },
 });

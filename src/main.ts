@@ -3,33 +3,10 @@
  * Usage: readout <command> [options]; `readout help` lists the commands.
  */
 import { readFileSync } from 'node:fs';
-import { loadConfig } from './config/index.js';
-import { UsageError, print, type Command } from './cli/command.js';
-import { archiveCommand } from './cli/archive.js';
-import { deadLettersCommand } from './cli/dead-letters.js';
-import { seedCommand, watchCommand, workloadCommand } from './cli/demo-commands.js';
-import { explainCommand } from './cli/explain.js';
-import { heldCommand } from './cli/held.js';
-import { endQuietlyWhenReaderLeaves, exitOnceWritten } from './cli/output.js';
-import { rebuildCommand } from './cli/rebuild.js';
-import { statusCommand } from './cli/status.js';
-import { apiCommand } from './cli/run-api.js';
-import { projectorCommand } from './cli/run-projector.js';
-import { describeError, isReadoutError } from './errors/index.js';
-
-const commands: readonly Command[] = [
-  projectorCommand,
-  apiCommand,
-  statusCommand,
-  explainCommand,
-  deadLettersCommand,
-  heldCommand,
-  rebuildCommand,
-  archiveCommand,
-  seedCommand,
-  workloadCommand,
-  watchCommand,
-];
+import { UsageError, print } from './cli/command.ts';
+import { commands } from './cli/commands.ts';
+import { endQuietlyWhenReaderLeaves, exitOnceWritten } from './cli/output.ts';
+import { describeError, isReadoutError } from './errors/index.ts';
 
 function help(): void {
   print('usage: readout <command> [options]   (readout <command> --help for one command)\n');
@@ -66,7 +43,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    await command.run(loadConfig(process.env), args);
+    const [{ loadConfig }, loaded] = await Promise.all([import('./config/index.ts'), command.load()]);
+    const config = loadConfig(process.env);
+    // A person's command logs short lines (JSON with --json) unless READOUT_LOG_FORMAT says otherwise.
+    const personal = config.logFormat === 'auto' && !command.service;
+    const logFormat = personal ? (args.includes('--json') ? 'json' : 'text') : config.logFormat;
+    await loaded.run({ ...config, logFormat }, args);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof UsageError) {

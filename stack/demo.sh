@@ -7,11 +7,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$READOUT_ROOT"
 
 bash stack/up.sh
-readout() { "$READOUT_NODE" --import tsx src/main.ts "$@"; }
+readout() { "$READOUT_NODE" src/main.ts "$@"; }
 start_readout() {
   local name="$1"
   shift
-  if is_running "$name"; then say "$name already running"; else start_process "$name" "$READOUT_NODE" --import tsx src/main.ts "$@"; fi
+  if is_running "$name"; then say "$name already running"; else start_process "$name" "$READOUT_NODE" src/main.ts "$@"; fi
 }
 # Process i of a kind listens on its base port + 10 × (i - 1) (stack/env.sh).
 port_of() { echo $(($1 + 10 * ($2 - 1))); }

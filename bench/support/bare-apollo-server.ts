@@ -1,7 +1,7 @@
 /**
  * The baseline of bench/query-throughput.ts: a bare @apollo/server (its standalone HTTP server)
  * answering the dashboard query's shape with a constant, no Redis, no limits, no auth.
- *   node --import tsx bench/support/bare-apollo-server.ts <port>
+ *   node bench/support/bare-apollo-server.ts <port>
  */
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';

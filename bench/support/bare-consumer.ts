@@ -2,7 +2,7 @@
  * The baseline of bench/projector-processes.ts: one bare kafkajs consumer process in a consumer
  * group, reading every message and JSON-parsing key and value, committing after each batch as
  * Readout's source does, with the same fetch sizes. Runs until SIGTERM.
- *   node --import tsx bench/support/bare-consumer.ts <brokers> <group> <topic>
+ *   node bench/support/bare-consumer.ts <brokers> <group> <topic>
  */
 import { Kafka, logLevel } from 'kafkajs';
 

@@ -2,7 +2,7 @@
  * The baseline of bench/fan-out.ts: a bare `ws` server that, on POST /send, sends one message of
  * the given size (with its send time) to every connected socket. What 10k sockets cost at all,
  * without GraphQL, Redis or Readout.
- *   node --import tsx bench/support/bare-ws-broadcast.ts <port>
+ *   node bench/support/bare-ws-broadcast.ts <port>
  */
 import { createServer } from 'node:http';
 import { WebSocketServer } from 'ws';

@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import type { ReadoutConfig } from '../../src/config/index.js';
+import type { ReadoutConfig } from '../../src/config/index.ts';
 
 /** Linux's clock ticks per second for /proc CPU times (USER_HZ, 100 on every common build). */
 const TICKS_PER_SECOND = 100;

@@ -1,9 +1,9 @@
-import { formatUnscaled } from '../decode/index.js';
-import { isTimeZone, type MeasureDefinition, type ReadModelDefinition } from '../definitions/index.js';
-import { bucketOf, type BucketUnit } from '../projection/index.js';
-import type { GroupState, ModelSnapshot } from '../store/index.js';
-import { roundedQuotient } from './measure-values.js';
-import { dimensionsOf, modelRows, timeDimensionOf } from './model-view.js';
+import { formatUnscaled } from '../decode/index.ts';
+import { isTimeZone, type MeasureDefinition, type ReadModelDefinition } from '../definitions/index.ts';
+import { bucketOf, type BucketUnit } from '../projection/index.ts';
+import type { GroupState, ModelSnapshot } from '../store/index.ts';
+import { roundedQuotient } from './measure-values.ts';
+import { dimensionsOf, modelRows, timeDimensionOf } from './model-view.ts';
 
 /** An analyst's question to one read model. Every list is optional: the default is "all". */
 export interface AdHocRequest {
@@ -39,11 +39,11 @@ export interface AdHocRow {
 
 /** A request that cannot be answered, naming the argument at fault. */
 export class QueryRejected extends Error {
-  constructor(
-    message: string,
-    readonly argument: string,
-  ) {
+  readonly argument: string;
+
+  constructor(message: string, argument: string) {
     super(message);
+    this.argument = argument;
   }
 }
 

@@ -1,5 +1,5 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
-import { ErrorCode, isReadoutError } from '../errors/index.js';
+import { ErrorCode, isReadoutError } from '../errors/index.ts';
 
 export interface ClientErrorOptions {
   /** READOUT_API_DEBUG_ERRORS=on: the cause's own message and its stack trace are shown. */

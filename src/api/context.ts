@@ -1,6 +1,6 @@
-import type { HeldFeed, LiveFeed } from '../live/index.js';
-import type { CompiledModel } from '../projection/index.js';
-import type { GuardStore, ReadModelStore } from '../store/index.js';
+import type { HeldFeed, LiveFeed } from '../live/index.ts';
+import type { CompiledModel } from '../projection/index.ts';
+import type { GuardStore, ReadModelStore } from '../store/index.ts';
 
 /** What every resolver may use; built once per process (no per-request state yet). */
 export interface ApiContext {

@@ -1,8 +1,8 @@
-import { decimalFromString, formatUnscaled, unscaledAt } from '../decode/index.js';
-import { isTimeZone, type ReadModelDefinition } from '../definitions/index.js';
-import { bucketOf } from '../projection/index.js';
-import type { ModelSnapshot } from '../store/index.js';
-import { QueryRejected, runAdHocQuery, type AdHocRow } from './ad-hoc-query.js';
+import { decimalFromString, formatUnscaled, unscaledAt } from '../decode/index.ts';
+import { isTimeZone, type ReadModelDefinition } from '../definitions/index.ts';
+import { bucketOf } from '../projection/index.ts';
+import type { ModelSnapshot } from '../store/index.ts';
+import { QueryRejected, runAdHocQuery, type AdHocRow } from './ad-hoc-query.ts';
 import type {
   AmountBand,
   CustomerRevenue,
@@ -10,9 +10,9 @@ import type {
   RevenueHour,
   ShippedMinute,
   TimeBucket,
-} from './generated/resolvers-types.js';
-import { measureText } from './measure-values.js';
-import { modelRows, timeDimensionOf } from './model-view.js';
+} from './generated/resolvers-types.ts';
+import { measureText } from './measure-values.ts';
+import { modelRows, timeDimensionOf } from './model-view.ts';
 
 /**
  * The demo dashboard's typed answers, each computed from one snapshot of its read model (so the

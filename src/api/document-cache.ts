@@ -6,7 +6,7 @@ import {
   type GraphQLSchema,
   type ValidationRule,
 } from 'graphql';
-import { ErrorCode } from '../errors/index.js';
+import { ErrorCode } from '../errors/index.ts';
 
 export type Checked =
   | { readonly document: DocumentNode; readonly errors?: undefined }

@@ -9,16 +9,16 @@ import {
 } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ReadoutConfig } from '../config/index.js';
-import { ErrorCode } from '../errors/index.js';
-import { createApiAuth, credentialFromConnectionParams } from './auth.js';
-import { clientError } from './client-errors.js';
-import { CloseCode } from './close-codes.js';
-import type { ApiContext } from './context.js';
-import { createDocumentCache } from './document-cache.js';
-import { withoutSuggestions } from './limits.js';
-import type { ApiMetrics } from './metrics.js';
-import type { createSharedSubscribe } from './shared-subscriptions.js';
+import type { ReadoutConfig } from '../config/index.ts';
+import { ErrorCode } from '../errors/index.ts';
+import { createApiAuth, credentialFromConnectionParams } from './auth.ts';
+import { clientError } from './client-errors.ts';
+import { CloseCode } from './close-codes.ts';
+import type { ApiContext } from './context.ts';
+import { createDocumentCache } from './document-cache.ts';
+import { withoutSuggestions } from './limits.ts';
+import type { ApiMetrics } from './metrics.ts';
+import type { createSharedSubscribe } from './shared-subscriptions.ts';
 
 export const GRAPHQL_PATH = '/graphql';
 /** ws accepts 100 MiB messages by default; GraphQL operations are small. */

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { ErrorCode } from '../errors/index.js';
-import type { ApiContext } from './context.js';
+import { ErrorCode } from '../errors/index.ts';
+import type { ApiContext } from './context.ts';
 
 const MAX_BODY_BYTES = 256 * 1024;
 

@@ -7,8 +7,8 @@ import {
   type ValidationContext,
   type ValidationRule,
 } from 'graphql';
-import type { ApiLimits } from '../config/index.js';
-import { ErrorCode } from '../errors/index.js';
+import type { ApiLimits } from '../config/index.ts';
+import { ErrorCode } from '../errors/index.ts';
 
 /** Depth, aliases and cost of an operation, fragments expanded (each fragment counted where spread). */
 interface Measured {

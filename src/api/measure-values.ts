@@ -1,6 +1,6 @@
-import { formatUnscaled } from '../decode/index.js';
-import type { MeasureDefinition } from '../definitions/index.js';
-import type { GroupState } from '../store/index.js';
+import { formatUnscaled } from '../decode/index.ts';
+import type { MeasureDefinition } from '../definitions/index.ts';
+import type { GroupState } from '../store/index.ts';
 
 /** sum / n rounded half away from zero, in the same units. */
 export function roundedQuotient(sum: bigint, n: bigint): bigint {

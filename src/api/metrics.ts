@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GuardStore } from '../store/index.js';
+import type { GuardStore } from '../store/index.ts';
 
 export interface ApiMetrics {
   readonly contentType: string;

@@ -1,6 +1,6 @@
-import type { ReadModelDefinition } from '../definitions/index.js';
-import type { BucketUnit } from '../projection/index.js';
-import type { GroupState, ModelSnapshot } from '../store/index.js';
+import type { ReadModelDefinition } from '../definitions/index.ts';
+import type { BucketUnit } from '../projection/index.ts';
+import type { GroupState, ModelSnapshot } from '../store/index.ts';
 
 /** A read model's dimension as the API describes it. */
 export interface DimensionInfo {

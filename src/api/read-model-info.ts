@@ -1,6 +1,6 @@
-import type { CompiledModel } from '../projection/index.js';
-import type { ReadModelInfo } from './generated/resolvers-types.js';
-import { dimensionsOf } from './model-view.js';
+import type { CompiledModel } from '../projection/index.ts';
+import type { ReadModelInfo } from './generated/resolvers-types.ts';
+import { dimensionsOf } from './model-view.ts';
 
 /** What `readModels` says of a read model: its definition, as an analyst needs it for `aggregate`. */
 export function readModelInfo(model: CompiledModel): ReadModelInfo {

@@ -1,4 +1,4 @@
-import { ErrorCode, ReadoutError } from '../errors/index.js';
+import { ErrorCode, ReadoutError } from '../errors/index.ts';
 
 /**
  * How long a query waits for Redis. While Redis is away, ioredis holds a command through a few

@@ -1,10 +1,10 @@
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors/index.js';
-import type { HeldState } from '../live/index.js';
-import type { CompiledModel } from '../projection/index.js';
-import { emptySnapshot, type ModelSnapshot } from '../store/index.js';
-import { QueryRejected, runAdHocQuery } from './ad-hoc-query.js';
-import type { ApiContext } from './context.js';
+import { ErrorCode } from '../errors/index.ts';
+import type { HeldState } from '../live/index.ts';
+import type { CompiledModel } from '../projection/index.ts';
+import { emptySnapshot, type ModelSnapshot } from '../store/index.ts';
+import { QueryRejected, runAdHocQuery } from './ad-hoc-query.ts';
+import type { ApiContext } from './context.ts';
 import {
   amountBandsView,
   openOrdersView,
@@ -12,11 +12,11 @@ import {
   revenueByHourView,
   shippedPerMinuteView,
   topCustomersView,
-} from './dashboard-views.js';
-import type { QueryAggregateArgs, Resolvers, StatusTotal } from './generated/resolvers-types.js';
-import { measureText } from './measure-values.js';
-import { readModelInfo } from './read-model-info.js';
-import { BigIntScalar, DateTimeScalar, DecimalScalar } from './scalars.js';
+} from './dashboard-views.ts';
+import type { QueryAggregateArgs, Resolvers, StatusTotal } from './generated/resolvers-types.ts';
+import { measureText } from './measure-values.ts';
+import { readModelInfo } from './read-model-info.ts';
+import { BigIntScalar, DateTimeScalar, DecimalScalar } from './scalars.ts';
 
 /** The demo dashboard's read models (readmodels/*.yaml), by the typed field that serves each. */
 const MODELS = {

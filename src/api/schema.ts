@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { resolvers } from './resolvers.js';
+import { resolvers } from './resolvers.ts';
 
 const schemaDir = new URL('../../schema/', import.meta.url);
 

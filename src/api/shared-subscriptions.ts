@@ -6,7 +6,7 @@ import {
   type ExecutionArgs,
   type ExecutionResult,
 } from 'graphql';
-import { LatestQueue } from '../live/index.js';
+import { LatestQueue } from '../live/index.ts';
 
 type Result = ExecutionResult;
 

@@ -1,7 +1,7 @@
 import type pg from 'pg';
-import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
-import { createPacing } from './pacing.js';
-import { quoteColumn, quoteTable, readTableShape, rowKeyExpression, type TableShape } from './table-shape.js';
+import { ErrorCode, ReadoutError, describeError } from '../errors/index.ts';
+import { createPacing } from './pacing.ts';
+import { quoteColumn, quoteTable, readTableShape, rowKeyExpression, type TableShape } from './table-shape.ts';
 
 export interface ArchivePlan {
   readonly table: string;

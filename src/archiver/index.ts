@@ -5,6 +5,6 @@
  * deletes as archival; an interrupted run loses and duplicates nothing; it waits while the
  * projector lags more than the bound.
  */
-export { createArchiver } from './archiver.js';
-export type { ArchivePlan, ArchiveProgress, Archiver, DryRun } from './archiver.js';
-export { quoteTable } from './table-shape.js';
+export { createArchiver } from './archiver.ts';
+export type { ArchivePlan, ArchiveProgress, Archiver, DryRun } from './archiver.ts';
+export { quoteTable } from './table-shape.ts';

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ErrorCode, ReadoutError } from '../errors/index.js';
+import { ErrorCode, ReadoutError } from '../errors/index.ts';
 
 /** A table that ON DELETE CASCADE empties along with the archived one: archived first, alongside. */
 export interface CascadingChild {

@@ -1,4 +1,4 @@
-import type { SourceDefinition, TruncatePolicy } from '../definitions/index.js';
+import type { SourceDefinition, TruncatePolicy } from '../definitions/index.ts';
 
 /** How cleanups of each captured table are recognised and guarded (from config and sources.yaml). */
 export interface CleanupRules {

@@ -1,4 +1,4 @@
-import type { FoldEvent } from '../projection/index.js';
+import type { FoldEvent } from '../projection/index.ts';
 
 /** One transaction's untagged deletes of one table, in a batch. */
 export interface DeleteGroup {

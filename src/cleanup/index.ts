@@ -4,10 +4,10 @@
  * archival replication origin or its row is past the table's declared archival retention; every
  * other delete in a transaction goes to the guard, grouped by table and transaction.
  */
-export { createCleanupRules } from './cleanup-rules.js';
-export type { CleanupRules } from './cleanup-rules.js';
-export { markArchival, untaggedDeleteGroups } from './delete-groups.js';
-export type { DeleteGroup } from './delete-groups.js';
-export { deletesPastRetention } from './retention-judge.js';
-export { deleteOf, waitingChangeOf } from './waiting-change.js';
-export type { WaitingChange } from './waiting-change.js';
+export { createCleanupRules } from './cleanup-rules.ts';
+export type { CleanupRules } from './cleanup-rules.ts';
+export { markArchival, untaggedDeleteGroups } from './delete-groups.ts';
+export type { DeleteGroup } from './delete-groups.ts';
+export { deletesPastRetention } from './retention-judge.ts';
+export { deleteOf, waitingChangeOf } from './waiting-change.ts';
+export type { WaitingChange } from './waiting-change.ts';

@@ -1,5 +1,5 @@
-import type { RowEvent } from '../decode/index.js';
-import type { CompiledModel, MemoryRow } from '../projection/index.js';
+import type { RowEvent } from '../decode/index.ts';
+import type { CompiledModel, MemoryRow } from '../projection/index.ts';
 
 type Judge = Pick<CompiledModel, 'table' | 'remember' | 'isPastArchivalRetention'>;
 

@@ -1,4 +1,4 @@
-import type { Delete, RowEvent } from '../decode/index.js';
+import type { Delete, RowEvent } from '../decode/index.ts';
 
 /** A delete (or a TRUNCATE) waiting for a decision: enough to apply it later, exactly. */
 export interface WaitingChange {

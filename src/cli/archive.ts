@@ -1,23 +1,9 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { createArchiver, quoteTable, type ArchivePlan, type ArchiveProgress } from '../archiver/index.js';
-import { durationMs } from '../projection/index.js';
-import { UsageError, positiveInteger, print, toJson, untilSignal, type Command } from './command.js';
-import { wireProjector } from './wiring.js';
-
-const USAGE = `readout archive --table public.orders --older-than 90d [options]
-  Copies rows whose --column (default created_at) is older than --older-than (e.g. 90d, 36h,
-  45m) to an archive table and deletes them, in batches of one transaction each, tagged so that
-  the projector knows these deletes are archival. Rows of tables that cascade from it (ON DELETE
-  CASCADE) go to "<child>_archive" in the same transaction. Ctrl-C stops after the current
-  batch; running the same command again resumes.
-  --column NAME          the timestamp column that says how old a row is (created_at)
-  --batch-size N         rows per transaction (1000)
-  --max-lag 2000ms|2s    keep live changes applied within about this while purging (2s)
-  --archive-table NAME   where the rows go ("<table>_archive", created when missing)
-  --origin NAME          replication origin to tag with (the first of READOUT_ARCHIVE_ORIGINS)
-  --dry-run              say what would be archived, change nothing
-  --json                 print the result as JSON`;
+import { createArchiver, quoteTable, type ArchivePlan, type ArchiveProgress } from '../archiver/index.ts';
+import { durationMs } from '../projection/index.ts';
+import { UsageError, positiveInteger, print, toJson, untilSignal, type CommandRun } from './command.ts';
+import { wireProjector } from './wiring.ts';
 
 function milliseconds(text: string): number {
   const match = /^(\d+)(ms|s)$/.exec(text);
@@ -32,10 +18,7 @@ function describe(progress: ArchiveProgress): string {
   return `${progress.waiting ? 'waiting' : 'archived'} ${progress.rows}/${progress.total} rows${children} · ${Math.round(progress.rowsPerSecond)} rows/s · ${left} left${lag}`;
 }
 
-export const archiveCommand: Command = {
-  name: 'archive',
-  summary: 'archive old rows in tagged batches (dashboards with "archive: keep" do not drop)',
-  usage: USAGE,
+export const archiveCommand: CommandRun = {
   async run(config, args) {
     const { values } = parseArgs({
       args,

@@ -1,12 +1,19 @@
-import type { ReadoutConfig } from '../config/index.js';
+import type { ReadoutConfig } from '../config/index.ts';
 
-/** One `readout <name>` subcommand. Exit codes: 0 done, 1 failed, 2 bad usage or configuration. */
-export interface Command {
+/** What a `readout <name>` subcommand does. Exit codes: 0 done, 1 failed, 2 bad usage or configuration. */
+export interface CommandRun {
+  run(config: ReadoutConfig, args: string[]): Promise<void>;
+}
+
+/** One `readout <name>` subcommand as `readout help` lists it; its code is loaded when it runs. */
+export interface CommandEntry {
   readonly name: string;
   readonly summary: string;
   /** Shown by `readout <name> --help`. */
   readonly usage: string;
-  run(config: ReadoutConfig, args: string[]): Promise<void>;
+  /** Runs unattended (the projector, the API): logs JSON unless on a terminal, not a person's lines. */
+  readonly service?: true;
+  load(): Promise<CommandRun>;
 }
 
 /** Bad arguments: printed with the command's usage, exit code 2. */

@@ -1,21 +1,9 @@
-import type { RawRecord } from '../decode/index.js';
-import { deadLetterId } from '../store/index.js';
-import { UsageError, print, toJson, type Command } from './command.js';
-import { wireProjector } from './wiring.js';
+import type { RawRecord } from '../decode/index.ts';
+import { deadLetterId } from '../store/index.ts';
+import { UsageError, print, toJson, type CommandRun } from './command.ts';
+import { wireProjector } from './wiring.ts';
 
-const USAGE = `readout dead-letters <list|show|reapply|drop> [ids…] [--all] [--json]
-  list              every dead letter: id (topic/partition/offset), code and reason
-  show ID           one dead letter with its raw key and value
-  reapply ID…|--all decode and apply again (after a fix); applied ones leave the list,
-                    still-failing ones stay with their new reason
-  drop ID…          remove dead letters for good (after deciding they do not matter)
-A reapplied change is subject to the usual order rule: if the row has since changed, the older
-change is skipped as a duplicate (the newer state stands).`;
-
-export const deadLettersCommand: Command = {
-  name: 'dead-letters',
-  summary: 'list, show, re-apply or drop records that could not be applied',
-  usage: USAGE,
+export const deadLettersCommand: CommandRun = {
   async run(config, args) {
     const [action, ...rest] = args;
     const json = rest.includes('--json');

@@ -1,14 +1,11 @@
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { watchOrdersByStatus } from '../demo/watch.js';
-import { runWorkload, seedOrders } from '../demo/workload.js';
-import { createLogger } from '../log/logger.js';
-import { UsageError, positiveInteger, untilSignal, type Command } from './command.js';
+import { watchOrdersByStatus } from '../demo/watch.ts';
+import { runWorkload, seedOrders } from '../demo/workload.ts';
+import { createLogger } from '../log/logger.ts';
+import { UsageError, positiveInteger, untilSignal, type CommandRun } from './command.ts';
 
-export const seedCommand: Command = {
-  name: 'seed',
-  summary: 'insert demo orders (with their lines) in one transaction',
-  usage: 'readout seed [--count 200] [--seed 1]',
+export const seedCommand: CommandRun = {
   async run(config, args) {
     const { values } = parseArgs({
       args,
@@ -28,11 +25,7 @@ export const seedCommand: Command = {
   },
 };
 
-export const workloadCommand: Command = {
-  name: 'workload',
-  summary: 'write inserts, status updates and business deletes at a steady rate',
-  usage:
-    'readout workload [--rate 20] [--operations N] [--mix inserts:updates:deletes (5:4:1)] [--seed S]\n  Runs until N operations are done or SIGINT/SIGTERM.',
+export const workloadCommand: CommandRun = {
   async run(config, args) {
     const { values } = parseArgs({
       args,
@@ -54,7 +47,7 @@ export const workloadCommand: Command = {
     ) {
       throw new UsageError('--mix must be inserts:updates:deletes, e.g. 5:4:1');
     }
-    const logger = createLogger(config.logLevel, 'workload');
+    const logger = createLogger(config.logLevel, 'workload', config.logFormat);
     const controller = new AbortController();
     void untilSignal().then(() => controller.abort());
     const counts = await runWorkload(
@@ -74,10 +67,7 @@ export const workloadCommand: Command = {
   },
 };
 
-export const watchCommand: Command = {
-  name: 'watch',
-  summary: 'subscribe to ordersByStatus over graphql-ws and print one line per version',
-  usage: 'readout watch\n  Connects to the API at READOUT_API_HOST:READOUT_API_PORT; Ctrl-C stops.',
+export const watchCommand: CommandRun = {
   async run(config) {
     const controller = new AbortController();
     void untilSignal().then(() => controller.abort());

@@ -7,24 +7,18 @@ import {
   isDecimal,
   type ChangeEvent,
   type ColumnValue,
-} from '../decode/index.js';
-import { describeError, isReadoutError } from '../errors/index.js';
+} from '../decode/index.ts';
+import { describeError, isReadoutError } from '../errors/index.ts';
 import {
   foldBatch,
   valueOfExtremeMember,
   type CompiledModel,
   type FoldResult,
   type ModelState,
-} from '../projection/index.js';
-import { UsageError, print, toJson, type Command } from './command.js';
-import { createRedisStore } from '../store/index.js';
-import { loadModels } from './wiring.js';
-
-const USAGE = `readout explain [FILE|-] [--topic TOPIC] [--fresh] [--json]
-  Decodes one Debezium record and shows the change each read model would make, writing nothing.
-  FILE (or stdin with -) holds either {"topic", "key", "value"} or a bare Debezium value (with or
-  without the schema envelope; the topic then comes from --topic or from source.schema/table).
-  The row's remembered state is read from Redis (read-only); --fresh assumes nothing is stored.`;
+} from '../projection/index.ts';
+import { UsageError, print, toJson, type CommandRun } from './command.ts';
+import { createRedisStore } from '../store/index.ts';
+import { loadModels } from './wiring.ts';
 
 function field(document: unknown, name: string): unknown {
   return typeof document === 'object' &&
@@ -109,10 +103,7 @@ function describeFold(model: CompiledModel, fold: FoldResult, state: ModelState,
   return lines;
 }
 
-export const explainCommand: Command = {
-  name: 'explain',
-  summary: 'decode one Debezium record and show what each read model would do with it',
-  usage: USAGE,
+export const explainCommand: CommandRun = {
   async run(config, args) {
     const { values, positionals } = parseArgs({
       args,

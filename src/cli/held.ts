@@ -1,14 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError, print, toJson, type Command } from './command.js';
-import { wireProjector } from './wiring.js';
-
-const USAGE = `readout held [list] [--json]
-  Lists changes the mass-delete guard holds: large untagged deletes and TRUNCATEs. Until an
-  operator decides, the dashboards do not move and nothing is lost.
-readout held release <id> --as archive|retract
-  archive: the rows were cleaned up (read models with "archive: keep" keep counting them).
-  retract: the rows are really gone (every read model subtracts them).
-  Safe to repeat after an interruption.`;
+import { UsageError, print, toJson, type CommandRun } from './command.ts';
+import { wireProjector } from './wiring.ts';
 
 function age(heldAtMs: number): string {
   const seconds = Math.max(0, Math.round((Date.now() - heldAtMs) / 1000));
@@ -19,10 +11,7 @@ function age(heldAtMs: number): string {
       : `${Math.round(seconds / 3600)} h`;
 }
 
-export const heldCommand: Command = {
-  name: 'held',
-  summary: 'list held mass deletes and TRUNCATEs, and release them as archive or retract',
-  usage: USAGE,
+export const heldCommand: CommandRun = {
   async run(config, args) {
     const { values, positionals } = parseArgs({
       args,

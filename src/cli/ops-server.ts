@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/logger.ts';
 
 export interface OpsEndpoints {
   /** Ready to do its job correctly now; `detail` says why not (JSON body of /readyz). */

@@ -1,27 +1,15 @@
 import { parseArgs } from 'node:util';
-import { createCleanupRules } from '../cleanup/index.js';
-import { loadSources } from '../definitions/index.js';
-import { createKafkaSource } from '../ingest/index.js';
-import { rebuild } from '../pipeline/index.js';
-import { createGuardStore } from '../store/index.js';
-import { UsageError, print, toJson, type Command } from './command.js';
-import { redisSettings, topicOf, transactionTopic, wireProjector } from './wiring.js';
-
-const USAGE = `readout rebuild <read model>... | --all  [--json]
-  Computes read models again from the earliest events Kafka retains, into a new generation of
-  Redis keys, while the current generation keeps serving. Shows progress (events applied, rate,
-  time left). Then a running projector takes over, writes both generations until the new one has
-  caught up, and switches readers to it between two batches; the old generation is deleted.
-  Run it after changing a read model's definition (Readout does not serve a model whose data was
-  computed with another definition), or to recompute a model you distrust. Needs a running
-  projector (readout projector) to finish.`;
+import { createCleanupRules } from '../cleanup/index.ts';
+import { loadSources } from '../definitions/index.ts';
+import { createKafkaSource } from '../ingest/index.ts';
+import { rebuild } from '../pipeline/index.ts';
+import { createGuardStore } from '../store/index.ts';
+import { UsageError, print, toJson, type CommandRun } from './command.ts';
+import { redisSettings, topicOf, transactionTopic, wireProjector } from './wiring.ts';
 
 const thousands = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export const rebuildCommand: Command = {
-  name: 'rebuild',
-  summary: 'recompute read models into a new generation and switch readers to it, with no downtime',
-  usage: USAGE,
+export const rebuildCommand: CommandRun = {
   async run(config, args) {
     const { values, positionals } = parseArgs({
       args,

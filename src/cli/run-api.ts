@@ -1,19 +1,19 @@
-import { createApi, type Api } from '../api/index.js';
-import type { ReadoutConfig } from '../config/index.js';
-import { createHeldFeed, createLiveFeed } from '../live/index.js';
-import { ErrorCode, ReadoutError } from '../errors/index.js';
-import { createLogger, type Logger } from '../log/logger.js';
-import type { CompiledModel } from '../projection/index.js';
+import { createApi, type Api } from '../api/index.ts';
+import type { ReadoutConfig } from '../config/index.ts';
+import { createHeldFeed, createLiveFeed } from '../live/index.ts';
+import { ErrorCode, ReadoutError } from '../errors/index.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import type { CompiledModel } from '../projection/index.ts';
 import {
   checkReadiness,
   createGuardStore,
   createRedisStore,
   heldChannel,
   modelKeys,
-} from '../store/index.js';
-import { untilSignal, type Command } from './command.js';
-import { shutDownInOrder } from './shutdown.js';
-import { loadModels, redisSettings } from './wiring.js';
+} from '../store/index.ts';
+import { untilSignal, type CommandRun } from './command.ts';
+import { shutDownInOrder } from './shutdown.ts';
+import { loadModels, redisSettings } from './wiring.ts';
 
 export interface ApiWiring {
   readonly api: Api;
@@ -33,7 +33,7 @@ export function wireApi(config: ReadoutConfig, models?: readonly CompiledModel[]
       ErrorCode.ConfigInvalid,
       'Invalid configuration:\n  READOUT_API_KEYS: expected at least one API key (comma-separated, 16+ characters each), or READOUT_API_AUTH=off for a local demo (got undefined)',
     );
-  const logger = createLogger(config.logLevel, 'api');
+  const logger = createLogger(config.logLevel, 'api', config.logFormat);
   const byName = new Map((models ?? loadModels(config)).map((model) => [model.name, model]));
   const modelNamed = (name: string) => {
     const model = byName.get(name);
@@ -73,11 +73,7 @@ export function wireApi(config: ReadoutConfig, models?: readonly CompiledModel[]
   };
 }
 
-export const apiCommand: Command = {
-  name: 'api',
-  summary: 'serve GraphQL on /graphql (HTTP and graphql-ws), /healthz and /metrics',
-  usage:
-    'readout api\n  Listens on READOUT_API_HOST:READOUT_API_PORT until SIGTERM/SIGINT, then stops in order: no new\n  connections, WebSockets closed with 1001, Redis. Starts without Redis: /readyz says 503 and\n  queries get DEPENDENCY_UNAVAILABLE until it answers.',
+export const apiCommand: CommandRun = {
   async run(config) {
     const { api, logger, closeSteps } = wireApi(config);
     await api.start();

@@ -1,12 +1,12 @@
-import { createKafkaSource } from '../ingest/index.js';
-import type { Logger } from '../log/logger.js';
-import { createProjectorMetrics, createStreamPositions, type Generations } from '../pipeline/index.js';
-import { checkReadiness, guardReader, modelReader } from '../store/index.js';
-import { untilSignal, type Command } from './command.js';
-import { startOpsServer } from './ops-server.js';
-import { shutDownInOrder } from './shutdown.js';
-import { checkSourceColumns } from './source-columns.js';
-import { sourceTopics, topicOf, transactionTopic, wireProjector } from './wiring.js';
+import { createKafkaSource } from '../ingest/index.ts';
+import type { Logger } from '../log/logger.ts';
+import { createProjectorMetrics, createStreamPositions, type Generations } from '../pipeline/index.ts';
+import { checkReadiness, guardReader, modelReader } from '../store/index.ts';
+import { untilSignal, type CommandRun } from './command.ts';
+import { startOpsServer } from './ops-server.ts';
+import { shutDownInOrder } from './shutdown.ts';
+import { checkSourceColumns } from './source-columns.ts';
+import { sourceTopics, topicOf, transactionTopic, wireProjector } from './wiring.ts';
 
 /** How often the projector looks for a Redis that lost everything while no batch came. */
 const LOSS_CHECK_MS = 1000;
@@ -25,13 +25,7 @@ async function refreshUntilRedisAnswers(generations: Generations, logger: Logger
   }
 }
 
-export const projectorCommand: Command = {
-  name: 'projector',
-  summary: 'consume the Debezium topics and keep the read models in Redis',
-  usage: `readout projector
-  Runs until SIGTERM/SIGINT, then stops in order: its HTTP endpoints, consumption, the batch in
-  flight (applied and committed), Redis. Serves /healthz, /readyz and /metrics on
-  READOUT_PROJECTOR_HOST:READOUT_PROJECTOR_PORT. Configuration: READOUT_* variables (see README).`,
+export const projectorCommand: CommandRun = {
   async run(config) {
     const { models, store, guard, projector, generations, logger } = wireProjector(config, 'projector');
     await checkSourceColumns(config, logger);

@@ -1,4 +1,4 @@
-import type { Logger } from '../log/logger.js';
+import type { Logger } from '../log/logger.ts';
 
 /** How long a graceful shutdown may take before the process gives up and exits with 1. */
 export const SHUTDOWN_BOUND_MS = 15_000;

@@ -1,14 +1,14 @@
 import pg from 'pg';
-import type { ReadoutConfig } from '../config/index.js';
+import type { ReadoutConfig } from '../config/index.ts';
 import {
   SOURCES_FILE,
   columnReferences,
   loadDefinitions,
   loadSources,
   missingColumns,
-} from '../definitions/index.js';
-import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
-import type { Logger } from '../log/logger.js';
+} from '../definitions/index.ts';
+import { ErrorCode, ReadoutError, describeError } from '../errors/index.ts';
+import type { Logger } from '../log/logger.ts';
 
 /** How long the check waits for PostgreSQL before leaving the columns to the first events. */
 const CONNECT_TIMEOUT_MS = 3000;

@@ -1,4 +1,4 @@
-import type { PartitionLag } from '../ingest/index.js';
+import type { PartitionLag } from '../ingest/index.ts';
 import {
   topologyTrouble,
   type GenerationState,
@@ -6,7 +6,7 @@ import {
   type NoticedLoss,
   type ReaderReadiness,
   type RedisTopology,
-} from '../store/index.js';
+} from '../store/index.ts';
 
 /** Everything `readout status` reports, as --json prints it. */
 export interface StatusReport {

@@ -1,16 +1,9 @@
 import { parseArgs } from 'node:util';
-import { readConsumerLag } from '../ingest/index.js';
-import { modelReader } from '../store/index.js';
-import { print, toJson, type Command } from './command.js';
-import { lagSeconds, modelEntry, renderStatus, troubleOf, type StatusReport } from './status-report.js';
-import { sourceTopics, topicOf, wireProjector } from './wiring.js';
-
-const USAGE = `readout status [--json]
-  Consumer lag per partition (events, and an upper bound in seconds), each read model's state
-  and newest applied source change, dead letters, held changes, Redis memory, the Redis
-  Cluster's nodes, the losses of data projectors noticed, and the API's readiness. Exit code 0
-  when healthy, 1 when something needs attention (listed at the end), 2 on bad usage or
-  configuration.`;
+import { readConsumerLag } from '../ingest/index.ts';
+import { modelReader } from '../store/index.ts';
+import { print, toJson, type CommandRun } from './command.ts';
+import { lagSeconds, modelEntry, renderStatus, troubleOf, type StatusReport } from './status-report.ts';
+import { sourceTopics, topicOf, wireProjector } from './wiring.ts';
 
 /** The API's /readyz answer, or why it could not be had. */
 async function apiReadiness(url: string): Promise<StatusReport['api']> {
@@ -28,10 +21,7 @@ async function apiReadiness(url: string): Promise<StatusReport['api']> {
   }
 }
 
-export const statusCommand: Command = {
-  name: 'status',
-  summary: 'lag, read-model state, dead letters, held changes, Redis memory, API readiness',
-  usage: USAGE,
+export const statusCommand: CommandRun = {
   async run(config, args) {
     const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } } });
     const { models, store, guard } = wireProjector(config, 'status');

@@ -1,16 +1,16 @@
-import type { ReadoutConfig } from '../config/index.js';
-import { loadDefinitions, loadSources } from '../definitions/index.js';
-import { createLogger, type Logger } from '../log/logger.js';
-import { createGenerations, createProjector, type Generations, type Projector } from '../pipeline/index.js';
-import { compileModel, type CompiledModel } from '../projection/index.js';
+import type { ReadoutConfig } from '../config/index.ts';
+import { loadDefinitions, loadSources } from '../definitions/index.ts';
+import { createLogger, type Logger } from '../log/logger.ts';
+import { createGenerations, createProjector, type Generations, type Projector } from '../pipeline/index.ts';
+import { compileModel, type CompiledModel } from '../projection/index.ts';
 import {
   createGuardStore,
   createRedisStore,
   withRowCache,
   type GuardStore,
   type ReadModelStore,
-} from '../store/index.js';
-import { createCleanupRules } from '../cleanup/index.js';
+} from '../store/index.ts';
+import { createCleanupRules } from '../cleanup/index.ts';
 
 /**
  * The read models, compiled from their definition files with their tables' settings from
@@ -60,7 +60,7 @@ export function redisSettings(config: ReadoutConfig, logger: Logger) {
 
 /** The projector's stages, wired from configuration (the composition root's one place for it). */
 export function wireProjector(config: ReadoutConfig, component: string): ProjectorWiring {
-  const logger = createLogger(config.logLevel, component);
+  const logger = createLogger(config.logLevel, component, config.logFormat);
   const models = loadModels(config);
   const redis = redisSettings(config, logger);
   const store = withRowCache(createRedisStore(redis), config.rowCacheRows);

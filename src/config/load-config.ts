@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../decode/index.js';
-import { ErrorCode, ReadoutError } from '../errors/index.js';
-import { resolveStackEnv } from './stack-env.js';
+import { DEFAULT_DECODE_LIMITS, type DecodeLimits } from '../decode/index.ts';
+import { ErrorCode, ReadoutError } from '../errors/index.ts';
+import type { LogFormat } from '../log/logger.ts';
+import { resolveStackEnv } from './stack-env.ts';
 
 const hostPort = z.string().regex(/^[^\s:,]+:\d{1,5}$/, 'host:port');
 const port = z.coerce.number().int().min(1).max(65535);
@@ -62,6 +63,9 @@ const schema = z.object({
   READOUT_MAX_STRING_BYTES: limit(1, 2 ** 31 - 1).default(DEFAULT_DECODE_LIMITS.maxStringBytes),
   READOUT_MAX_NESTING_DEPTH: limit(1, 1000).default(DEFAULT_DECODE_LIMITS.maxDepth),
   READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Unset: the services log JSON (readable lines on a terminal), the commands a person runs log
+  // short readable lines (JSON with --json). See src/log/logger.ts.
+  READOUT_LOG_FORMAT: z.enum(['json', 'text']).optional(),
   // The API's safety (docs/api.md): on unless switched off, as for the local demo stack.
   READOUT_API_AUTH: z.enum(['keys', 'off']).default('keys'),
   READOUT_API_KEYS: list(z.string().min(16, 'API keys of at least 16 characters')),
@@ -143,6 +147,8 @@ export interface ReadoutConfig {
   /** What a record may hold before it is refused (dead-lettered) instead of decoded. */
   readonly decode: DecodeLimits;
   readonly logLevel: z.infer<typeof schema>['READOUT_LOG_LEVEL'];
+  /** How log lines look (src/log/logger.ts); `auto` unless READOUT_LOG_FORMAT says otherwise. */
+  readonly logFormat: LogFormat;
 }
 
 /**
@@ -213,5 +219,6 @@ export function loadConfig(given: Readonly<Record<string, string | undefined>>):
       maxDepth: v.READOUT_MAX_NESTING_DEPTH,
     },
     logLevel: v.READOUT_LOG_LEVEL,
+    logFormat: v.READOUT_LOG_FORMAT ?? 'auto',
   };
 }

@@ -1,4 +1,4 @@
-import type { Decimal } from './decimal.js';
+import type { Decimal } from './decimal.ts';
 
 /**
  * A decoded column value. int64 is a bigint and decimals are exact; nothing is a lossy float

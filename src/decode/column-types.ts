@@ -1,5 +1,5 @@
-import type { SchemaNode } from './column-values.js';
-import { isObject } from './raw-json.js';
+import type { SchemaNode } from './column-values.ts';
+import { isObject } from './raw-json.ts';
 
 /**
  * Each column's Connect type as a stable signature, for noticing that a source table's column

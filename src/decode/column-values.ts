@@ -1,10 +1,10 @@
-import { isBase64 } from './base64.js';
-import type { ColumnValue, Row } from './change-event.js';
-import { formatUnscaled, isDecimal } from './decimal.js';
-import { exactDecimal, type DecimalDeclaration } from './exact-decimal.js';
-import { DEFAULT_DECODE_LIMITS, checkDepth, checkStringBytes, type DecodeLimits } from './limits.js';
-import { ExactParseNeeded, RawNumber, isObject, type RawJson } from './raw-json.js';
-import { LimitExceeded, ValueError } from './value-error.js';
+import { isBase64 } from './base64.ts';
+import type { ColumnValue, Row } from './change-event.ts';
+import { formatUnscaled, isDecimal } from './decimal.ts';
+import { exactDecimal, type DecimalDeclaration } from './exact-decimal.ts';
+import { DEFAULT_DECODE_LIMITS, checkDepth, checkStringBytes, type DecodeLimits } from './limits.ts';
+import { ExactParseNeeded, RawNumber, isObject, type RawJson } from './raw-json.ts';
+import { LimitExceeded, ValueError } from './value-error.ts';
 
 /**
  * A Kafka Connect schema node as JsonConverter writes it with schemas enabled ({type, name?,

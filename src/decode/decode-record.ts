@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
-import { ErrorCode, ReadoutError } from '../errors/index.js';
-import { isBase64 } from './base64.js';
+import { ErrorCode, ReadoutError } from '../errors/index.ts';
+import { isBase64 } from './base64.ts';
 import type {
   ChangeEvent,
   DataCollectionCount,
@@ -9,12 +9,12 @@ import type {
   RowEvent,
   SourcePosition,
   TransactionOrder,
-} from './change-event.js';
-import { columnTypesOf } from './column-types.js';
-import { decodeRow, integerOf, keyPart, type SchemaNode } from './column-values.js';
-import { DEFAULT_DECODE_LIMITS, checkStringBytes, type DecodeLimits } from './limits.js';
-import { ExactParseNeeded, isObject, parseExactJson, splitWrapped, type RawJson } from './raw-json.js';
-import { LimitExceeded, ValueError } from './value-error.js';
+} from './change-event.ts';
+import { columnTypesOf } from './column-types.ts';
+import { decodeRow, integerOf, keyPart, type SchemaNode } from './column-values.ts';
+import { DEFAULT_DECODE_LIMITS, checkStringBytes, type DecodeLimits } from './limits.ts';
+import { ExactParseNeeded, isObject, parseExactJson, splitWrapped, type RawJson } from './raw-json.ts';
+import { LimitExceeded, ValueError } from './value-error.ts';
 
 /** A Kafka record as the ingest stage hands it over: bytes and where they came from. */
 export interface RawRecord extends RecordPosition {

@@ -1,7 +1,7 @@
-import { base64ByteLength } from './base64.js';
-import { decimal, decimalFromBase64, digitCount, formatUnscaled, type Decimal } from './decimal.js';
-import type { DecodeLimits } from './limits.js';
-import { LimitExceeded, ValueError } from './value-error.js';
+import { base64ByteLength } from './base64.ts';
+import { decimal, decimalFromBase64, digitCount, formatUnscaled, type Decimal } from './decimal.ts';
+import type { DecodeLimits } from './limits.ts';
+import { LimitExceeded, ValueError } from './value-error.ts';
 
 /** What a decimal's schema says about it: its scale and, for numeric(p,s), its precision. */
 export interface DecimalDeclaration {

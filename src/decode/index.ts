@@ -21,11 +21,11 @@
  * with the reason, before the expensive part of decoding; so is anything that would overflow the
  * stack. Row events carry each column's Connect type (columnTypes) when the record has a schema.
  */
-export { decodeRecord } from './decode-record.js';
-export type { ParseMode, RawRecord } from './decode-record.js';
-export { DEFAULT_DECODE_LIMITS } from './limits.js';
-export type { DecodeLimits } from './limits.js';
-export { isRowEvent, isUnavailable } from './change-event.js';
+export { decodeRecord } from './decode-record.ts';
+export type { ParseMode, RawRecord } from './decode-record.ts';
+export { DEFAULT_DECODE_LIMITS } from './limits.ts';
+export type { DecodeLimits } from './limits.ts';
+export { isRowEvent, isUnavailable } from './change-event.ts';
 export type {
   ChangeEvent,
   ColumnValue,
@@ -45,6 +45,6 @@ export type {
   Truncate,
   Unavailable,
   Update,
-} from './change-event.js';
-export { decimalFromString, formatUnscaled, isDecimal, unscaledAt } from './decimal.js';
-export type { Decimal } from './decimal.js';
+} from './change-event.ts';
+export { decimalFromString, formatUnscaled, isDecimal, unscaledAt } from './decimal.ts';
+export type { Decimal } from './decimal.ts';

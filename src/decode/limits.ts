@@ -1,4 +1,4 @@
-import { LimitExceeded } from './value-error.js';
+import { LimitExceeded } from './value-error.ts';
 
 /**
  * What one record may hold before it is refused (dead-lettered with the reason) instead of

@@ -2,7 +2,11 @@ import { parse } from 'lossless-json';
 
 /** A JSON number kept as its source text, so int64 and decimals never pass through a JS number. */
 export class RawNumber {
-  constructor(readonly text: string) {}
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 /**

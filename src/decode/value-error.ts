@@ -1,10 +1,12 @@
 /** Thrown for a value that cannot be decoded; the caller turns it into a poison record. */
 export class ValueError extends Error {
-  constructor(
-    readonly reason: string,
-    readonly path = '',
-  ) {
+  readonly reason: string;
+  readonly path: string;
+
+  constructor(reason: string, path = '') {
     super(path ? `${path}: ${reason}` : reason);
+    this.reason = reason;
+    this.path = path;
   }
 
   /** The same error one level further out: "amount" under "after" is "after.amount". */

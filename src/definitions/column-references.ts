@@ -1,5 +1,5 @@
-import type { LoadedDefinition } from './load-definitions.js';
-import type { SourceDefinition } from './source-schema.js';
+import type { LoadedDefinition } from './load-definitions.ts';
+import type { SourceDefinition } from './source-schema.ts';
 
 /** A column a definition reads, with where it says so ("measures.1.column"). */
 export interface ColumnReference {

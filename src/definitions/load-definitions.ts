@@ -2,9 +2,9 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
-import { readModelDefinition, type ReadModelDefinition } from './definition-schema.js';
-import { sourcesFile, type SourceDefinition } from './source-schema.js';
+import { ErrorCode, ReadoutError, describeError } from '../errors/index.ts';
+import { readModelDefinition, type ReadModelDefinition } from './definition-schema.ts';
+import { sourcesFile, type SourceDefinition } from './source-schema.ts';
 
 /** The file beside the read models that holds per-table settings (not a read model). */
 export const SOURCES_FILE = 'sources.yaml';

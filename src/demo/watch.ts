@@ -1,6 +1,6 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { formatUnscaled, decimalFromString } from '../decode/index.js';
+import { formatUnscaled, decimalFromString } from '../decode/index.ts';
 
 const SUBSCRIPTION = `subscription {
   ordersByStatus { groups { status count revenue } freshness { version lagMs } }

@@ -1,4 +1,4 @@
-import type { ErrorCode } from './codes.js';
+import type { ErrorCode } from './codes.ts';
 
 export interface ReadoutErrorOptions {
   /** True when the same operation may succeed if tried again (a transient failure). */

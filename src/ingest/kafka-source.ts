@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
-import type { Logger } from '../log/logger.js';
-import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from './source.js';
+import type { Logger } from '../log/logger.ts';
+import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from './source.ts';
 
 export interface KafkaSourceOptions {
   readonly brokers: readonly string[];

@@ -1,4 +1,4 @@
-import type { RawRecord } from '../decode/index.js';
+import type { RawRecord } from '../decode/index.ts';
 
 /** Records of one topic partition, in offset order. */
 export interface SourceBatch {

@@ -1,5 +1,5 @@
-import type { Logger } from '../log/logger.js';
-import type { RedisClient } from '../store/index.js';
+import type { Logger } from '../log/logger.ts';
+import type { RedisClient } from '../store/index.ts';
 
 /** How long to wait before asking Redis again for a subscription it could not make. */
 export const SUBSCRIBE_RETRY_MS = 500;

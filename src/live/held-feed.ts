@@ -1,7 +1,7 @@
-import type { Logger } from '../log/logger.js';
-import type { HeldChange, RedisClient } from '../store/index.js';
-import { SUBSCRIBE_RETRY_MS, subscribeWhileWanted } from './channel-subscription.js';
-import { LatestQueue } from './latest-queue.js';
+import type { Logger } from '../log/logger.ts';
+import type { HeldChange, RedisClient } from '../store/index.ts';
+import { SUBSCRIBE_RETRY_MS, subscribeWhileWanted } from './channel-subscription.ts';
+import { LatestQueue } from './latest-queue.ts';
 
 /** The name a held state goes by where model snapshots are expected (shared executions). */
 export const HELD_CHANGES = '(held changes)';

@@ -3,8 +3,8 @@
  * state, then newer versions in order, never an older one; memory per subscriber is bounded
  * (the newest state wins).
  */
-export { createLiveFeed } from './live-feed.js';
-export type { LiveFeed, LiveFeedDeps } from './live-feed.js';
-export { LatestQueue } from './latest-queue.js';
-export { createHeldFeed, HELD_CHANGES } from './held-feed.js';
-export type { HeldFeed, HeldState } from './held-feed.js';
+export { createLiveFeed } from './live-feed.ts';
+export type { LiveFeed, LiveFeedDeps } from './live-feed.ts';
+export { LatestQueue } from './latest-queue.ts';
+export { createHeldFeed, HELD_CHANGES } from './held-feed.ts';
+export type { HeldFeed, HeldState } from './held-feed.ts';

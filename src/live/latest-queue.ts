@@ -7,7 +7,11 @@ export class LatestQueue<T> {
   private waiter: ((item: T | undefined) => void) | undefined;
   private closed = false;
 
-  constructor(private readonly limit: number) {}
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
 
   push(item: T): void {
     if (this.closed) return;

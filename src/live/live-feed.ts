@@ -1,7 +1,7 @@
-import type { Logger } from '../log/logger.js';
-import { parseVersionNotice, type ModelSnapshot, type RedisClient } from '../store/index.js';
-import { subscribeWhileWanted } from './channel-subscription.js';
-import { LatestQueue } from './latest-queue.js';
+import type { Logger } from '../log/logger.ts';
+import { parseVersionNotice, type ModelSnapshot, type RedisClient } from '../store/index.ts';
+import { subscribeWhileWanted } from './channel-subscription.ts';
+import { LatestQueue } from './latest-queue.ts';
 
 /**
  * A notice says a newer version exists; a resync asks for the snapshot whatever its version

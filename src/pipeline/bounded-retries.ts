@@ -1,8 +1,8 @@
-import { ErrorCode, describeError, isReadoutError } from '../errors/index.js';
-import type { RawRecord } from '../decode/index.js';
-import type { SourceBatch } from '../ingest/index.js';
-import type { Logger } from '../log/logger.js';
-import type { BatchStats } from './projector.js';
+import { ErrorCode, describeError, isReadoutError } from '../errors/index.ts';
+import type { RawRecord } from '../decode/index.ts';
+import type { SourceBatch } from '../ingest/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { BatchStats } from './projector.ts';
 
 /**
  * How many times a batch may fail for a reason other than a passing outage before its records are

@@ -1,9 +1,9 @@
-import { deleteOf, type WaitingChange } from '../cleanup/index.js';
-import type { Logger } from '../log/logger.js';
-import { truncateDeletes, type CompiledModel, type FoldEvent } from '../projection/index.js';
-import type { GuardStore, ReadModelStore } from '../store/index.js';
-import { inGenerationOrder } from './write-order.js';
-import type { ModelWriter, WriteContext, WriteTotals } from './model-writer.js';
+import { deleteOf, type WaitingChange } from '../cleanup/index.ts';
+import type { Logger } from '../log/logger.ts';
+import { truncateDeletes, type CompiledModel, type FoldEvent } from '../projection/index.ts';
+import type { GuardStore, ReadModelStore } from '../store/index.ts';
+import { inGenerationOrder } from './write-order.ts';
+import type { ModelWriter, WriteContext, WriteTotals } from './model-writer.ts';
 
 export interface CleanupActions {
   /** Applies waiting deletes of a table to its models, as archival or business deletes. */

@@ -1,5 +1,5 @@
-import { decodeRecord, type ChangeEvent, type DecodeLimits, type RawRecord } from '../decode/index.js';
-import type { Logger } from '../log/logger.js';
+import { decodeRecord, type ChangeEvent, type DecodeLimits, type RawRecord } from '../decode/index.ts';
+import type { Logger } from '../log/logger.ts';
 
 /**
  * Decodes a batch's records, keeping an upper bound of the CPU time the costliest one took (a

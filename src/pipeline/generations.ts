@@ -1,13 +1,13 @@
-import type { ChangeSource } from '../ingest/index.js';
-import type { Logger } from '../log/logger.js';
-import type { CompiledModel } from '../projection/index.js';
+import type { ChangeSource } from '../ingest/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { CompiledModel } from '../projection/index.ts';
 import {
   modelReader,
   partitionKey,
   type GenerationState,
   type ReadModelStore,
   type StreamReader,
-} from '../store/index.js';
+} from '../store/index.ts';
 
 export interface GenerationsDeps {
   readonly models: readonly CompiledModel[];

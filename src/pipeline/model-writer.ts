@@ -1,14 +1,14 @@
-import type { RawRecord } from '../decode/index.js';
-import { ErrorCode, ReadoutError } from '../errors/index.js';
-import type { Logger } from '../log/logger.js';
+import type { RawRecord } from '../decode/index.ts';
+import { ErrorCode, ReadoutError } from '../errors/index.ts';
+import type { Logger } from '../log/logger.ts';
 import {
   foldBatch,
   snapshotSweep,
   splitAtSnapshotEnds,
   type CompiledModel,
   type FoldEvent,
-} from '../projection/index.js';
-import type { BatchOffset, DeadLetter, LetterConcern, ReadModelStore } from '../store/index.js';
+} from '../projection/index.ts';
+import type { BatchOffset, DeadLetter, LetterConcern, ReadModelStore } from '../store/index.ts';
 
 const MAX_CONFLICT_RETRIES = 5;
 

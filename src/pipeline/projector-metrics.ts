@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { SourceBatch } from '../ingest/index.js';
-import type { BatchStats } from './projector.js';
+import type { SourceBatch } from '../ingest/index.ts';
+import type { BatchStats } from './projector.ts';
 
 /** Seconds from a change's commit in PostgreSQL: 5 ms … 5 min. */
 const FRESHNESS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];

@@ -4,7 +4,7 @@ import {
   untaggedDeleteGroups,
   waitingChangeOf,
   type CleanupRules,
-} from '../cleanup/index.js';
+} from '../cleanup/index.ts';
 import {
   decodeRecord,
   isRowEvent,
@@ -13,25 +13,25 @@ import {
   type RawRecord,
   type RowEvent,
   type Truncate,
-} from '../decode/index.js';
-import { ErrorCode, isReadoutError } from '../errors/index.js';
-import type { SourceBatch } from '../ingest/index.js';
-import type { Logger } from '../log/logger.js';
-import type { CompiledModel, FoldEvent } from '../projection/index.js';
+} from '../decode/index.ts';
+import { ErrorCode, isReadoutError } from '../errors/index.ts';
+import type { SourceBatch } from '../ingest/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { CompiledModel, FoldEvent } from '../projection/index.ts';
 import {
   readerName,
   type DeadLetter,
   type GuardStore,
   type LetterConcern,
   type ReadModelStore,
-} from '../store/index.js';
-import { withBoundedRetries } from './bounded-retries.js';
-import { decodeTiming, type DecodeTiming } from './decode-timing.js';
-import { judgeEvents, type SchemaChange } from './record-verdicts.js';
-import { createSchemaWatch } from './schema-watch.js';
-import { createCleanupActions, type CleanupActions } from './cleanup-actions.js';
-import { inGenerationOrder } from './write-order.js';
-import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.js';
+} from '../store/index.ts';
+import { withBoundedRetries } from './bounded-retries.ts';
+import { decodeTiming, type DecodeTiming } from './decode-timing.ts';
+import { judgeEvents, type SchemaChange } from './record-verdicts.ts';
+import { createSchemaWatch } from './schema-watch.ts';
+import { createCleanupActions, type CleanupActions } from './cleanup-actions.ts';
+import { inGenerationOrder } from './write-order.ts';
+import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.ts';
 
 export interface CleanupDeps {
   readonly rules: CleanupRules;

@@ -1,17 +1,17 @@
-import type { CleanupRules } from '../cleanup/index.js';
-import type { DecodeLimits } from '../decode/index.js';
-import type { ChangeSource, PartitionRange } from '../ingest/index.js';
-import { ErrorCode, ReadoutError, describeError, isReadoutError } from '../errors/index.js';
-import type { Logger } from '../log/logger.js';
-import type { CompiledModel } from '../projection/index.js';
+import type { CleanupRules } from '../cleanup/index.ts';
+import type { DecodeLimits } from '../decode/index.ts';
+import type { ChangeSource, PartitionRange } from '../ingest/index.ts';
+import { ErrorCode, ReadoutError, describeError, isReadoutError } from '../errors/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { CompiledModel } from '../projection/index.ts';
 import {
   modelReader,
   partitionKey,
   type GuardStore,
   type ReadModelStore,
   type StreamReader,
-} from '../store/index.js';
-import { createProjector } from './projector.js';
+} from '../store/index.ts';
+import { createProjector } from './projector.ts';
 
 export interface RebuildDeps {
   /** The models to rebuild (each gets a new generation). */

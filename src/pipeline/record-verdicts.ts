@@ -1,5 +1,5 @@
-import type { RowEvent } from '../decode/index.js';
-import type { CompiledModel } from '../projection/index.js';
+import type { RowEvent } from '../decode/index.ts';
+import type { CompiledModel } from '../projection/index.ts';
 
 /** A record refused by one or more models of its table: no model of the table applies it. */
 export interface RefusedEvent {

@@ -1,9 +1,9 @@
-import { ErrorCode } from '../errors/index.js';
-import type { RowEvent } from '../decode/index.js';
-import type { Logger } from '../log/logger.js';
-import type { CompiledModel } from '../projection/index.js';
-import { readerName, type ReadModelStore } from '../store/index.js';
-import type { KnownTypes, SchemaChange } from './record-verdicts.js';
+import { ErrorCode } from '../errors/index.ts';
+import type { RowEvent } from '../decode/index.ts';
+import type { Logger } from '../log/logger.ts';
+import type { CompiledModel } from '../projection/index.ts';
+import { readerName, type ReadModelStore } from '../store/index.ts';
+import type { KnownTypes, SchemaChange } from './record-verdicts.ts';
 
 export interface SchemaWatch {
   /** Learns (from Redis, or from these events when Redis has none yet) each model's column types. */

@@ -1,6 +1,6 @@
-import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from '../ingest/index.js';
-import type { Logger } from '../log/logger.js';
-import { partitionKey, type PositionStore, type StreamReader } from '../store/index.js';
+import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from '../ingest/index.ts';
+import type { Logger } from '../log/logger.ts';
+import { partitionKey, type PositionStore, type StreamReader } from '../store/index.ts';
 
 export interface StreamPositionsDeps {
   readonly positions: PositionStore;

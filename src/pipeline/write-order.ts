@@ -1,4 +1,4 @@
-import type { CompiledModel } from '../projection/index.js';
+import type { CompiledModel } from '../projection/index.ts';
 
 /**
  * Runs `write` for every model instance: different models at once, the generations of one model

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { decimalFromString, unscaledAt, type Row } from '../decode/index.js';
+import { decimalFromString, unscaledAt, type Row } from '../decode/index.ts';
 import {
   DEFAULT_RETENTION,
   type ArchivePolicy,
@@ -8,9 +8,9 @@ import {
   type DimensionDefinition,
   type MeasureDefinition,
   type ReadModelDefinition,
-} from '../definitions/index.js';
-import { RowRejected, columnText, type MemoryRow } from './memory-row.js';
-import { bucketOf, durationMs } from './time-bucket.js';
+} from '../definitions/index.ts';
+import { RowRejected, columnText, type MemoryRow } from './memory-row.ts';
+import { bucketOf, durationMs } from './time-bucket.ts';
 
 /** A measure's value from one row: an exact integer (count, sums at scale), text (distinct), or null. */
 export type MeasureValue = bigint | string | null;

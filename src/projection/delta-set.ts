@@ -1,5 +1,5 @@
-import type { CompiledModel, Contribution } from './compile-model.js';
-import { extremeMember, extremeScore } from './extreme-member.js';
+import type { CompiledModel, Contribution } from './compile-model.ts';
+import { extremeMember, extremeScore } from './extreme-member.ts';
 
 /** The implicit per-group row counter every model keeps, so groups are known even without a count measure. */
 export const ROWS_FIELD = '_rows';
@@ -48,7 +48,11 @@ export class DeltaSet {
   /** Buckets written to, with their start (for retention). */
   readonly buckets = new Map<string, number>();
 
-  constructor(private readonly model: CompiledModel) {}
+  private readonly model: CompiledModel;
+
+  constructor(model: CompiledModel) {
+    this.model = model;
+  }
 
   get isEmpty(): boolean {
     return this.counters.size === 0 && this.extremes.size === 0 && this.distincts.size === 0;

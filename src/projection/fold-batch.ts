@@ -1,8 +1,8 @@
-import type { RowEvent, SourcePosition } from '../decode/index.js';
-import type { CompiledModel, Contribution } from './compile-model.js';
-import { DeltaSet } from './delta-set.js';
-import { RowRejected, type MemoryRow } from './memory-row.js';
-import { isNewer, positionOf, type RowPosition } from './row-position.js';
+import type { RowEvent, SourcePosition } from '../decode/index.ts';
+import type { CompiledModel, Contribution } from './compile-model.ts';
+import { DeltaSet } from './delta-set.ts';
+import { RowRejected, type MemoryRow } from './memory-row.ts';
+import { isNewer, positionOf, type RowPosition } from './row-position.ts';
 
 /** What Readout remembers per source row and read model: how far it got, and the row's used columns. */
 export interface StoredRow {

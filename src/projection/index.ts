@@ -4,15 +4,15 @@
  * changes nothing; see row-position.ts for what "newer" means) and works under REPLICA IDENTITY DEFAULT (old values come from what Readout remembered,
  * never from the event's before image). Read models are compiled from declarative definitions.
  */
-export { compileModel } from './compile-model.js';
-export type { ChangeKind, CompiledModel, Contribution, MeasureValue } from './compile-model.js';
-export { DeltaSet, ROWS_FIELD, counterField } from './delta-set.js';
-export type { CounterDelta, DistinctDelta, ExtremeDelta } from './delta-set.js';
-export { foldBatch } from './fold-batch.js';
-export { extremeMember, extremeScore, sortableInteger, valueOfExtremeMember } from './extreme-member.js';
-export type { FoldEvent, FoldResult, ModelState, RowWrite, StoredRow } from './fold-batch.js';
-export { RowRejected } from './memory-row.js';
-export { snapshotSweep, splitAtSnapshotEnds, truncateDeletes } from './snapshot-sweep.js';
+export { compileModel } from './compile-model.ts';
+export type { ChangeKind, CompiledModel, Contribution, MeasureValue } from './compile-model.ts';
+export { DeltaSet, ROWS_FIELD, counterField } from './delta-set.ts';
+export type { CounterDelta, DistinctDelta, ExtremeDelta } from './delta-set.ts';
+export { foldBatch } from './fold-batch.ts';
+export { extremeMember, extremeScore, sortableInteger, valueOfExtremeMember } from './extreme-member.ts';
+export type { FoldEvent, FoldResult, ModelState, RowWrite, StoredRow } from './fold-batch.ts';
+export { RowRejected } from './memory-row.ts';
+export { snapshotSweep, splitAtSnapshotEnds, truncateDeletes } from './snapshot-sweep.ts';
 export {
   decodePosition,
   encodePosition,
@@ -20,8 +20,8 @@ export {
   isSnapshotEnd,
   missedBySnapshot,
   positionOf,
-} from './row-position.js';
-export type { RowPosition } from './row-position.js';
-export type { MemoryRow } from './memory-row.js';
-export { bucketOf, durationMs } from './time-bucket.js';
-export type { Bucket, BucketUnit } from './time-bucket.js';
+} from './row-position.ts';
+export type { RowPosition } from './row-position.ts';
+export type { MemoryRow } from './memory-row.ts';
+export { bucketOf, durationMs } from './time-bucket.ts';
+export type { Bucket, BucketUnit } from './time-bucket.ts';

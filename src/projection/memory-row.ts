@@ -1,4 +1,4 @@
-import { formatUnscaled, isDecimal, type ColumnValue } from '../decode/index.js';
+import { formatUnscaled, isDecimal, type ColumnValue } from '../decode/index.ts';
 
 /**
  * What Readout remembers of a source row, per read model: only the columns the model uses, each

@@ -1,4 +1,4 @@
-import type { RowEvent } from '../decode/index.js';
+import type { RowEvent } from '../decode/index.ts';
 
 /**
  * Where the change that last set a row stands: its log position (LSN), its Kafka position, and

@@ -1,6 +1,6 @@
-import type { RowEvent } from '../decode/index.js';
-import type { FoldEvent, StoredRow } from './fold-batch.js';
-import { isNewer, isSnapshotEnd, missedBySnapshot, positionOf } from './row-position.js';
+import type { RowEvent } from '../decode/index.ts';
+import type { FoldEvent, StoredRow } from './fold-batch.ts';
+import { isNewer, isSnapshotEnd, missedBySnapshot, positionOf } from './row-position.ts';
 
 /** Splits a partition's events after each snapshot end, where a sweep must run before going on. */
 export function splitAtSnapshotEnds<E extends RowEvent>(

@@ -1,7 +1,7 @@
-import { encodePosition, type CompiledModel, type FoldResult } from '../projection/index.js';
-import type { ModelKeys } from './keys.js';
-import type { BatchOffset } from './redis-store.js';
-import { encodeStoredRow } from './stored-row.js';
+import { encodePosition, type CompiledModel, type FoldResult } from '../projection/index.ts';
+import type { ModelKeys } from './keys.ts';
+import type { BatchOffset } from './redis-store.ts';
+import { encodeStoredRow } from './stored-row.ts';
 
 /**
  * Builds the apply script's KEYS, aggregate request and row triples from a fold. The fixed keys come first; every

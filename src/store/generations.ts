@@ -1,7 +1,7 @@
-import type { CompiledModel } from '../projection/index.js';
-import { isKeyOfGeneration, modelKeys } from './keys.js';
-import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
-import { scanKeys, type RedisClient } from './connection.js';
+import type { CompiledModel } from '../projection/index.ts';
+import { isKeyOfGeneration, modelKeys } from './keys.ts';
+import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.ts';
+import { scanKeys, type RedisClient } from './connection.ts';
 
 const generationsScript = loadLuaScript('./generations.lua');
 

@@ -1,7 +1,7 @@
-import type { WaitingChange } from '../cleanup/index.js';
-import { guardTag, heldChannel } from './keys.js';
-import { connectRedis, scanKeys, type RedisConnectionOptions } from './connection.js';
-import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
+import type { WaitingChange } from '../cleanup/index.ts';
+import { guardTag, heldChannel } from './keys.ts';
+import { connectRedis, scanKeys, type RedisConnectionOptions } from './connection.ts';
+import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.ts';
 
 const guardScript = loadLuaScript('./guard.lua');
 

@@ -4,7 +4,7 @@
  * version, and announces the version, atomically; it refuses the whole batch if any row moved
  * since it was read. Reads see one model at one instant (a read script).
  */
-export { createRedisStore, deadLetterId } from './redis-store.js';
+export { createRedisStore, deadLetterId } from './redis-store.ts';
 export type {
   ApplyOutcome,
   BatchOffset,
@@ -14,25 +14,25 @@ export type {
   LetterConcern,
   ModelStop,
   ReadModelStore,
-} from './redis-store.js';
-export { withRowCache } from './row-cache.js';
-export { createGuardStore } from './guard-store.js';
-export type { RedisClient, RedisConnectionOptions, RedisNode } from './connection.js';
-export type { Admission, GuardStore, HeldChange } from './guard-store.js';
-export { deadLetterKey, heldChannel, modelKeys } from './keys.js';
-export type { ModelKeys } from './keys.js';
-export { emptySnapshot, parseVersionNotice } from './model-snapshot.js';
-export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.js';
-export { guardReader, modelReader, partitionKey, readerName } from './positions.js';
+} from './redis-store.ts';
+export { withRowCache } from './row-cache.ts';
+export { createGuardStore } from './guard-store.ts';
+export type { RedisClient, RedisConnectionOptions, RedisNode } from './connection.ts';
+export type { Admission, GuardStore, HeldChange } from './guard-store.ts';
+export { deadLetterKey, heldChannel, modelKeys } from './keys.ts';
+export type { ModelKeys } from './keys.ts';
+export { emptySnapshot, parseVersionNotice } from './model-snapshot.ts';
+export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.ts';
+export { guardReader, modelReader, partitionKey, readerName } from './positions.ts';
 export type {
   NoticedLoss,
   PositionStore,
   ReaderReadiness,
   StreamPosition,
   StreamReader,
-} from './positions.js';
-export { topologyTrouble } from './topology.js';
-export type { RedisNodeState, RedisTopology } from './topology.js';
-export type { GenerationState, GenerationStore, RebuildPhase } from './generations.js';
-export { checkReadiness } from './readiness.js';
-export type { Readiness } from './readiness.js';
+} from './positions.ts';
+export { topologyTrouble } from './topology.ts';
+export type { RedisNodeState, RedisTopology } from './topology.ts';
+export type { GenerationState, GenerationStore, RebuildPhase } from './generations.ts';
+export { checkReadiness } from './readiness.ts';
+export type { Readiness } from './readiness.ts';

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ErrorCode, ReadoutError, describeError } from '../errors/index.js';
+import { ErrorCode, ReadoutError, describeError } from '../errors/index.ts';
 import { ReplyError } from 'ioredis';
-import type { RedisClient } from './connection.js';
+import type { RedisClient } from './connection.ts';
 
 export interface LuaScript {
   readonly source: string;

@@ -1,4 +1,4 @@
-import type { ModelStop } from './redis-store.js';
+import type { ModelStop } from './redis-store.ts';
 
 /** One group of a read model in one time bucket, as stored: exact integers as bigints. */
 export interface GroupState {

@@ -1,9 +1,9 @@
-import { stopOf } from './read-snapshot.js';
-import type { ModelStop } from './redis-store.js';
+import { stopOf } from './read-snapshot.ts';
+import type { ModelStop } from './redis-store.ts';
 import { randomUUID } from 'node:crypto';
-import { guardTag, heldChannel, loadedMarkerKey, lossLogKey, modelKeys } from './keys.js';
-import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.js';
-import type { RedisClient } from './connection.js';
+import { guardTag, heldChannel, loadedMarkerKey, lossLogKey, modelKeys } from './keys.ts';
+import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.ts';
+import type { RedisClient } from './connection.ts';
 
 const positionsScript = loadLuaScript('./positions.lua');
 

@@ -1,6 +1,6 @@
-import { valueOfExtremeMember } from '../projection/index.js';
-import type { BucketState, ModelSnapshot } from './model-snapshot.js';
-import type { ModelStop } from './redis-store.js';
+import { valueOfExtremeMember } from '../projection/index.ts';
+import type { BucketState, ModelSnapshot } from './model-snapshot.ts';
+import type { ModelStop } from './redis-store.ts';
 
 /** The read script's JSON: Lua's cjson writes an empty table as {} where an array was meant. */
 interface RawBucket {

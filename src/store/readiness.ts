@@ -1,8 +1,8 @@
-import type { CompiledModel } from '../projection/index.js';
-import { describeError } from '../errors/index.js';
-import type { GenerationState } from './generations.js';
-import { modelReader } from './positions.js';
-import type { ReadModelStore } from './redis-store.js';
+import type { CompiledModel } from '../projection/index.ts';
+import { describeError } from '../errors/index.ts';
+import type { GenerationState } from './generations.ts';
+import { modelReader } from './positions.ts';
+import type { ReadModelStore } from './redis-store.ts';
 
 export interface Readiness {
   readonly ready: boolean;

@@ -4,23 +4,23 @@ import {
   type ModelState,
   type RowPosition,
   type StoredRow,
-} from '../projection/index.js';
-import { buildApplyRequest } from './batch-request.js';
+} from '../projection/index.ts';
+import { buildApplyRequest } from './batch-request.ts';
 import {
   connectRedis,
   dataNodes,
   subscriberConnection,
   type RedisClient,
   type RedisConnectionOptions,
-} from './connection.js';
-import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.js';
-import { deadLetterKey, modelKeys } from './keys.js';
-import type { ModelSnapshot } from './model-snapshot.js';
-import { createGenerationStore, type GenerationStore } from './generations.js';
-import { createPositionStore, type PositionStore } from './positions.js';
-import { snapshotFromRead } from './read-snapshot.js';
-import { readTopology, type RedisTopology } from './topology.js';
-import { decodeStoredRow, storedPosition } from './stored-row.js';
+} from './connection.ts';
+import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.ts';
+import { deadLetterKey, modelKeys } from './keys.ts';
+import type { ModelSnapshot } from './model-snapshot.ts';
+import { createGenerationStore, type GenerationStore } from './generations.ts';
+import { createPositionStore, type PositionStore } from './positions.ts';
+import { snapshotFromRead } from './read-snapshot.ts';
+import { readTopology, type RedisTopology } from './topology.ts';
+import { decodeStoredRow, storedPosition } from './stored-row.ts';
 
 const applyScript = loadLuaScript('./apply-batch.lua', ['./exact-integers.lua']);
 const readScript = loadLuaScript('./read-model.lua');

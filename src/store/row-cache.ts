@@ -1,5 +1,5 @@
-import type { CompiledModel, StoredRow } from '../projection/index.js';
-import type { ReadModelStore } from './redis-store.js';
+import type { CompiledModel, StoredRow } from '../projection/index.ts';
+import type { ReadModelStore } from './redis-store.ts';
 
 interface ModelCache {
   /** Insertion order is write order: the oldest written row is evicted first. */

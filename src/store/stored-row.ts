@@ -1,4 +1,4 @@
-import { decodePosition, encodePosition, type MemoryRow, type StoredRow } from '../projection/index.js';
+import { decodePosition, encodePosition, type MemoryRow, type StoredRow } from '../projection/index.ts';
 
 /** A row as stored: "position" once deleted, else "position memory-json" (positions hold no space). */
 export function encodeStoredRow(row: StoredRow): string {

@@ -1,4 +1,4 @@
-import { isCluster, type RedisClient } from './connection.js';
+import { isCluster, type RedisClient } from './connection.ts';
 
 export interface RedisNodeState {
   /** host:port */

@@ -7,14 +7,14 @@
  */
 import { getIntrospectionQuery } from 'graphql';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createApi } from '../../src/api/index.js';
-import { loadModels } from '../../src/cli/wiring.js';
-import { loadConfig } from '../../src/config/index.js';
-import { ErrorCode, ReadoutError } from '../../src/errors/index.js';
-import type { HeldFeed, LiveFeed } from '../../src/live/index.js';
-import { emptySnapshot, type ModelSnapshot, type ReadModelStore } from '../../src/store/index.js';
+import { createApi } from '../../src/api/index.ts';
+import { loadModels } from '../../src/cli/wiring.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { ErrorCode, ReadoutError } from '../../src/errors/index.ts';
+import type { HeldFeed, LiveFeed } from '../../src/live/index.ts';
+import { emptySnapshot, type ModelSnapshot, type ReadModelStore } from '../../src/store/index.ts';
 import pino from 'pino';
-import { postGraphQL, wsErrors, wsFirstMessage } from '../support/raw-graphql.js';
+import { postGraphQL, wsErrors, wsFirstMessage } from '../support/raw-graphql.ts';
 
 const EMPTY: ModelSnapshot = emptySnapshot('open_orders');
 

@@ -5,13 +5,13 @@
  * DEPENDENCY_UNAVAILABLE instead of crashing, then serves once Redis is there.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRedisStore, modelKeys, type ReadModelStore } from '../../src/store/index.js';
-import { everyMeasureModel } from '../support/demo-models.js';
-import { freePort } from '../support/free-port.js';
-import { subscribeWs } from '../support/graphql-clients.js';
-import { applyPaidOrders, startApiInProcess, type InProcessApi } from '../support/in-process-api.js';
-import { postGraphQL } from '../support/raw-graphql.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { createRedisStore, modelKeys, type ReadModelStore } from '../../src/store/index.ts';
+import { everyMeasureModel } from '../support/demo-models.ts';
+import { freePort } from '../support/free-port.ts';
+import { subscribeWs } from '../support/graphql-clients.ts';
+import { applyPaidOrders, startApiInProcess, type InProcessApi } from '../support/in-process-api.ts';
+import { postGraphQL } from '../support/raw-graphql.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 const model = everyMeasureModel('api_model');
 const ORDERS =

@@ -6,9 +6,9 @@
  */
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toJson } from '../../src/cli/command.js';
-import { createRedisStore, deadLetterId, type DeadLetter } from '../../src/store/index.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { toJson } from '../../src/cli/command.ts';
+import { createRedisStore, deadLetterId, type DeadLetter } from '../../src/store/index.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 const root = new URL('../../', import.meta.url);
 const prefix = 'cli-output';
@@ -25,18 +25,19 @@ const letter: DeadLetter = {
 let redis: TestRedis;
 
 /** `readout <args>` with its standard output in a pipe this test reads as it pleases. */
-function readout(args: readonly string[]) {
+function readout(args: readonly string[], settings: Record<string, string> = {}) {
   // Only this test's settings: a shell's own READOUT_* (a stack's ports) must not steer the child.
   const env = Object.fromEntries(
     Object.entries(process.env).filter(([name]) => !name.startsWith('READOUT_')),
   );
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, ['src/main.ts', ...args], {
     cwd: root,
     env: {
       ...env,
       READOUT_REDIS_URL: redis.options.url,
       READOUT_KEY_PREFIX: prefix,
       READOUT_LOG_LEVEL: 'silent',
+      ...settings,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -82,5 +83,35 @@ describe('readout writing into a pipe', () => {
     const { code, stderr } = await exited;
     expect(stderr).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('readout logging for a person', () => {
+  // Redis away: the store's connection logs that it is reconnecting, then the command fails.
+  const away = { READOUT_REDIS_URL: 'redis://127.0.0.1:1', READOUT_LOG_LEVEL: 'info' };
+
+  it('writes short readable lines, not JSON, when a person runs a command (stderr not a terminal)', async () => {
+    const { code, stderr } = await readout(['status'], away).exited;
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(line).not.toMatch(/^\{/);
+    expect(stderr).toMatch(
+      /WARN.*status: Redis unreachable: reconnecting .*\(connect ECONNREFUSED 127\.0\.0\.1:1\)/,
+    );
+    expect(lines.at(-1)).toMatch(/^readout status: \[DEPENDENCY_UNAVAILABLE\]/);
+  });
+
+  it('writes JSON log lines with --json, and when READOUT_LOG_FORMAT=json says so', async () => {
+    for (const [args, settings] of [
+      [['status', '--json'], away],
+      [['status'], { ...away, READOUT_LOG_FORMAT: 'json' }],
+    ] as const) {
+      const { code, stderr } = await readout(args, settings).exited;
+      expect(code).toBe(1);
+      const logs = stderr.trim().split('\n').slice(0, -1);
+      expect(logs.length).toBeGreaterThan(0);
+      for (const line of logs) expect(JSON.parse(line)).toMatchObject({ component: 'status', level: 40 });
+    }
   });
 });

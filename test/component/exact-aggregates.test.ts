@@ -1,19 +1,19 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RowEvent } from '../../src/decode/index.js';
-import { createModelWriter } from '../../src/pipeline/model-writer.js';
-import { foldBatch, type CompiledModel } from '../../src/projection/index.js';
+import type { RowEvent } from '../../src/decode/index.ts';
+import { createModelWriter } from '../../src/pipeline/model-writer.ts';
+import { foldBatch, type CompiledModel } from '../../src/projection/index.ts';
 import {
   createRedisStore,
   modelKeys,
   type DeadLetter,
   type ModelSnapshot,
   type ReadModelStore,
-} from '../../src/store/index.js';
-import type { RedisClient } from '../../src/store/index.js';
-import { amountsModel, change, ledgerEvents, ledgerHistory, reference } from '../support/exact-ledger.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+} from '../../src/store/index.ts';
+import type { RedisClient } from '../../src/store/index.ts';
+import { amountsModel, change, ledgerEvents, ledgerHistory, reference } from '../support/exact-ledger.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 /**
  * Exact at any size, on a real redis-server through the real scripts: sums past 2^63 and 2^127,

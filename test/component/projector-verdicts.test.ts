@@ -1,12 +1,12 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RawRecord } from '../../src/decode/index.js';
-import { readModelDefinition } from '../../src/definitions/index.js';
-import { createProjector } from '../../src/pipeline/projector.js';
-import { compileModel, type CompiledModel } from '../../src/projection/index.js';
-import { createRedisStore, modelReader, type ReadModelStore } from '../../src/store/index.js';
-import { capturedRecord } from '../support/fixtures.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import type { RawRecord } from '../../src/decode/index.ts';
+import { readModelDefinition } from '../../src/definitions/index.ts';
+import { createProjector } from '../../src/pipeline/projector.ts';
+import { compileModel, type CompiledModel } from '../../src/projection/index.ts';
+import { createRedisStore, modelReader, type ReadModelStore } from '../../src/store/index.ts';
+import { capturedRecord } from '../support/fixtures.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 /**
  * The projector on a real Redis, from real Debezium records: one verdict per record across the

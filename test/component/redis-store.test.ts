@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLiveFeed } from '../../src/live/index.js';
-import { waitingChangeOf } from '../../src/cleanup/index.js';
-import { createCleanupActions } from '../../src/pipeline/cleanup-actions.js';
-import { createModelWriter } from '../../src/pipeline/model-writer.js';
+import { createLiveFeed } from '../../src/live/index.ts';
+import { waitingChangeOf } from '../../src/cleanup/index.ts';
+import { createCleanupActions } from '../../src/pipeline/cleanup-actions.ts';
+import { createModelWriter } from '../../src/pipeline/model-writer.ts';
 import {
   foldBatch,
   snapshotSweep,
   splitAtSnapshotEnds,
   type CompiledModel,
-} from '../../src/projection/index.js';
-import type { RowEvent } from '../../src/decode/index.js';
+} from '../../src/projection/index.ts';
+import type { RowEvent } from '../../src/decode/index.ts';
 import {
   createGuardStore,
   createRedisStore,
@@ -20,13 +20,13 @@ import {
   withRowCache,
   type ModelSnapshot,
   type ReadModelStore,
-} from '../../src/store/index.js';
-import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.js';
-import { buildHistory, deliver, delivery, rowsKeptBy } from '../support/order-history.js';
-import { referenceAggregate } from '../support/reference-aggregate.js';
-import { scanKeys } from '../../src/store/connection.js';
-import type { RedisClient } from '../../src/store/index.js';
-import { startRedis, startRedisCluster, type TestRedis } from '../support/redis-server.js';
+} from '../../src/store/index.ts';
+import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.ts';
+import { buildHistory, deliver, delivery, rowsKeptBy } from '../support/order-history.ts';
+import { referenceAggregate } from '../support/reference-aggregate.ts';
+import { scanKeys } from '../../src/store/connection.ts';
+import type { RedisClient } from '../../src/store/index.ts';
+import { startRedis, startRedisCluster, type TestRedis } from '../support/redis-server.ts';
 
 const silent = pino({ level: 'silent' });
 let redis: TestRedis;

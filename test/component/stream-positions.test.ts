@@ -1,10 +1,10 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PartitionRange, SourceBatch } from '../../src/ingest/index.js';
-import { createStreamPositions } from '../../src/pipeline/stream-positions.js';
-import { createPositionStore } from '../../src/store/positions.js';
-import { modelReader } from '../../src/store/index.js';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
+import type { PartitionRange, SourceBatch } from '../../src/ingest/index.ts';
+import { createStreamPositions } from '../../src/pipeline/stream-positions.ts';
+import { createPositionStore } from '../../src/store/positions.ts';
+import { modelReader } from '../../src/store/index.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 let redis: TestRedis;
 beforeAll(async () => {

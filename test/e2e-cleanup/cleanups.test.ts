@@ -15,18 +15,18 @@ import {
   type GuardStore,
   type HeldChange,
   type ReadModelStore,
-} from '../../src/store/index.js';
+} from '../../src/store/index.ts';
 import {
   connectToStack,
   demoModels,
   expectModelsEqualSql,
   markerTxId,
   waitAllApplied,
-} from '../support/model-checks.js';
-import { snapshotView, type ModelView } from '../support/read-model-views.js';
-import { freePort } from '../support/free-port.js';
-import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
-import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
+} from '../support/model-checks.ts';
+import { snapshotView, type ModelView } from '../support/read-model-views.ts';
+import { freePort } from '../support/free-port.ts';
+import { queryHttp, subscribeWs } from '../support/graphql-clients.ts';
+import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.ts';
 
 const id = `cleanup-${randomUUID().slice(0, 8)}`;
 let env: Record<string, string> = { READOUT_CONSUMER_GROUP: id, READOUT_KEY_PREFIX: id };

@@ -12,12 +12,12 @@ import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadModelStore } from '../../src/store/index.js';
-import { dataNodes, isCluster } from '../../src/store/connection.js';
-import { modelKeys } from '../../src/store/index.js';
-import { backgroundWorkload } from '../support/background-workload.js';
-import { freePort } from '../support/free-port.js';
-import { queryHttp, subscribeWs, type Subscription } from '../support/graphql-clients.js';
+import type { ReadModelStore } from '../../src/store/index.ts';
+import { dataNodes, isCluster } from '../../src/store/connection.ts';
+import { modelKeys } from '../../src/store/index.ts';
+import { backgroundWorkload } from '../support/background-workload.ts';
+import { freePort } from '../support/free-port.ts';
+import { queryHttp, subscribeWs, type Subscription } from '../support/graphql-clients.ts';
 import {
   connectToStack,
   expectFlowMatchesAudit,
@@ -26,9 +26,9 @@ import {
   markShippedFlow,
   shippedByMinute,
   stackRedisClient,
-} from '../support/model-checks.js';
-import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
-import { currentLsn, shippedMovesInStream, stackKafka } from '../support/stream-oracle.js';
+} from '../support/model-checks.ts';
+import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.ts';
+import { currentLsn, shippedMovesInStream, stackKafka } from '../support/stream-oracle.ts';
 
 const id = `scale-${randomUUID().slice(0, 8)}`;
 const SESSION_TIMEOUT_MS = 6000;

@@ -8,20 +8,20 @@ import pg from 'pg';
 import { auditServer } from 'graphql-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { createRandom, runOperation } from '../../src/demo/workload.js';
-import type { ReadModelStore } from '../../src/store/index.js';
-import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
+import { createRandom, runOperation } from '../../src/demo/workload.ts';
+import type { ReadModelStore } from '../../src/store/index.ts';
+import { queryHttp, subscribeWs } from '../support/graphql-clients.ts';
 import {
   connectToStack,
   demoModels,
   markerTxId,
   oracleRelations,
   waitAllApplied,
-} from '../support/model-checks.js';
-import { startPipeline, type Pipeline } from '../support/pipeline.js';
-import { metricValue } from '../support/prometheus.js';
-import { freePort } from '../support/free-port.js';
-import { startReadout, waitForHealthy } from '../support/readout-process.js';
+} from '../support/model-checks.ts';
+import { startPipeline, type Pipeline } from '../support/pipeline.ts';
+import { metricValue } from '../support/prometheus.ts';
+import { freePort } from '../support/free-port.ts';
+import { startReadout, waitForHealthy } from '../support/readout-process.ts';
 
 let db: pg.Client;
 let store: ReadModelStore;

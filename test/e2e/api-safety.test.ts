@@ -7,8 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.js';
-import { startReadout, waitForReady, type ReadoutProcess } from '../support/readout-process.js';
+import { freePort } from '../support/free-port.ts';
+import { startReadout, waitForReady, type ReadoutProcess } from '../support/readout-process.ts';
 
 const KEY = 'test-key-0123456789abcdef';
 const running: ReadoutProcess[] = [];

@@ -8,18 +8,18 @@ import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadModelStore } from '../../src/store/index.js';
-import { count, money } from '../../web/dashboard/format.js';
-import { launchChromium } from '../support/browser.js';
-import { freePort } from '../support/free-port.js';
+import type { ReadModelStore } from '../../src/store/index.ts';
+import { count, money } from '../../web/dashboard/format.ts';
+import { launchChromium } from '../support/browser.ts';
+import { freePort } from '../support/free-port.ts';
 import {
   connectToStack,
   demoModels,
   markerTxId,
   oracleRelations,
   waitAllApplied,
-} from '../support/model-checks.js';
-import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.js';
+} from '../support/model-checks.ts';
+import { runReadout, startReadout, waitForHealthy, type ReadoutProcess } from '../support/readout-process.ts';
 
 const id = `browser-${randomUUID().slice(0, 8)}`;
 const customer = `${id}-customer`;

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runReadout } from '../support/readout-process.js';
+import { runReadout } from '../support/readout-process.ts';
 
 describe('definitions against the source tables', () => {
   it('refuses at start a definition naming a column its table does not have', async () => {

@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ReadModelStore } from '../../src/store/index.js';
+import type { ReadModelStore } from '../../src/store/index.ts';
 import {
   connectToStack,
   demoModels,
@@ -19,11 +19,11 @@ import {
   markerTxId,
   shippedByMinute,
   waitAllApplied,
-} from '../support/model-checks.js';
-import { backgroundWorkload } from '../support/background-workload.js';
-import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
-import { crashConnectWorker, resnapshot, restartStack } from '../support/stack-control.js';
-import { currentLsn, shippedMovesInStream } from '../support/stream-oracle.js';
+} from '../support/model-checks.ts';
+import { backgroundWorkload } from '../support/background-workload.ts';
+import { startReadout, type ReadoutProcess } from '../support/readout-process.ts';
+import { crashConnectWorker, resnapshot, restartStack } from '../support/stack-control.ts';
+import { currentLsn, shippedMovesInStream } from '../support/stream-oracle.ts';
 
 const id = `chaos-${randomUUID().slice(0, 8)}`;
 const env = { READOUT_CONSUMER_GROUP: id, READOUT_KEY_PREFIX: id, READOUT_KAFKA_SESSION_TIMEOUT_MS: '6000' };

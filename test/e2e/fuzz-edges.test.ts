@@ -19,10 +19,10 @@ import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readModelDefinition } from '../../src/definitions/index.js';
-import { compileModel, type CompiledModel } from '../../src/projection/index.js';
-import { createRedisStore, deadLetterId, type ReadModelStore } from '../../src/store/index.js';
-import { freePort } from '../support/free-port.js';
+import { readModelDefinition } from '../../src/definitions/index.ts';
+import { compileModel, type CompiledModel } from '../../src/projection/index.ts';
+import { createRedisStore, deadLetterId, type ReadModelStore } from '../../src/store/index.ts';
+import { freePort } from '../support/free-port.ts';
 import {
   decimalBytes,
   jsonText,
@@ -30,10 +30,10 @@ import {
   templateOf,
   type LedgerRow,
   type Template,
-} from '../support/fuzz-records.js';
-import { stackRedisOptions } from '../support/model-checks.js';
-import { runReadout, startReadout, type ReadoutProcess } from '../support/readout-process.js';
-import { stackKafka } from '../support/stream-oracle.js';
+} from '../support/fuzz-records.ts';
+import { stackRedisOptions } from '../support/model-checks.ts';
+import { runReadout, startReadout, type ReadoutProcess } from '../support/readout-process.ts';
+import { stackKafka } from '../support/stream-oracle.ts';
 
 const short = randomUUID().slice(0, 8);
 const id = `fuzz-${short}`;

@@ -8,19 +8,19 @@ import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatusReport } from '../../src/cli/status-report.js';
-import type { ReadModelStore } from '../../src/store/index.js';
-import { subscribeWs } from '../support/graphql-clients.js';
+import type { StatusReport } from '../../src/cli/status-report.ts';
+import type { ReadModelStore } from '../../src/store/index.ts';
+import { subscribeWs } from '../support/graphql-clients.ts';
 import {
   connectToStack,
   demoModels,
   expectModelsEqualSql,
   markerTxId,
   waitAllApplied,
-} from '../support/model-checks.js';
-import { startPipeline, type Pipeline } from '../support/pipeline.js';
-import { metricValue } from '../support/prometheus.js';
-import { runReadout } from '../support/readout-process.js';
+} from '../support/model-checks.ts';
+import { startPipeline, type Pipeline } from '../support/pipeline.ts';
+import { metricValue } from '../support/prometheus.ts';
+import { runReadout } from '../support/readout-process.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 let pipeline: Pipeline;

@@ -6,10 +6,10 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom, runOperation } from '../../src/demo/workload.js';
-import { demoModels, markerTxId, oracleRelations } from '../support/model-checks.js';
-import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
-import { startPipeline, type Pipeline } from '../support/pipeline.js';
+import { createRandom, runOperation } from '../../src/demo/workload.ts';
+import { demoModels, markerTxId, oracleRelations } from '../support/model-checks.ts';
+import { queryHttp, subscribeWs } from '../support/graphql-clients.ts';
+import { startPipeline, type Pipeline } from '../support/pipeline.ts';
 
 interface Group {
   status: string;

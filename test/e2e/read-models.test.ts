@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createRandom, runOperation } from '../../src/demo/workload.js';
-import type { ReadModelStore } from '../../src/store/index.js';
+import { createRandom, runOperation } from '../../src/demo/workload.ts';
+import type { ReadModelStore } from '../../src/store/index.ts';
 import {
   connectToStack,
   expectFlowMatchesAudit,
@@ -15,8 +15,8 @@ import {
   markShippedFlow,
   markerTxId,
   waitAllApplied,
-} from '../support/model-checks.js';
-import { startReadout, type ReadoutProcess } from '../support/readout-process.js';
+} from '../support/model-checks.ts';
+import { startReadout, type ReadoutProcess } from '../support/readout-process.ts';
 
 const id = `models-${randomUUID().slice(0, 8)}`;
 let db: pg.Client;

@@ -10,22 +10,22 @@ import { Redis } from 'ioredis';
 import type pg from 'pg';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDefinition, loadSources } from '../../src/definitions/index.js';
-import { compileModel } from '../../src/projection/index.js';
-import type { ReadModelStore } from '../../src/store/index.js';
-import { backgroundWorkload } from '../support/background-workload.js';
-import { freePort } from '../support/free-port.js';
-import { queryHttp, subscribeWs } from '../support/graphql-clients.js';
+import { parseDefinition, loadSources } from '../../src/definitions/index.ts';
+import { compileModel } from '../../src/projection/index.ts';
+import type { ReadModelStore } from '../../src/store/index.ts';
+import { backgroundWorkload } from '../support/background-workload.ts';
+import { freePort } from '../support/free-port.ts';
+import { queryHttp, subscribeWs } from '../support/graphql-clients.ts';
 import {
   connectToStack,
   expectModelsEqualSql,
   markerTxId,
   oracleRelations,
   waitAllApplied,
-} from '../support/model-checks.js';
-import { startPipeline, type Pipeline } from '../support/pipeline.js';
-import { snapshotView } from '../support/read-model-views.js';
-import { runReadout, startReadout, waitForHealthy, waitForReady } from '../support/readout-process.js';
+} from '../support/model-checks.ts';
+import { startPipeline, type Pipeline } from '../support/pipeline.ts';
+import { snapshotView } from '../support/read-model-views.ts';
+import { runReadout, startReadout, waitForHealthy, waitForReady } from '../support/readout-process.ts';
 
 interface ByStatus {
   ordersByStatus: { groups: Array<{ status: string; count: string }>; freshness: { version: string } };

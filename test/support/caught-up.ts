@@ -3,8 +3,8 @@
  * applied it. No test framework here: benchmarks use it too.
  */
 import type pg from 'pg';
-import type { CompiledModel } from '../../src/projection/index.js';
-import type { ReadModelStore } from '../../src/store/index.js';
+import type { CompiledModel } from '../../src/projection/index.ts';
+import type { ReadModelStore } from '../../src/store/index.ts';
 
 /**
  * A marker that tells when everything before it is applied: an order with a line, inserted, then

@@ -1,5 +1,5 @@
-import { readModelDefinition } from '../../src/definitions/index.js';
-import { compileModel, type CompiledModel } from '../../src/projection/index.js';
+import { readModelDefinition } from '../../src/definitions/index.ts';
+import { compileModel, type CompiledModel } from '../../src/projection/index.ts';
 
 /**
  * A state model over orders with every kind of measure and a top-N ranking, for the property

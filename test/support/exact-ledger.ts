@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { decimalFromString, formatUnscaled, type RowEvent } from '../../src/decode/index.js';
-import { readModelDefinition } from '../../src/definitions/index.js';
-import { compileModel, type CompiledModel } from '../../src/projection/index.js';
+import { decimalFromString, formatUnscaled, type RowEvent } from '../../src/decode/index.ts';
+import { readModelDefinition } from '../../src/definitions/index.ts';
+import { compileModel, type CompiledModel } from '../../src/projection/index.ts';
 
 /**
  * A ledger of signed amounts at any scale, for the exactness property tests (in memory and on

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { parse, stringify } from 'lossless-json';
-import { isRowEvent, type ChangeEvent, type RawRecord, type RowEvent } from '../../src/decode/index.js';
-import { ReadoutError } from '../../src/errors/index.js';
+import { isRowEvent, type ChangeEvent, type RawRecord, type RowEvent } from '../../src/decode/index.ts';
+import { ReadoutError } from '../../src/errors/index.ts';
 
 const capturedDir = new URL('../fixtures/captured/', import.meta.url);
 const publicDir = new URL('../../../shared/fixtures/debezium-public/', import.meta.url);

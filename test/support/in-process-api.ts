@@ -1,8 +1,8 @@
-import { loadConfig, type ReadoutConfig } from '../../src/config/index.js';
-import { wireApi } from '../../src/cli/run-api.js';
-import { foldBatch, type CompiledModel } from '../../src/projection/index.js';
-import type { ReadModelStore } from '../../src/store/index.js';
-import { buildHistory } from './order-history.js';
+import { loadConfig, type ReadoutConfig } from '../../src/config/index.ts';
+import { wireApi } from '../../src/cli/run-api.ts';
+import { foldBatch, type CompiledModel } from '../../src/projection/index.ts';
+import type { ReadModelStore } from '../../src/store/index.ts';
+import { buildHistory } from './order-history.ts';
 
 export interface InProcessApi {
   /** http://127.0.0.1:<port>/graphql (the same path serves graphql-ws). */

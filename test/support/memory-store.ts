@@ -5,7 +5,7 @@ import {
   type ModelState,
   type StoredRow,
   valueOfExtremeMember,
-} from '../../src/projection/index.js';
+} from '../../src/projection/index.ts';
 
 const SEP = '\u0000';
 
@@ -25,7 +25,11 @@ export class MemoryStore {
   /** Bucket → ranked group → total (the ranked measure's sorted set). */
   readonly rankings = new Map<string, Map<string, bigint>>();
 
-  constructor(private readonly model: CompiledModel) {}
+  private readonly model: CompiledModel;
+
+  constructor(model: CompiledModel) {
+    this.model = model;
+  }
 
   state(): ModelState {
     return { rows: new Map(this.rows), maxCommitTimeMs: this.maxCommitTimeMs };

@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { expect } from 'vitest';
-import { decimalFromString, formatUnscaled } from '../../src/decode/index.js';
-import { loadDefinitions, loadSources } from '../../src/definitions/index.js';
-import { compileModel, type CompiledModel } from '../../src/projection/index.js';
+import { decimalFromString, formatUnscaled } from '../../src/decode/index.ts';
+import { loadDefinitions, loadSources } from '../../src/definitions/index.ts';
+import { compileModel, type CompiledModel } from '../../src/projection/index.ts';
 import { Cluster, Redis } from 'ioredis';
 import {
   createRedisStore,
@@ -11,12 +11,12 @@ import {
   type ReadModelStore,
   type RedisClient,
   type RedisNode,
-} from '../../src/store/index.js';
-import { markerTxId, waitApplied } from './caught-up.js';
-import { installShippedAudit, shippedAudit } from './oracle-audit.js';
-import { snapshotView } from './read-model-views.js';
-import { sqlOracles, type OracleRelations } from './sql-oracles.js';
-import type { StreamMoves } from './stream-oracle.js';
+} from '../../src/store/index.ts';
+import { markerTxId, waitApplied } from './caught-up.ts';
+import { installShippedAudit, shippedAudit } from './oracle-audit.ts';
+import { snapshotView } from './read-model-views.ts';
+import { sqlOracles, type OracleRelations } from './sql-oracles.ts';
+import type { StreamMoves } from './stream-oracle.ts';
 
 export { markerTxId };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
-import { decimalFromString, type RowEvent } from '../../src/decode/index.js';
-import type { CompiledModel, FoldEvent } from '../../src/projection/index.js';
-import type { SourceRow } from './reference-aggregate.js';
+import { decimalFromString, type RowEvent } from '../../src/decode/index.ts';
+import type { CompiledModel, FoldEvent } from '../../src/projection/index.ts';
+import type { SourceRow } from './reference-aggregate.ts';
 
 export const statuses = ['pending', 'paid', 'shipped', 'cancelled'] as const;
 export const customers = ['acme', 'globex', 'initech'] as const;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { freePort } from './free-port.js';
-import { startReadout, waitForHealthy, waitForReady, type ReadoutProcess } from './readout-process.js';
+import { freePort } from './free-port.ts';
+import { startReadout, waitForHealthy, waitForReady, type ReadoutProcess } from './readout-process.ts';
 
 export interface Pipeline {
   /** The API's GraphQL URL (http; the same path serves graphql-ws). */

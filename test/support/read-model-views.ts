@@ -1,6 +1,6 @@
-import { measureText } from '../../src/api/measure-values.js';
-import type { CompiledModel } from '../../src/projection/index.js';
-import type { ModelSnapshot } from '../../src/store/index.js';
+import { measureText } from '../../src/api/measure-values.ts';
+import type { CompiledModel } from '../../src/projection/index.ts';
+import type { ModelSnapshot } from '../../src/store/index.ts';
 
 /** "bucket / group" → measure → exact text, plus "bucket / top" → the ranked groups. */
 export type ModelView = Record<string, Record<string, string>>;

@@ -28,7 +28,7 @@ export function startReadout(
   mkdirSync(artifacts, { recursive: true });
   const log = createWriteStream(new URL(`${name}.log`, artifacts), { flags: 'a' });
   const args = typeof command === 'string' ? [command] : command;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child: ChildProcess = spawn(process.execPath, ['src/main.ts', ...args], {
     cwd: root,
     // Any free port for a projector's /metrics unless the test names one (several run at once).
     env: { ...process.env, READOUT_PROJECTOR_PORT: '0', ...env },
@@ -60,7 +60,7 @@ export function runReadout(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const child = spawn(process.execPath, ['src/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
-import type { RedisClient, RedisNode } from '../../src/store/index.js';
-import { freePort } from './free-port.js';
+import type { RedisClient, RedisNode } from '../../src/store/index.ts';
+import { freePort } from './free-port.ts';
 
 const run = promisify(execFile);
 const clusterScript = new URL('../../stack/redis-cluster.sh', import.meta.url).pathname;

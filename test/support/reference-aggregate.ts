@@ -1,5 +1,5 @@
-import { bucketOf } from '../../src/projection/index.js';
-import type { ReadModelDefinition } from '../../src/definitions/index.js';
+import { bucketOf } from '../../src/projection/index.ts';
+import type { ReadModelDefinition } from '../../src/definitions/index.ts';
 
 /** A source row as the test's "database" holds it: column → exact text or null. */
 export type SourceRow = Record<string, string | null>;

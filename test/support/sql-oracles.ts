@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { bucketOf } from '../../src/projection/index.js';
-import type { ModelView } from './read-model-views.js';
+import { bucketOf } from '../../src/projection/index.ts';
+import type { ModelView } from './read-model-views.ts';
 
 type Row = Record<string, string | null>;
 

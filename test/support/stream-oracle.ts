@@ -11,7 +11,7 @@
  * the first difference would be Readout's, the second Debezium's.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { decodeRecord, isRowEvent } from '../../src/decode/index.js';
+import { decodeRecord, isRowEvent } from '../../src/decode/index.ts';
 
 export interface StreamMoves {
   readonly count: bigint;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { QueryRejected, runAdHocQuery, type AdHocRow } from '../../src/api/ad-hoc-query.js';
-import { bucketOf } from '../../src/projection/index.js';
-import type { GroupState, ModelSnapshot } from '../../src/store/index.js';
-import { everyMeasureModel } from '../support/demo-models.js';
+import { QueryRejected, runAdHocQuery, type AdHocRow } from '../../src/api/ad-hoc-query.ts';
+import { bucketOf } from '../../src/projection/index.ts';
+import type { GroupState, ModelSnapshot } from '../../src/store/index.ts';
+import { everyMeasureModel } from '../support/demo-models.ts';
 
 /** Hourly buckets in Berlin, a status and a customer dimension, every kind of measure. */
 const { definition } = everyMeasureModel('sales', {

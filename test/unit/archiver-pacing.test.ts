@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createPacing } from '../../src/archiver/pacing.js';
+import { createPacing } from '../../src/archiver/pacing.ts';
 
 describe("the archiver's pacing", () => {
   it('starts with one batch in flight and grows while batches are applied well within the bound', () => {

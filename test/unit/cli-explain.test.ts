@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 const root = new URL('../../', import.meta.url).pathname;
 
 function readout(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args], {
+  const result = spawnSync(process.execPath, ['src/main.ts', ...args], {
     cwd: root,
     input,
     encoding: 'utf8',
@@ -53,7 +53,7 @@ describe('readout explain (no Redis: --fresh)', () => {
   });
 
   it('names a bad configuration variable and exits 2', () => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts', 'explain', '-'], {
+    const result = spawnSync(process.execPath, ['src/main.ts', 'explain', '-'], {
       cwd: root,
       input: '{}',
       encoding: 'utf8',

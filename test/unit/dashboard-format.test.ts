@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, money } from '../../web/dashboard/format.js';
+import { count, money } from '../../web/dashboard/format.ts';
 
 describe("the dashboard's number formats", () => {
   it('formats exact decimal strings as money with two decimals, never through a float', () => {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decimalFromString, formatUnscaled, unscaledAt } from '../../src/decode/index.js';
-import { decimalFromBase64 } from '../../src/decode/decimal.js';
+import { decimalFromString, formatUnscaled, unscaledAt } from '../../src/decode/index.ts';
+import { decimalFromBase64 } from '../../src/decode/decimal.ts';
 
 /** Big-endian two's complement, minimal length: how Kafka Connect's Decimal writes an unscaled value. */
 function twosComplementBase64(value: bigint): string {

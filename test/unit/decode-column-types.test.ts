@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, type RawRecord } from '../../src/decode/index.js';
-import { asRowEvent, capturedRecord } from '../support/fixtures.js';
+import { decodeRecord, type RawRecord } from '../../src/decode/index.ts';
+import { asRowEvent, capturedRecord } from '../support/fixtures.ts';
 
 function columnTypes(record: RawRecord, mode: 'auto' | 'exact' = 'auto') {
   return asRowEvent(decodeRecord(record, mode)).columnTypes;

@@ -7,10 +7,10 @@ import {
   type ColumnValue,
   type DecodeLimits,
   type RawRecord,
-} from '../../src/decode/index.js';
-import { isBase64 } from '../../src/decode/base64.js';
-import { decodeRecordFast } from '../../src/decode/decode-record.js';
-import { asRowEvent, capturedRecord, decodeError, withKeyText, withValueText } from '../support/fixtures.js';
+} from '../../src/decode/index.ts';
+import { isBase64 } from '../../src/decode/base64.ts';
+import { decodeRecordFast } from '../../src/decode/decode-record.ts';
+import { asRowEvent, capturedRecord, decodeError, withKeyText, withValueText } from '../support/fixtures.ts';
 
 // Each cap of DecodeLimits refuses a record (EVENT_MALFORMED: dead-lettered, the partition flows)
 // with a reason naming the field, on both parse paths. Figures of the cost are in the report of

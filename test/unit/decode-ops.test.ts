@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../src/decode/index.js';
-import { asRowEvent, capturedRecord, decodeError, withValueText } from '../support/fixtures.js';
+import { decodeRecord } from '../../src/decode/index.ts';
+import { asRowEvent, capturedRecord, decodeError, withValueText } from '../support/fixtures.ts';
 
 // Every op as Debezium 3.5.0 wrote it on the local stack (test/fixtures/capture-fixtures.ts):
 // "precise-*" with schemas, "noschema-*" the same scenario with schemas.enable=false.

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, type RawRecord } from '../../src/decode/index.js';
-import { decodeRecordFast } from '../../src/decode/decode-record.js';
-import { ReadoutError } from '../../src/errors/index.js';
+import { decodeRecord, type RawRecord } from '../../src/decode/index.ts';
+import { decodeRecordFast } from '../../src/decode/decode-record.ts';
+import { ReadoutError } from '../../src/errors/index.ts';
 import {
   asRowEvent,
   capturedNames,
@@ -11,7 +11,7 @@ import {
   publicRecord,
   withKeyText,
   withValueText,
-} from '../support/fixtures.js';
+} from '../support/fixtures.ts';
 
 /** The event, or the refusal's reason: what both parse paths must agree on. */
 function outcome(record: RawRecord, mode: 'auto' | 'exact'): unknown {

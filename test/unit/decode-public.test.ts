@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord, type ChangeEvent } from '../../src/decode/index.js';
-import { decodeError, publicFiles, publicRecord } from '../support/fixtures.js';
+import { decodeRecord, type ChangeEvent } from '../../src/decode/index.ts';
+import { decodeError, publicFiles, publicRecord } from '../support/fixtures.ts';
 
 // Every file in ../shared/fixtures/debezium-public/ (Debezium 1.1 to 3.0, schemas on and off; see
 // its SOURCES.md) must be either decoded, with the values asserted here, or refused with a precise

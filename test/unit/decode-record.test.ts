@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeRecord } from '../../src/decode/index.js';
-import { asRowEvent, capturedRecord, decodeError, publicRecord, withValueText } from '../support/fixtures.js';
+import { decodeRecord } from '../../src/decode/index.ts';
+import { asRowEvent, capturedRecord, decodeError, publicRecord, withValueText } from '../support/fixtures.ts';
 
 describe('decodeRecord on events captured from the local stack (Debezium 3.5.0)', () => {
   it('decodes an insert with an exact precise-mode decimal and the source position', () => {

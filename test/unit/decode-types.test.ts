@@ -5,8 +5,8 @@ import {
   formatUnscaled,
   isDecimal,
   type Row,
-} from '../../src/decode/index.js';
-import { asRowEvent, capturedRecord, decodeError, withValueText } from '../support/fixtures.js';
+} from '../../src/decode/index.ts';
+import { asRowEvent, capturedRecord, decodeError, withValueText } from '../support/fixtures.ts';
 
 // PostgreSQL types as Debezium 3.5.0 encodes them, from the fixture_types table captured on the
 // local stack in each decimal mode. Row 5 (a create) and the snapshot rows hold:

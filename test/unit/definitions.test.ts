@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { columnReferences, loadDefinitions, missingColumns } from '../../src/definitions/index.js';
-import { ReadoutError } from '../../src/errors/index.js';
+import { columnReferences, loadDefinitions, missingColumns } from '../../src/definitions/index.ts';
+import { ReadoutError } from '../../src/errors/index.ts';
 
 function folderWith(files: Record<string, string>): string {
   const dir = mkdtempSync(join(tmpdir(), 'readout-defs-'));

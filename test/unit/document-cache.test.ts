@@ -1,6 +1,6 @@
 import { buildSchema, specifiedRules } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createDocumentCache } from '../../src/api/document-cache.js';
+import { createDocumentCache } from '../../src/api/document-cache.ts';
 
 const schema = buildSchema('type Query { a: Int, b: Int }');
 const cache = (capacity: number) =>

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { foldBatch } from '../../src/projection/index.js';
-import { amountsModel, ledgerEvents, ledgerHistory, reference } from '../support/exact-ledger.js';
-import { MemoryStore } from '../support/memory-store.js';
+import { foldBatch } from '../../src/projection/index.ts';
+import { amountsModel, ledgerEvents, ledgerHistory, reference } from '../support/exact-ledger.ts';
+import { MemoryStore } from '../support/memory-store.ts';
 
 /** The memory store's view ("- / [account]" → measures) in the reference's shape (account → measures). */
 function byAccount(view: Record<string, Record<string, string>>): Record<string, Record<string, string>> {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RowEvent } from '../../src/decode/index.js';
-import { readModelDefinition, type ReadModelDefinition } from '../../src/definitions/index.js';
+import type { RowEvent } from '../../src/decode/index.ts';
+import { readModelDefinition, type ReadModelDefinition } from '../../src/definitions/index.ts';
 import {
   bucketOf,
   compileModel,
@@ -10,11 +10,11 @@ import {
   splitAtSnapshotEnds,
   type CompiledModel,
   type FoldEvent,
-} from '../../src/projection/index.js';
-import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.js';
-import { MemoryStore } from '../support/memory-store.js';
-import { buildHistory, deliver, delivery, rowsKeptBy, type History } from '../support/order-history.js';
-import { referenceAggregate } from '../support/reference-aggregate.js';
+} from '../../src/projection/index.ts';
+import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+import { buildHistory, deliver, delivery, rowsKeptBy, type History } from '../support/order-history.ts';
+import { referenceAggregate } from '../support/reference-aggregate.ts';
 
 const byStatus = everyMeasureModel('by_status');
 const byStatusRetracting = everyMeasureModel('by_status_now', { archive: 'retract' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { ReadoutError } from '../../src/errors/index.js';
+import { loadConfig } from '../../src/config/index.ts';
+import { ReadoutError } from '../../src/errors/index.ts';
 
 describe('loadConfig', () => {
   it('has documented defaults that match the local stack', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { decimalFromString, type Row, type RowEvent } from '../../src/decode/index.js';
-import { readModelDefinition } from '../../src/definitions/index.js';
-import { judgeEvents, typeFamily } from '../../src/pipeline/record-verdicts.js';
-import { compileModel } from '../../src/projection/index.js';
+import { decimalFromString, type Row, type RowEvent } from '../../src/decode/index.ts';
+import { readModelDefinition } from '../../src/definitions/index.ts';
+import { judgeEvents, typeFamily } from '../../src/pipeline/record-verdicts.ts';
+import { compileModel } from '../../src/projection/index.ts';
 
 const model = (name: string, fields: Record<string, unknown>) =>
   compileModel(readModelDefinition.parse({ name, source: 'public.sales', ...fields }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClusterNodes, topologyTrouble } from '../../src/store/topology.js';
+import { parseClusterNodes, topologyTrouble } from '../../src/store/topology.ts';
 
 // CLUSTER NODES as a 3+3 cluster (stack/redis-cluster.sh) answered after the primary on 7302 was
 // SIGKILLed and its replica on 7305 had taken over.

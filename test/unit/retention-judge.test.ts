@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deletesPastRetention } from '../../src/cleanup/index.js';
-import type { RowEvent } from '../../src/decode/index.js';
-import { readModelDefinition, sourceDefinition } from '../../src/definitions/index.js';
-import { compileModel, foldBatch } from '../../src/projection/index.js';
-import { MemoryStore } from '../support/memory-store.js';
-import { buildHistory, change, type Change } from '../support/order-history.js';
+import { deletesPastRetention } from '../../src/cleanup/index.ts';
+import type { RowEvent } from '../../src/decode/index.ts';
+import { readModelDefinition, sourceDefinition } from '../../src/definitions/index.ts';
+import { compileModel, foldBatch } from '../../src/projection/index.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+import { buildHistory, change, type Change } from '../support/order-history.ts';
 
 const RETENTION_HOURS = 24;
 const judge = compileModel(

@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/index.js';
-import { resolveStackEnv } from '../../src/config/stack-env.js';
-import { ReadoutError } from '../../src/errors/index.js';
+import { loadConfig } from '../../src/config/index.ts';
+import { resolveStackEnv } from '../../src/config/stack-env.ts';
+import { ReadoutError } from '../../src/errors/index.ts';
 
 const DERIVED = [
   'READOUT_KAFKA_BROKERS',

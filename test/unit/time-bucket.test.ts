@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketOf } from '../../src/projection/index.js';
+import { bucketOf } from '../../src/projection/index.ts';
 
 describe('bucketOf', () => {
   it('puts an instant in its local hour, labelled with the offset in force', () => {

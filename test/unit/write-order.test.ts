@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { inGenerationOrder } from '../../src/pipeline/write-order.js';
-import { everyMeasureModel } from '../support/demo-models.js';
+import { inGenerationOrder } from '../../src/pipeline/write-order.ts';
+import { everyMeasureModel } from '../support/demo-models.ts';
 
 describe('inGenerationOrder', () => {
   it("writes a model's generations one after another, newest first, and other models meanwhile", async () => {

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { client } from './graphql-client.js';
+import { client } from './graphql-client.ts';
 
 export interface Live<T> {
   /** The newest value pushed (undefined until the first arrives). */

@@ -5,13 +5,13 @@
  */
 import { createRoot } from 'react-dom/client';
 import './dashboard.css';
-import { HeldBanner } from './panels/held-banner.js';
-import { OpenOrdersPanel } from './panels/open-orders.js';
-import { OrdersByStatusPanel } from './panels/orders-by-status.js';
-import { RevenueByHourPanel } from './panels/revenue-by-hour.js';
-import { ShippedPerMinutePanel } from './panels/shipped-per-minute.js';
-import { StatusBar } from './panels/status-bar.js';
-import { TopCustomersPanel } from './panels/top-customers.js';
+import { HeldBanner } from './panels/held-banner.tsx';
+import { OpenOrdersPanel } from './panels/open-orders.tsx';
+import { OrdersByStatusPanel } from './panels/orders-by-status.tsx';
+import { RevenueByHourPanel } from './panels/revenue-by-hour.tsx';
+import { ShippedPerMinutePanel } from './panels/shipped-per-minute.tsx';
+import { StatusBar } from './panels/status-bar.tsx';
+import { TopCustomersPanel } from './panels/top-customers.tsx';
 
 // The read models' own zone by default; /dashboard/?timeZone=America/New_York shows another.
 const timeZone = new URLSearchParams(window.location.search).get('timeZone') ?? 'Europe/Berlin';

@@ -2,7 +2,7 @@
  * One small hook per panel: its subscription, and the shape of what it is pushed. Decimal and
  * BigInt values arrive as strings (exact); format them, never parse them into floats.
  */
-import { useLive } from './live.js';
+import { useLive } from './live.ts';
 
 export interface Freshness {
   readonly version: string;

@@ -1,5 +1,5 @@
-import { clock, count } from '../format.js';
-import { useHeldChanges } from '../subscriptions.js';
+import { clock, count } from '../format.ts';
+import { useHeldChanges } from '../subscriptions.ts';
 
 /**
  * Shown while the mass-delete guard holds a change: until an operator decides, the numbers do not

@@ -1,6 +1,6 @@
-import { count, money } from '../format.js';
-import { useOpenOrders } from '../subscriptions.js';
-import { Panel } from './panel.js';
+import { count, money } from '../format.ts';
+import { useOpenOrders } from '../subscriptions.ts';
+import { Panel } from './panel.tsx';
 
 export function OpenOrdersPanel() {
   const { data, error } = useOpenOrders();

@@ -1,6 +1,6 @@
-import { count, money } from '../format.js';
-import { useOrdersByStatus } from '../subscriptions.js';
-import { Panel } from './panel.js';
+import { count, money } from '../format.ts';
+import { useOrdersByStatus } from '../subscriptions.ts';
+import { Panel } from './panel.tsx';
 
 export function OrdersByStatusPanel() {
   const { data, error } = useOrdersByStatus();

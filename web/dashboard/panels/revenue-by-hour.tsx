@@ -1,6 +1,6 @@
-import { money } from '../format.js';
-import { useRevenueByHour } from '../subscriptions.js';
-import { Bars, Panel } from './panel.js';
+import { money } from '../format.ts';
+import { useRevenueByHour } from '../subscriptions.ts';
+import { Bars, Panel } from './panel.tsx';
 
 /** Today's revenue per hour in `timeZone`: all 24 hours, those without orders at zero. */
 export function RevenueByHourPanel(props: { timeZone: string }) {

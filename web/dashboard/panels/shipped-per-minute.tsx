@@ -1,6 +1,6 @@
-import { count } from '../format.js';
-import { useShippedPerMinute } from '../subscriptions.js';
-import { Bars, Panel } from './panel.js';
+import { count } from '../format.ts';
+import { useShippedPerMinute } from '../subscriptions.ts';
+import { Bars, Panel } from './panel.tsx';
 
 const MINUTES = 30;
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import { clock } from '../format.js';
-import { useConnection } from '../graphql-client.js';
-import { useOrdersByStatus } from '../subscriptions.js';
+import { clock } from '../format.ts';
+import { useConnection } from '../graphql-client.ts';
+import { useOrdersByStatus } from '../subscriptions.ts';
 
 /** With no push for this long the page says so: the source may be quiet, or the pipeline stopped. */
 const STALE_AFTER_MS = 30_000;

@@ -1,6 +1,6 @@
-import { count, money } from '../format.js';
-import { useTopCustomers } from '../subscriptions.js';
-import { Panel } from './panel.js';
+import { count, money } from '../format.ts';
+import { useTopCustomers } from '../subscriptions.ts';
+import { Panel } from './panel.tsx';
 
 export function TopCustomersPanel() {
   const { data, error } = useTopCustomers(5);
