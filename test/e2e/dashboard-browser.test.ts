@@ -4,7 +4,7 @@
  * resync when it is back, and the "keep" panels do not move while the archiver purges old orders.
  * The screenshot it saves (test-artifacts/dashboard.png) is the README's.
  */
-import { randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -118,8 +118,9 @@ describe('the live dashboard in headless Chromium', () => {
 
     const { rows } = await db.query<{ id: string }>(
       `INSERT INTO orders (customer, status, amount)
-       VALUES ($1, 'paid', 1234.56), ($1, 'paid', 987654.32), ($1, 'paid', 0.10) RETURNING id::text`,
-      [customer],
+       VALUES ($1, 'paid', 1234.56), ($1, 'paid', $2), ($1, 'paid', 0.10) RETURNING id::text`,
+      // Its own total, so that a run on a stack where this test ran before has no tie for the top.
+      [customer, `987${randomInt(100, 1000)}.${randomInt(10, 100)}`],
     );
     await db.query(`UPDATE orders SET status = 'pending', amount = 45.67 WHERE id = $1`, [rows[2]?.id]);
     await expect.poll(() => statusOnPage(), { timeout: 10_000 }).toEqual(await statusFromSql());
