@@ -4,6 +4,7 @@ import {
   untaggedDeleteGroups,
   waitingChangeOf,
   type CleanupRules,
+  type DeleteGroup,
 } from '../cleanup/index.js';
 import {
   decodeRecord,
@@ -20,6 +21,7 @@ import type { Logger } from '../log/logger.js';
 import type { CompiledModel, FoldEvent } from '../projection/index.js';
 import {
   readerName,
+  type Admission,
   type DeadLetter,
   type GuardStore,
   type LetterConcern,
@@ -170,26 +172,25 @@ export function createProjector({
     return markArchival(events, (event) => byOrigin(event) || pastRetention.has(event));
   }
 
-  /** Asks the guard about each transaction's untagged deletes; keeps what may be applied now. */
-  async function admit(events: FoldEvent[], batch: SourceBatch): Promise<FoldEvent[]> {
-    if (!guard) return events;
+  /**
+   * Asks the guard about each transaction's untagged deletes: `events` are what may be applied
+   * now, `waiting` the groups withheld (pending their END, or held for an operator).
+   */
+  async function admit(
+    events: FoldEvent[],
+    batch: SourceBatch,
+  ): Promise<{ events: FoldEvent[]; waiting: DeleteGroup[] }> {
+    if (!guard) return { events, waiting: [] };
     const withheld = new Set<FoldEvent>();
     const decided = new Map<FoldEvent, FoldEvent>();
+    const waiting: DeleteGroup[] = [];
     // One script per transaction and table; independent of each other, so asked together.
     const groups = untaggedDeleteGroups(events).filter((group) => threshold(group.table) > 0);
-    const admissions = await Promise.all(
-      groups.map((group) =>
-        guard.admitDeletes(
-          group.table,
-          group.txId,
-          threshold(group.table),
-          group.events.map(waitingChangeOf),
-        ),
-      ),
-    );
+    const admissions = await askGuard(guard, groups);
     groups.forEach((group, index) => {
       const admission = admissions[index];
       if (admission === 'pending' || admission === 'hold') {
+        waiting.push(group);
         for (const event of group.events) withheld.add(event);
         if (admission === 'hold') {
           logger.warn(
@@ -206,7 +207,42 @@ export function createProjector({
         for (const event of group.events) decided.set(event, { ...event, archival: true });
       }
     });
-    return events.filter((event) => !withheld.has(event)).map((event) => decided.get(event) ?? event);
+    return {
+      events: events.filter((event) => !withheld.has(event)).map((event) => decided.get(event) ?? event),
+      waiting,
+    };
+  }
+
+  function askGuard(guard: GuardStore, groups: readonly DeleteGroup[]): Promise<Admission[]> {
+    return Promise.all(
+      groups.map((group) =>
+        guard.admitDeletes(
+          group.table,
+          group.txId,
+          threshold(group.table),
+          group.events.map(waitingChangeOf),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * The deletes withheld from this batch whose END (or operator's decision) came while the batch
+   * was written. Whoever read it applied them only to the models that had read their records (see
+   * cleanup-actions.ts), and these models had not yet: they are applied here, after the changes
+   * before them. (The END's reader records it before it looks at the models, and this asks after
+   * the batch's writes: one of the two sees the other. Applied by both, the second is a duplicate.)
+   */
+  async function decidedMeanwhile(waiting: readonly DeleteGroup[]): Promise<FoldEvent[]> {
+    if (!guard || waiting.length === 0) return [];
+    const admissions = await askGuard(guard, waiting);
+    return waiting.flatMap((group, index) => {
+      const admission = admissions[index];
+      if (admission === 'pending' || admission === 'hold') return [];
+      return admission === 'archive'
+        ? group.events.map((event) => ({ ...event, archival: true }))
+        : group.events;
+    });
   }
 
   async function onTruncate(
@@ -326,8 +362,14 @@ export function createProjector({
           const record = context.records.get(event.record.offset);
           if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));
         }
-        const events = await admit(await recogniseArchival(verdicts.admitted), batch);
+        const { events, waiting } = await admit(await recogniseArchival(verdicts.admitted), batch);
         const written = await writeAll(events, context, recordedBy, verdicts.schemaChanges);
+        const late = await decidedMeanwhile(waiting);
+        if (late.length > 0) {
+          const more = await writeAll(late, context, recordedBy, verdicts.schemaChanges);
+          written.applied += more.applied;
+          written.duplicates += more.duplicates;
+        }
         const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, part) : null;
         total.applied += written.applied + (truncated?.applied ?? 0);
         total.duplicates += written.duplicates + (truncated?.duplicates ?? 0);
