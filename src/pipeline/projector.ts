@@ -15,7 +15,7 @@ import {
   type RowEvent,
   type Truncate,
 } from '../decode/index.js';
-import { ErrorCode, isReadoutError } from '../errors/index.js';
+import { ErrorCode, ReadoutError, isReadoutError } from '../errors/index.js';
 import type { SourceBatch } from '../ingest/index.js';
 import type { Logger } from '../log/logger.js';
 import type { CompiledModel, FoldEvent } from '../projection/index.js';
@@ -230,8 +230,9 @@ export function createProjector({
    * The deletes withheld from this batch whose END (or operator's decision) came while the batch
    * was written. Whoever read it applied them only to the models that had read their records (see
    * cleanup-actions.ts), and these models had not yet: they are applied here, after the changes
-   * before them. (The END's reader records it before it looks at the models, and this asks after
-   * the batch's writes: one of the two sees the other. Applied by both, the second is a duplicate.)
+   * before them. (The END's reader records it before it looks at the models' offsets, and this
+   * asks after every model recorded this batch's, by its writes or recordReadBy: one of the two
+   * sees the other. Applied by both, the second is a duplicate.)
    */
   async function decidedMeanwhile(waiting: readonly DeleteGroup[]): Promise<FoldEvent[]> {
     if (!guard || waiting.length === 0) return [];
@@ -242,6 +243,36 @@ export function createProjector({
       return admission === 'archive'
         ? group.events.map((event) => ({ ...event, archival: true }))
         : group.events;
+    });
+  }
+
+  /**
+   * The models of the withheld deletes' tables that wrote nothing of this batch record now that
+   * they have read it (the caller records it again after the batch, with catch-up targets):
+   * whoever reads the END must find every model past the deletes once this batch is written, or
+   * decidedMeanwhile must find the END. Short of the batch's start, Redis lost writes: the batch
+   * comes again.
+   */
+  async function recordReadBy(
+    waiting: readonly DeleteGroup[],
+    context: WriteContext,
+    recordedBy: ReadonlySet<string>,
+  ): Promise<void> {
+    const { offset } = context;
+    if (!offset) return;
+    const tables = new Set(waiting.map((group) => group.table));
+    const quiet = current().filter(
+      (model) => tables.has(model.table) && !recordedBy.has(readerName(model.name, model.generation)),
+    );
+    const stood = await Promise.all(quiet.map((model) => store.recordRead(model, offset)));
+    quiet.forEach((model, i) => {
+      const at = stood[i];
+      if (at === null || at === undefined) return;
+      throw new ReadoutError(
+        ErrorCode.StoreLostWrites,
+        `${model.name} stands at offset ${at}, before this batch: Redis lost writes since they were made (a failover?)`,
+        { retriable: true, details: { topic: offset.topic, partition: offset.partition } },
+      );
     });
   }
 
@@ -364,6 +395,7 @@ export function createProjector({
         }
         const { events, waiting } = await admit(await recogniseArchival(verdicts.admitted), batch);
         const written = await writeAll(events, context, recordedBy, verdicts.schemaChanges);
+        if (waiting.length > 0) await recordReadBy(waiting, context, recordedBy);
         const late = await decidedMeanwhile(waiting);
         if (late.length > 0) {
           const more = await writeAll(late, context, recordedBy, verdicts.schemaChanges);

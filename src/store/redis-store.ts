@@ -17,7 +17,13 @@ import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from '.
 import { deadLetterKey, modelKeys } from './keys.js';
 import type { ModelSnapshot } from './model-snapshot.js';
 import { createGenerationStore, type GenerationStore } from './generations.js';
-import { createPositionStore, type PositionStore } from './positions.js';
+import {
+  createPositionStore,
+  partitionKey,
+  readerName,
+  recordRead,
+  type PositionStore,
+} from './positions.js';
 import { snapshotFromRead } from './read-snapshot.js';
 import { readTopology, type RedisTopology } from './topology.js';
 import { decodeStoredRow, storedPosition } from './stored-row.js';
@@ -147,6 +153,12 @@ export interface ReadModelStore {
    * read, or null if it has read none there (or Redis lost it).
    */
   readOffsets(model: CompiledModel, partitions: readonly string[]): Promise<Map<string, string | null>>;
+  /**
+   * Records that a model generation has read a batch it wrote nothing of (see positions.lua
+   * 'read'). Returns null, or the offset it stands at if that is before the batch (Redis lost
+   * writes): then nothing is recorded.
+   */
+  recordRead(model: CompiledModel, offset: BatchOffset): Promise<string | null>;
   /** Every stored row's position, a page at a time (HSCAN: rows written meanwhile may appear or not). */
   scanRowPositions(
     model: CompiledModel,
@@ -293,6 +305,17 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       } catch (error) {
         throw redisUnavailable('read of stream offsets', error);
       }
+    },
+
+    async recordRead(model, offset) {
+      const keys = modelKeys(keyPrefix, model.name, model.generation);
+      return await recordRead(
+        redis,
+        { meta: keys.meta, offsets: keys.offsets, name: readerName(model.name, model.generation) },
+        partitionKey(offset.topic, offset.partition),
+        offset.next,
+        offset.first,
+      );
     },
 
     async *scanRowPositions(model, pageSize = 1000) {

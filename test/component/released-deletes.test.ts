@@ -165,6 +165,23 @@ describe('deletes released by their END, while a model has not applied the chang
     await quit();
   });
 
+  it('the delete alone in its batch (the models write nothing of it), its END read right after: applied', async () => {
+    const { models, projector, shippedCount, rows, deletedFrom, quit } = setUp();
+    const [shippedModel, statusModel] = models;
+    if (!shippedModel || !statusModel) throw new Error('fixture');
+    const owner = projector();
+    const other = projector();
+    await owner.handleBatch(batch(ORDERS, [shipped('1')]));
+    // No model writes anything of this batch (its one change waits for its END), so none records
+    // the batch's offset with a write; the END's reader must find them past it all the same.
+    await owner.handleBatch(batch(ORDERS, [deleted('2')]));
+    await other.handleBatch(batch(TRANSACTIONS, [end741('0')]));
+    expect(await shippedCount(shippedModel)).toBe(1n);
+    expect(await rows(statusModel)).toBe(0n);
+    expect(await deletedFrom(shippedModel)).toBe(true);
+    await quit();
+  });
+
   it('the END read while the owner writes the batch that holds the delete: the delete is applied once the models read it', async () => {
     const { models, projector, shippedCount, rows, deletedFrom, quit } = setUp();
     const [shippedModel, statusModel] = models;
