@@ -13,7 +13,8 @@ import { log, percentile } from './support/measure.ts';
 const { values } = parseArgs({
   options: { before: { type: 'string' }, runs: { type: 'string', default: '15' } },
 });
-if (!values.before) throw new Error('--before <checkout> is required: the baseline is measured in the same run');
+if (!values.before)
+  throw new Error('--before <checkout> is required: the baseline is measured in the same run');
 const checkouts = { now: resolve('.'), before: resolve(values.before) };
 const runs = Number(values.runs);
 const commands = [['help'], ['status', '--help']];

@@ -1,12 +1,15 @@
 import { deleteOf, type WaitingChange } from '../cleanup/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { truncateDeletes, type CompiledModel, type FoldEvent } from '../projection/index.ts';
-import type { GuardStore, ReadModelStore } from '../store/index.ts';
+import { partitionKey, type GuardStore, type ReadModelStore } from '../store/index.ts';
 import { inGenerationOrder } from './write-order.ts';
 import type { ModelWriter, WriteContext, WriteTotals } from './model-writer.ts';
 
 export interface CleanupActions {
-  /** Applies waiting deletes of a table to its models, as archival or business deletes. */
+  /**
+   * Applies waiting deletes of a table, as archival or business deletes, to each of its models
+   * that has read their records; a model that has not applies them when it reads them.
+   */
   applyDeletes(table: string, changes: readonly WaitingChange[], archival: boolean): Promise<WriteTotals>;
   /** Removes every row a TRUNCATE removed (rows written after it stay). */
   applyTruncate(table: string, truncate: WaitingChange, archival: boolean): Promise<WriteTotals>;
@@ -21,8 +24,33 @@ export interface CleanupActions {
  * Changes applied after their batch record no offset: a generation still catching up (a rebuild
  * handed over) would otherwise skip the records between where it stands and the change.
  */
-function afterTheirBatch(): WriteContext {
-  return { offset: null, records: new Map(), letters: [] };
+function afterTheirBatch(readPast?: ReadonlyMap<string, string>): WriteContext {
+  return { offset: null, records: new Map(), letters: [], ...(readPast ? { readPast } : {}) };
+}
+
+/**
+ * The deletes a model has read the records of (it stands past them in their partitions), and per
+ * partition the last of them. Only those may be applied to it now: a delete applied before the
+ * model applied the row's earlier changes would make them duplicates when they come (a state model
+ * ends the same, a flow model loses the moves they made). The model applies the others when it
+ * reads their records: their transaction's END (or the operator's decision) is recorded by then,
+ * so the guard admits them in their place in the partition.
+ */
+function readBy(
+  events: readonly FoldEvent[],
+  stood: ReadonlyMap<string, string | null>,
+): { read: FoldEvent[]; readPast: Map<string, string> } {
+  const readPast = new Map<string, string>();
+  const read = events.filter((event) => {
+    const partition = partitionKey(event.record.topic, event.record.partition);
+    const next = stood.get(partition) ?? null;
+    const offset = BigInt(event.record.offset);
+    if (next === null || BigInt(next) <= offset) return false;
+    const last = readPast.get(partition);
+    if (last === undefined || offset > BigInt(last)) readPast.set(partition, event.record.offset);
+    return true;
+  });
+  return { read, readPast };
 }
 
 export function createCleanupActions(deps: {
@@ -36,8 +64,12 @@ export function createCleanupActions(deps: {
   const { targets, store, guard, writer, logger } = deps;
   const modelsOf = (table: string) => targets().filter((model) => model.table === table);
   /** Writes changes after their batch; what Redis refused of them is kept as dead letters. */
-  const writeAfterTheirBatch = async (model: CompiledModel, events: readonly FoldEvent[]) => {
-    const context = afterTheirBatch();
+  const writeAfterTheirBatch = async (
+    model: CompiledModel,
+    events: readonly FoldEvent[],
+    readPast?: ReadonlyMap<string, string>,
+  ) => {
+    const context = afterTheirBatch(readPast);
     const result = await writer.write(model, events, context);
     if (context.letters.length > 0) await store.recordDeadLetters(context.letters);
     return result;
@@ -55,9 +87,15 @@ export function createCleanupActions(deps: {
         ...deleteOf(change, table),
         ...(archival ? { archival: true } : {}),
       }));
-      for (const part of await inGenerationOrder(modelsOf(table), (model) =>
-        writeAfterTheirBatch(model, events),
-      ))
+      const partitions = [
+        ...new Set(events.map((event) => partitionKey(event.record.topic, event.record.partition))),
+      ];
+      for (const part of await inGenerationOrder(modelsOf(table), async (model) => {
+        const { read, readPast } = readBy(events, await store.readOffsets(model, partitions));
+        return read.length === 0
+          ? { applied: 0, duplicates: 0 }
+          : await writeAfterTheirBatch(model, read, readPast);
+      }))
         add(total, part);
       return total;
     },

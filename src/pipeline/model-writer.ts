@@ -21,6 +21,8 @@ export interface WriteTotals {
 export interface WriteContext {
   /** Null for changes applied after their batch (see BatchWrite): no offset is recorded. */
   readonly offset: BatchOffset | null;
+  /** Changes applied after their batch: what the model must have read past (see BatchWrite). */
+  readonly readPast?: ReadonlyMap<string, string>;
   readonly records: ReadonlyMap<string, RawRecord>;
   readonly letters: DeadLetter[];
 }
@@ -91,7 +93,11 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
         await store.countDuplicates(model, fold.duplicates);
         return { applied: 0, duplicates: fold.duplicates };
       }
-      const outcome = await store.applyBatch(model, { fold, offset: context.offset });
+      const outcome = await store.applyBatch(model, {
+        fold,
+        offset: context.offset,
+        ...(context.readPast ? { readPast: context.readPast } : {}),
+      });
       if (outcome.kind === 'applied') {
         context.letters.push(...rejected);
         return { applied: fold.applied, duplicates: fold.duplicates };
@@ -115,6 +121,15 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
           ErrorCode.StoreLostWrites,
           `${model.name} stands at offset ${outcome.stood}, before this batch: Redis lost writes since they were made (a failover?)`,
           { retriable: true, details: { ...where } },
+        );
+      }
+      if (outcome.kind === 'unread') {
+        // The caller saw the model past these records; Redis no longer has it there (a failover
+        // took writes back meanwhile). Tried again, the caller looks again.
+        throw new ReadoutError(
+          ErrorCode.StoreLostWrites,
+          `${model.name} stands at offset ${outcome.stood ?? '(none)'} of ${outcome.partition}, before changes applied after their batch: Redis lost writes since they were made (a failover?)`,
+          { retriable: true },
         );
       }
       logger.warn(

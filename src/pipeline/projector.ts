@@ -4,6 +4,7 @@ import {
   untaggedDeleteGroups,
   waitingChangeOf,
   type CleanupRules,
+  type DeleteGroup,
 } from '../cleanup/index.ts';
 import {
   decodeRecord,
@@ -14,12 +15,13 @@ import {
   type RowEvent,
   type Truncate,
 } from '../decode/index.ts';
-import { ErrorCode, isReadoutError } from '../errors/index.ts';
+import { ErrorCode, ReadoutError, isReadoutError } from '../errors/index.ts';
 import type { SourceBatch } from '../ingest/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CompiledModel, FoldEvent } from '../projection/index.ts';
 import {
   readerName,
+  type Admission,
   type DeadLetter,
   type GuardStore,
   type LetterConcern,
@@ -170,26 +172,25 @@ export function createProjector({
     return markArchival(events, (event) => byOrigin(event) || pastRetention.has(event));
   }
 
-  /** Asks the guard about each transaction's untagged deletes; keeps what may be applied now. */
-  async function admit(events: FoldEvent[], batch: SourceBatch): Promise<FoldEvent[]> {
-    if (!guard) return events;
+  /**
+   * Asks the guard about each transaction's untagged deletes: `events` are what may be applied
+   * now, `waiting` the groups withheld (pending their END, or held for an operator).
+   */
+  async function admit(
+    events: FoldEvent[],
+    batch: SourceBatch,
+  ): Promise<{ events: FoldEvent[]; waiting: DeleteGroup[] }> {
+    if (!guard) return { events, waiting: [] };
     const withheld = new Set<FoldEvent>();
     const decided = new Map<FoldEvent, FoldEvent>();
+    const waiting: DeleteGroup[] = [];
     // One script per transaction and table; independent of each other, so asked together.
     const groups = untaggedDeleteGroups(events).filter((group) => threshold(group.table) > 0);
-    const admissions = await Promise.all(
-      groups.map((group) =>
-        guard.admitDeletes(
-          group.table,
-          group.txId,
-          threshold(group.table),
-          group.events.map(waitingChangeOf),
-        ),
-      ),
-    );
+    const admissions = await askGuard(guard, groups);
     groups.forEach((group, index) => {
       const admission = admissions[index];
       if (admission === 'pending' || admission === 'hold') {
+        waiting.push(group);
         for (const event of group.events) withheld.add(event);
         if (admission === 'hold') {
           logger.warn(
@@ -206,7 +207,73 @@ export function createProjector({
         for (const event of group.events) decided.set(event, { ...event, archival: true });
       }
     });
-    return events.filter((event) => !withheld.has(event)).map((event) => decided.get(event) ?? event);
+    return {
+      events: events.filter((event) => !withheld.has(event)).map((event) => decided.get(event) ?? event),
+      waiting,
+    };
+  }
+
+  function askGuard(guard: GuardStore, groups: readonly DeleteGroup[]): Promise<Admission[]> {
+    return Promise.all(
+      groups.map((group) =>
+        guard.admitDeletes(
+          group.table,
+          group.txId,
+          threshold(group.table),
+          group.events.map(waitingChangeOf),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * The deletes withheld from this batch whose END (or operator's decision) came while the batch
+   * was written. Whoever read it applied them only to the models that had read their records (see
+   * cleanup-actions.ts), and these models had not yet: they are applied here, after the changes
+   * before them. (The END's reader records it before it looks at the models' offsets, and this
+   * asks after every model recorded this batch's, by its writes or recordReadBy: one of the two
+   * sees the other. Applied by both, the second is a duplicate.)
+   */
+  async function decidedMeanwhile(waiting: readonly DeleteGroup[]): Promise<FoldEvent[]> {
+    if (!guard || waiting.length === 0) return [];
+    const admissions = await askGuard(guard, waiting);
+    return waiting.flatMap((group, index) => {
+      const admission = admissions[index];
+      if (admission === 'pending' || admission === 'hold') return [];
+      return admission === 'archive'
+        ? group.events.map((event) => ({ ...event, archival: true }))
+        : group.events;
+    });
+  }
+
+  /**
+   * The models of the withheld deletes' tables that wrote nothing of this batch record now that
+   * they have read it (the caller records it again after the batch, with catch-up targets):
+   * whoever reads the END must find every model past the deletes once this batch is written, or
+   * decidedMeanwhile must find the END. Short of the batch's start, Redis lost writes: the batch
+   * comes again.
+   */
+  async function recordReadBy(
+    waiting: readonly DeleteGroup[],
+    context: WriteContext,
+    recordedBy: ReadonlySet<string>,
+  ): Promise<void> {
+    const { offset } = context;
+    if (!offset) return;
+    const tables = new Set(waiting.map((group) => group.table));
+    const quiet = current().filter(
+      (model) => tables.has(model.table) && !recordedBy.has(readerName(model.name, model.generation)),
+    );
+    const stood = await Promise.all(quiet.map((model) => store.recordRead(model, offset)));
+    quiet.forEach((model, i) => {
+      const at = stood[i];
+      if (at === null || at === undefined) return;
+      throw new ReadoutError(
+        ErrorCode.StoreLostWrites,
+        `${model.name} stands at offset ${at}, before this batch: Redis lost writes since they were made (a failover?)`,
+        { retriable: true, details: { topic: offset.topic, partition: offset.partition } },
+      );
+    });
   }
 
   async function onTruncate(
@@ -326,8 +393,15 @@ export function createProjector({
           const record = context.records.get(event.record.offset);
           if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));
         }
-        const events = await admit(await recogniseArchival(verdicts.admitted), batch);
+        const { events, waiting } = await admit(await recogniseArchival(verdicts.admitted), batch);
         const written = await writeAll(events, context, recordedBy, verdicts.schemaChanges);
+        if (waiting.length > 0) await recordReadBy(waiting, context, recordedBy);
+        const late = await decidedMeanwhile(waiting);
+        if (late.length > 0) {
+          const more = await writeAll(late, context, recordedBy, verdicts.schemaChanges);
+          written.applied += more.applied;
+          written.duplicates += more.duplicates;
+        }
         const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, part) : null;
         total.applied += written.applied + (truncated?.applied ?? 0);
         total.duplicates += written.duplicates + (truncated?.duplicates ?? 0);

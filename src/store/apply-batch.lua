@@ -15,7 +15,8 @@
 -- { 'refused', reason } with nothing written. (The shebang has Redis refuse the whole script up
 -- front when it is out of memory, rather than at its first write.)
 -- Replies: { 'applied', version } | { 'moved', current generation } | { 'behind', stored offset }
---        | { 'conflict', row key } | { 'refused', reason } | { 'stopped', why (JSON) }.
+--        | { 'unread', 'topic/partition@stored offset' } | { 'conflict', row key }
+--        | { 'refused', reason } | { 'stopped', why (JSON) }.
 local request = cjson.decode(ARGV[3])
 
 -- Is decimal string a > b? (LSNs and offsets exceed what a Lua double holds exactly.)
@@ -82,6 +83,19 @@ if stopped then return { 'stopped', stopped } end
 if request.offset then
   local stood = redis.call('HGET', OFFSETS, request.offset.partition)
   if stood and greater(request.offset.first, stood) then return { 'behind', stood } end
+end
+
+-- Read fence: changes applied after their batch (deletes released by their transaction's END or
+-- by an operator) must not overtake the changes before them in their partition. A delete applied
+-- first would make those changes look like duplicates when they come, and a flow model would lose
+-- the moves they made. So the model must have read past each one's record (its stored offset
+-- beyond it); the caller applies only those, and the model applies the others when it reads
+-- their records. Short of it here, Redis lost writes since the caller looked: nothing is written.
+if request.readPast then
+  for _, p in ipairs(request.readPast) do
+    local stood = redis.call('HGET', OFFSETS, p[1])
+    if not stood or not greater(stood, p[2]) then return { 'unread', p[1] .. '@' .. (stood or '') } end
+  end
 end
 
 -- A stored row is "position" (deleted) or "position memory-json": the fence compares the position.

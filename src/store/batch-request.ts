@@ -13,6 +13,7 @@ export function buildApplyRequest(
   keys: ModelKeys,
   fold: FoldResult,
   offset: BatchOffset | null,
+  readPast: ReadonlyMap<string, string> = new Map(),
 ): { keys: string[]; request: unknown; rows: string[] } {
   const keyList = [keys.rows, keys.meta, keys.offsets, keys.buckets, keys.generations];
   const indexOf = new Map<string, number>();
@@ -94,6 +95,7 @@ export function buildApplyRequest(
             next: offset.next,
           },
         }),
+    ...(readPast.size === 0 ? {} : { readPast: [...readPast] }),
   };
   const rows: string[] = [];
   for (const [rowKey, { expected, next }] of fold.rows) {

@@ -9,6 +9,10 @@
 --     'behind:' .. the stored offset: Redis lost writes (a failover promoted a replica that
 --     lacked them), and recording the offset would hide the loss. (None stored: a first batch,
 --     or everything lost, which the loaded marker tells.)
+--   'read' topic/partition, next offset, required offset: records the offset if it is further,
+--     as 'advance' does, but leaves catch-up targets to it (a projector tells the models that
+--     wrote nothing in a batch, before it looks at the guard again; see projector.ts). The same
+--     'behind:' .. stored offset when Redis lost writes.
 --   'catch-up' (topic/partition, target) pairs: the model is not ready until it reaches every
 --     target. Starts a new version epoch (the Redis clock in microseconds) so that versions stay
 --     above any a subscriber saw before the loss, and announces it.
@@ -50,6 +54,14 @@ if op == 'advance' then
     announce()
     return 'reached'
   end
+  return 'ok'
+end
+
+if op == 'read' then
+  local partition, next, required = ARGV[4], ARGV[5], ARGV[6]
+  local stored = redis.call('HGET', OFFSETS, partition)
+  if stored and greater(required, stored) then return 'behind:' .. stored end
+  if greater(next, stored) then redis.call('HSET', OFFSETS, partition, next) end
   return 'ok'
 end
 

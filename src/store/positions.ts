@@ -81,6 +81,33 @@ export interface NoticedLoss {
   readonly readers: readonly string[];
 }
 
+/**
+ * Records that a reader has read a partition up to `next` (exclusive), as `PositionStore.advance`
+ * does but leaving catch-up targets to it. Returns null, or the offset the reader stands at when
+ * it is short of `required` (Redis lost writes): then nothing is recorded.
+ */
+export async function recordRead(
+  redis: RedisClient,
+  reader: Pick<StreamReader, 'meta' | 'offsets' | 'name'>,
+  partition: string,
+  next: string,
+  required: string,
+): Promise<string | null> {
+  let answer: unknown;
+  try {
+    answer = await runLuaScript(
+      redis,
+      positionsScript,
+      [reader.meta, reader.offsets],
+      ['read', '', reader.name, partition, next, required],
+    );
+  } catch (error) {
+    throw redisUnavailable('record of a stream position', error);
+  }
+  const text = String(answer);
+  return text.startsWith('behind:') ? text.slice('behind:'.length) : null;
+}
+
 /** How many noticed losses are kept. */
 const LOSSES_KEPT = 20;
 

@@ -17,7 +17,13 @@ import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from '.
 import { deadLetterKey, modelKeys } from './keys.ts';
 import type { ModelSnapshot } from './model-snapshot.ts';
 import { createGenerationStore, type GenerationStore } from './generations.ts';
-import { createPositionStore, type PositionStore } from './positions.ts';
+import {
+  createPositionStore,
+  partitionKey,
+  readerName,
+  recordRead,
+  type PositionStore,
+} from './positions.ts';
 import { snapshotFromRead } from './read-snapshot.ts';
 import { readTopology, type RedisTopology } from './topology.ts';
 import { decodeStoredRow, storedPosition } from './stored-row.ts';
@@ -65,6 +71,12 @@ export interface BatchWrite {
    * has not necessarily read the records before them, so their offset is not recorded.
    */
   readonly offset: BatchOffset | null;
+  /**
+   * Changes applied after their batch: per partition ("topic/partition"), the offset of the last
+   * record among them. The model must have read past each (see readOffsets), or Redis writes
+   * nothing and answers `unread`: a change must not overtake the changes before it.
+   */
+  readonly readPast?: ReadonlyMap<string, string>;
 }
 
 export interface BatchOffset {
@@ -82,6 +94,8 @@ export type ApplyOutcome =
   | { readonly kind: 'moved'; readonly current: number }
   /** The model stands before the batch's first offset: Redis lost writes since they were made. */
   | { readonly kind: 'behind'; readonly stood: string }
+  /** A change applied after its batch that the model has not read yet (see BatchWrite.readPast). */
+  | { readonly kind: 'unread'; readonly partition: string; readonly stood: string | null }
   /**
    * The batch can never be applied as it is (a key of the wrong type, a stored value that is not
    * an integer): nothing was written, and trying again would give the same answer.
@@ -109,6 +123,11 @@ function applyOutcomeOf(reply: unknown): ApplyOutcome {
         return { kind: 'moved', current: Number(detail) };
       case 'behind':
         return { kind: 'behind', stood: detail };
+      case 'unread': {
+        const at = detail.lastIndexOf('@');
+        const stood = detail.slice(at + 1);
+        return { kind: 'unread', partition: detail.slice(0, at), stood: stood === '' ? null : stood };
+      }
       case 'conflict':
         return { kind: 'conflict', rowKey: detail };
       case 'refused':
@@ -129,6 +148,17 @@ export interface BucketRange {
 export interface ReadModelStore {
   readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
   applyBatch(model: CompiledModel, write: BatchWrite): Promise<ApplyOutcome>;
+  /**
+   * Where a model generation stands in each partition ("topic/partition"): the next offset it will
+   * read, or null if it has read none there (or Redis lost it).
+   */
+  readOffsets(model: CompiledModel, partitions: readonly string[]): Promise<Map<string, string | null>>;
+  /**
+   * Records that a model generation has read a batch it wrote nothing of (see positions.lua
+   * 'read'). Returns null, or the offset it stands at if that is before the batch (Redis lost
+   * writes): then nothing is recorded.
+   */
+  recordRead(model: CompiledModel, offset: BatchOffset): Promise<string | null>;
   /** Every stored row's position, a page at a time (HSCAN: rows written meanwhile may appear or not). */
   scanRowPositions(
     model: CompiledModel,
@@ -247,9 +277,9 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       }
     },
 
-    async applyBatch(model, { fold, offset }) {
+    async applyBatch(model, { fold, offset, readPast }) {
       const keys = modelKeys(keyPrefix, model.name, model.generation);
-      const { keys: scriptKeys, request, rows } = buildApplyRequest(model, keys, fold, offset);
+      const { keys: scriptKeys, request, rows } = buildApplyRequest(model, keys, fold, offset, readPast);
       let reply: unknown;
       try {
         reply = await run(applyScript, scriptKeys, [
@@ -262,6 +292,30 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
         throw redisUnavailable('apply script', error);
       }
       return applyOutcomeOf(reply);
+    },
+
+    async readOffsets(model, partitions) {
+      if (partitions.length === 0) return new Map();
+      try {
+        const stood = await redis.hmget(
+          modelKeys(keyPrefix, model.name, model.generation).offsets,
+          ...partitions,
+        );
+        return new Map(partitions.map((partition, i) => [partition, stood[i] ?? null]));
+      } catch (error) {
+        throw redisUnavailable('read of stream offsets', error);
+      }
+    },
+
+    async recordRead(model, offset) {
+      const keys = modelKeys(keyPrefix, model.name, model.generation);
+      return await recordRead(
+        redis,
+        { meta: keys.meta, offsets: keys.offsets, name: readerName(model.name, model.generation) },
+        partitionKey(offset.topic, offset.partition),
+        offset.next,
+        offset.first,
+      );
     },
 
     async *scanRowPositions(model, pageSize = 1000) {

@@ -136,6 +136,36 @@ export interface FlowRun {
 }
 
 /**
+ * The minutes whose projected moves differ from the stream's, each with its moves and the flow
+ * model's stored row for them ("position" alone: the row was deleted since; a delete that
+ * overtook the move it followed made the move look like a duplicate).
+ */
+function minutesThatDiffer(
+  run: FlowRun,
+  minutesAfter: Record<string, string>,
+  rows: Record<string, string>,
+): unknown[] {
+  const minuteOf = (label: string) => new Date(label).getTime();
+  const projected = new Map<number, bigint>();
+  for (const [label, count] of Object.entries(minutesAfter))
+    projected.set(minuteOf(label), BigInt(count) - BigInt(run.minutesBefore[label] ?? '0'));
+  const streamed = new Map<number, StreamMoves['moves'][number][]>();
+  for (const move of run.streamed.moves) {
+    const minute = minuteOf(move.commitMinute);
+    streamed.set(minute, [...(streamed.get(minute) ?? []), move]);
+  }
+  return [...new Set([...projected.keys(), ...streamed.keys()])]
+    .sort((a, b) => a - b)
+    .filter((minute) => (projected.get(minute) ?? 0n) !== BigInt(streamed.get(minute)?.length ?? 0))
+    .map((minute) => ({
+      minute: new Date(minute).toISOString(),
+      projected: (projected.get(minute) ?? 0n).toString(),
+      streamed: streamed.get(minute)?.length ?? 0,
+      moves: (streamed.get(minute) ?? []).map((move) => ({ ...move, stored: rows[move.rowKey] ?? null })),
+    }));
+}
+
+/**
  * Every move into "shipped" the topic holds was projected once, between the marks. On a
  * difference, `test-artifacts/<prefix>-flow-diff.json` says where to look: the projection per
  * minute against the stream's moves, and the flow model's rows, offsets and meta in Redis.
@@ -155,9 +185,11 @@ export async function expectFlowMatchesStream(store: ReadModelStore, run: FlowRu
       redis.hgetall(keys.meta),
     ]);
     redis.disconnect();
+    const minutesAfter = await shippedByMinute(store);
     const diff = {
+      byMinute: minutesThatDiffer(run, minutesAfter, rows),
       ...run,
-      minutesAfter: await shippedByMinute(store),
+      minutesAfter,
       shippedModel: { rows, offsets, meta },
     };
     writeFileSync(
