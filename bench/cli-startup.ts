@@ -19,10 +19,13 @@ const checkouts = { now: resolve('.'), before: resolve(values.before) };
 const runs = Number(values.runs);
 const commands = [['help'], ['status', '--help']];
 
-/** Milliseconds from spawn to exit of `<checkout>/bin/readout <args>`, which must exit 0. */
+/**
+ * Milliseconds from spawn to exit of `<checkout>/bin/readout <args>`, which must exit 0. Run from
+ * the checkout: an older bin/readout imports tsx from its working directory's node_modules.
+ */
 function timeOnce(checkout: string, args: readonly string[]): number {
   const started = performance.now();
-  const result = spawnSync(`${checkout}/bin/readout`, args, { encoding: 'utf8' });
+  const result = spawnSync(`${checkout}/bin/readout`, args, { cwd: checkout, encoding: 'utf8' });
   const elapsed = performance.now() - started;
   if (result.status !== 0) throw new Error(`${checkout}/bin/readout ${args.join(' ')}: ${result.stderr}`);
   return elapsed;

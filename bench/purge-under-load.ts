@@ -78,8 +78,13 @@ log(`projector caught up with the history in ${((performance.now() - catchUpStar
 
 /** Orders as orders_by_status counts them, and in SQL: live + archived, and old rows still live. */
 async function keptCounts(): Promise<{ projected: bigint; sql: bigint; oldLive: bigint }> {
+  // The archiver creates orders_archive at its first run: a stack never archived has none yet.
+  const { rows: found } = await db.query<{ present: boolean }>(
+    `SELECT to_regclass('orders_archive') IS NOT NULL AS present`,
+  );
+  const archived = found[0]?.present ? '(SELECT count(*) FROM orders_archive)' : '0';
   const { rows } = await db.query<{ sql: string; old: string }>(
-    `SELECT ((SELECT count(*) FROM orders) + (SELECT count(*) FROM orders_archive))::text AS sql,
+    `SELECT ((SELECT count(*) FROM orders) + ${archived})::text AS sql,
             (SELECT count(*) FROM orders WHERE created_at < now() - interval '90 days')::text AS old`,
   );
   let projected = 0n;
