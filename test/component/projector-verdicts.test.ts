@@ -5,7 +5,7 @@ import { readModelDefinition } from '../../src/definitions/index.ts';
 import { createProjector } from '../../src/pipeline/projector.ts';
 import { compileModel, type CompiledModel } from '../../src/projection/index.ts';
 import { createRedisStore, modelReader, type ReadModelStore } from '../../src/store/index.ts';
-import { capturedRecord } from '../support/fixtures.ts';
+import { capturedRecord, withValueText } from '../support/fixtures.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 /**
@@ -29,12 +29,6 @@ const TOPIC = 'readout.public.orders';
 const AMOUNT_SCHEMA =
   '{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"12"},"field":"amount"}';
 
-function replaceAll(record: RawRecord, from: string, to: string): RawRecord {
-  const text = record.value?.toString('utf8') ?? '';
-  if (!text.includes(from)) throw new Error(`the fixture has no ${from}`);
-  return { ...record, value: Buffer.from(text.split(from).join(to)) };
-}
-
 /** Bob's paid order (a real Debezium insert) as order `id` at `offset`, its LSN made unique. */
 function order(id: number, offset: number): RawRecord {
   const record = capturedRecord('create-bob-paid', String(offset));
@@ -42,10 +36,11 @@ function order(id: number, offset: number): RawRecord {
     ...record,
     key: Buffer.from(record.key?.toString('utf8').replace('"id":2', `"id":${id}`) ?? ''),
   };
-  return replaceAll(
-    replaceAll(keyed, '"id":2,', `"id":${id},`),
+  return withValueText(
+    withValueText(keyed, '"id":2,', `"id":${id},`, { everywhere: true }),
     '"lsn":26849296',
     `"lsn":${26849296 + offset}`,
+    { everywhere: true },
   );
 }
 
@@ -138,10 +133,11 @@ describe('the projector on a real Redis', () => {
     const [revenue, bands, statuses] = targets as [CompiledModel, CompiledModel, CompiledModel];
     // The amount column renamed to total (ALTER TABLE … RENAME), schema and payload alike.
     const renamed = (id: number, offset: number) =>
-      replaceAll(
-        replaceAll(order(id, offset), '"field":"amount"', '"field":"total"'),
+      withValueText(
+        withValueText(order(id, offset), '"field":"amount"', '"field":"total"', { everywhere: true }),
         '"amount":"BOI="',
         '"total":"BOI="',
+        { everywhere: true },
       );
     await batch([order(1, 1), renamed(2, 2), order(3, 3)]);
     await batch([renamed(4, 4)]);
@@ -164,10 +160,13 @@ describe('the projector on a real Redis', () => {
 
   it('stops a model whose column changed type family (a decimal that became text)', async () => {
     const { store, targets, batch, rows } = setUp();
-    const asText = replaceAll(
-      replaceAll(order(2, 2), AMOUNT_SCHEMA, '{"type":"string","optional":false,"field":"amount"}'),
+    const asText = withValueText(
+      withValueText(order(2, 2), AMOUNT_SCHEMA, '{"type":"string","optional":false,"field":"amount"}', {
+        everywhere: true,
+      }),
       '"amount":"BOI="',
       '"amount":"12.50"',
+      { everywhere: true },
     );
     await batch([order(1, 1)]);
     await batch([asText, order(3, 3)]);

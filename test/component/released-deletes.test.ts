@@ -12,7 +12,7 @@ import {
   withRowCache,
   type ReadModelStore,
 } from '../../src/store/index.ts';
-import { capturedRecord } from '../support/fixtures.ts';
+import { capturedRecord, withValueText } from '../support/fixtures.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 /**
@@ -38,18 +38,15 @@ afterAll(async () => {
 const ORDERS = 'readout.public.orders';
 const TRANSACTIONS = 'readout.transaction';
 
-function replaced(record: RawRecord, from: string, to: string): RawRecord {
-  const text = record.value?.toString('utf8') ?? '';
-  if (!text.includes(from)) throw new Error(`the fixture has no ${from}`);
-  return { ...record, value: Buffer.from(text.split(from).join(to)) };
-}
-
 /** Bob's order created as "shipped" (a move into shipped) in transaction 740, at `offset`. */
 const shipped = (offset: string) =>
-  replaced(
-    replaced(capturedRecord('create-bob-paid', offset), '"status":"paid"', '"status":"shipped"'),
+  withValueText(
+    withValueText(capturedRecord('create-bob-paid', offset), '"status":"paid"', '"status":"shipped"', {
+      everywhere: true,
+    }),
     '"txId":741',
     '"txId":740',
+    { everywhere: true },
   );
 /** Bob's order deleted in transaction 741 (LSN after the create), at `offset`. */
 const deleted = (offset: string) => capturedRecord('delete-bob', offset);
@@ -97,7 +94,9 @@ function setUp() {
   const plain = createRedisStore(options);
   const failing = new Set<string>();
   const guard = createGuardStore(options);
-  const models = [flow(String(run)), statuses(String(run))];
+  const shippedModel = flow(String(run));
+  const statusModel = statuses(String(run));
+  const models = [shippedModel, statusModel];
   /** A projector of the group (each with its own row cache, as each process has). */
   const projector = () =>
     createProjector({
@@ -125,6 +124,8 @@ function setUp() {
   const deletedFrom = (model: CompiledModel) => plain.rowsDeleted(model, ['id=2']);
   return {
     models,
+    shippedModel,
+    statusModel,
     failing,
     projector,
     shippedCount,
@@ -143,9 +144,7 @@ const batch = (topic: string, records: RawRecord[]) => ({
 
 describe('deletes released by their END, while a model has not applied the changes before them', () => {
   it('a failover of the flow model keeps its batch from landing; the END, read by another projector, comes first', async () => {
-    const { models, failing, projector, shippedCount, rows, deletedFrom, quit } = setUp();
-    const [shippedModel, statusModel] = models;
-    if (!shippedModel || !statusModel) throw new Error('fixture');
+    const { failing, projector, shippedCount, rows, deletedFrom, quit, shippedModel, statusModel } = setUp();
     const owner = projector();
     const other = projector();
     // The orders partition's owner: the delete waits for its END; the flow model's slot is failing
@@ -166,9 +165,7 @@ describe('deletes released by their END, while a model has not applied the chang
   });
 
   it('the delete alone in its batch (the models write nothing of it), its END read right after: applied', async () => {
-    const { models, projector, shippedCount, rows, deletedFrom, quit } = setUp();
-    const [shippedModel, statusModel] = models;
-    if (!shippedModel || !statusModel) throw new Error('fixture');
+    const { projector, shippedCount, rows, deletedFrom, quit, shippedModel, statusModel } = setUp();
     const owner = projector();
     const other = projector();
     await owner.handleBatch(batch(ORDERS, [shipped('1')]));
@@ -183,9 +180,7 @@ describe('deletes released by their END, while a model has not applied the chang
   });
 
   it('the END read while the owner writes the batch that holds the delete: the delete is applied once the models read it', async () => {
-    const { models, projector, shippedCount, rows, deletedFrom, quit } = setUp();
-    const [shippedModel, statusModel] = models;
-    if (!shippedModel || !statusModel) throw new Error('fixture');
+    const { models, projector, shippedCount, rows, deletedFrom, quit, shippedModel, statusModel } = setUp();
     const other = projector();
     // The owner is slow to write: the END is handled between its admission of the delete and its
     // writes (two processes at once, made deterministic here by a store that waits).

@@ -70,11 +70,19 @@ export function publicRecord(file: string, key: unknown, topic = 'dbserver1.publ
   };
 }
 
-/** Replaces a JSON text fragment in a record's value: for variants of a real event. */
-export function withValueText(record: RawRecord, from: string, to: string): RawRecord {
+/**
+ * Replaces a JSON text fragment in a record's value (its first occurrence, or every one with
+ * `everywhere`, as in a fragment both the schema and the payload hold): variants of a real event.
+ */
+export function withValueText(
+  record: RawRecord,
+  from: string,
+  to: string,
+  { everywhere = false }: { everywhere?: boolean } = {},
+): RawRecord {
   const text = record.value?.toString('utf8') ?? '';
   if (!text.includes(from)) throw new Error(`fixture does not contain ${from}`);
-  return { ...record, value: Buffer.from(text.replace(from, to)) };
+  return { ...record, value: Buffer.from(everywhere ? text.split(from).join(to) : text.replace(from, to)) };
 }
 
 /** Replaces a JSON text fragment in a record's key. */

@@ -59,6 +59,7 @@ describe('loadConfig', () => {
         READOUT_API_PORT: 'eighty',
         READOUT_KAFKA_BROKERS: 'nohost',
         READOUT_REDIS_URL: 'http://x',
+        READOUT_LOG_FORMAT: 'xml',
       });
     } catch (caught) {
       error = caught;
@@ -69,5 +70,12 @@ describe('loadConfig', () => {
     expect(message).toMatch(/READOUT_API_PORT: .*number.*"eighty"/);
     expect(message).toMatch(/READOUT_KAFKA_BROKERS: .*host:port.*"nohost"/);
     expect(message).toMatch(/READOUT_REDIS_URL: .*"http:\/\/x"/);
+    expect(message).toMatch(/READOUT_LOG_FORMAT: .*json.*text.*"xml"/);
+  });
+
+  it('leaves the log format to each process unless READOUT_LOG_FORMAT names one', () => {
+    expect(loadConfig({}).logFormat).toBe('auto');
+    expect(loadConfig({ READOUT_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    expect(loadConfig({ READOUT_LOG_FORMAT: 'text' }).logFormat).toBe('text');
   });
 });
