@@ -2,17 +2,19 @@ import { defineConfig } from 'vitest/config';
 
 // Three tiers: unit (pure), component (a real redis-server started by the test), e2e (the local
 // stack, which test/run-all.sh starts on its own ports). Files run one at a time.
+// graphql has no "exports": Node (and so @graphql-tools, Apollo Server and graphql-ws, which vitest
+// leaves to Node) loads its CommonJS build, while vite would give test and src files its .mjs one.
+// Two copies refuse each other's schema ("from another module or realm"): tests that build or
+// run a schema load the one Node loads.
+const nodesGraphql = { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] };
+
 export default defineConfig({
   test: {
     fileParallelism: false,
     projects: [
-      { test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { resolve: nodesGraphql, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {
-        // graphql has no "exports": Node (and so Apollo Server and graphql-ws, which vitest leaves
-        // to Node) loads its CommonJS build, while vite would give test and src files its .mjs one.
-        // Two copies refuse each other's schema ("from another module or realm"): the in-process
-        // API tests load the one Node loads.
-        resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
+        resolve: nodesGraphql,
         test: { name: 'component', include: ['test/component/**/*.test.ts'], testTimeout: 30_000 },
       },
       {

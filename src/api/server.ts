@@ -52,7 +52,7 @@ export interface Api {
  */
 export function createApi({ context, settings, logger, readiness }: ApiDeps): Api {
   const { host, port, limits, introspection, debugErrors } = settings;
-  const schema = buildSchema();
+  const schema = buildSchema([...context.models.values()].map((model) => model.definition));
   const metrics = createApiMetrics({ guard: context.guard });
   const auth = createApiAuth(settings.apiKeys);
   const rules = limitRules(limits, introspection);

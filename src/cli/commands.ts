@@ -102,6 +102,16 @@ readout held release <id> --as archive|retract
     load: async () => (await import('./archive.ts')).archiveCommand,
   },
   {
+    name: 'schema',
+    summary: "print the GraphQL schema the API serves for the read models' definitions",
+    usage: `readout schema [--write | --check] [--out FILE]
+  Prints the whole schema as SDL: Readout's own fields and a typed Query and Subscription field
+  per read model of READOUT_READMODELS_DIR. --write writes the typed part to
+  schema/readmodels.graphql (or FILE), which clients are generated from; --check exits 1 when
+  that file differs from what the definitions give (npm run check runs it).`,
+    load: async () => (await import('./schema.ts')).schemaCommand,
+  },
+  {
     name: 'seed',
     summary: 'insert demo orders (with their lines) in one transaction',
     usage: 'readout seed [--count 200] [--seed 1]',

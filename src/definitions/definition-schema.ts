@@ -24,9 +24,13 @@ export function isTimeZone(zone: string): boolean {
 
 const timeZone = z.string().refine(isTimeZone, 'expected an IANA time zone, e.g. "Europe/Berlin" or "UTC"');
 
-const columnDimension = z.strictObject({ column, name: identifier.optional() });
+// Shown in the generated GraphQL schema (a generated sentence when absent); changes no number.
+const description = z.string().optional();
+
+const columnDimension = z.strictObject({ column, name: identifier.optional(), description });
 const bucketDimension = z.strictObject({
   name: identifier,
+  description,
   bucket: z.union([
     z.strictObject({ column, unit: z.enum(['minute', 'hour', 'day']), timeZone }),
     // A flow metric may bucket by when the change was committed in the source.
@@ -35,16 +39,17 @@ const bucketDimension = z.strictObject({
 });
 const bandDimension = z.strictObject({
   name: identifier,
+  description,
   bands: z.strictObject({ column, edges: z.array(decimalText).min(1) }),
 });
 
 const measure = z.discriminatedUnion('type', [
-  z.strictObject({ name: identifier, type: z.literal('count') }),
-  z.strictObject({ name: identifier, type: z.literal('sum'), column, scale: scale.default(0) }),
-  z.strictObject({ name: identifier, type: z.literal('avg'), column, scale: scale.default(0) }),
-  z.strictObject({ name: identifier, type: z.literal('min'), column, scale: scale.default(0) }),
-  z.strictObject({ name: identifier, type: z.literal('max'), column, scale: scale.default(0) }),
-  z.strictObject({ name: identifier, type: z.literal('distinct'), column }),
+  z.strictObject({ name: identifier, type: z.literal('count'), description }),
+  z.strictObject({ name: identifier, type: z.literal('sum'), column, scale: scale.default(0), description }),
+  z.strictObject({ name: identifier, type: z.literal('avg'), column, scale: scale.default(0), description }),
+  z.strictObject({ name: identifier, type: z.literal('min'), column, scale: scale.default(0), description }),
+  z.strictObject({ name: identifier, type: z.literal('max'), column, scale: scale.default(0), description }),
+  z.strictObject({ name: identifier, type: z.literal('distinct'), column, description }),
 ]);
 
 const condition = z.union([
@@ -63,7 +68,7 @@ const when = z.union([
 export const readModelDefinition = z
   .strictObject({
     name: identifier,
-    description: z.string().optional(),
+    description,
     source: table,
     kind: z.enum(['state', 'flow']).default('state'),
     filter: z.array(condition).default([]),
@@ -77,13 +82,24 @@ export const readModelDefinition = z
     archive: z.enum(['keep', 'retract']).default('keep'),
   })
   .superRefine((definition, context) => {
+    // Dimensions and measures share one namespace: each is a field of the model's GraphQL rows.
     const names = new Set<string>();
+    for (const [index, d] of definition.dimensions.entries()) {
+      const name = d.name ?? ('column' in d ? d.column : '');
+      if (names.has(name))
+        context.addIssue({
+          code: 'custom',
+          path: ['dimensions', index, 'name'],
+          message: `duplicate dimension "${name}"`,
+        });
+      names.add(name);
+    }
     for (const [index, m] of definition.measures.entries()) {
       if (names.has(m.name))
         context.addIssue({
           code: 'custom',
           path: ['measures', index, 'name'],
-          message: `duplicate measure "${m.name}"`,
+          message: `"${m.name}" is already the name of a dimension or measure of this model`,
         });
       names.add(m.name);
     }

@@ -224,11 +224,16 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
     top: definition.top ? { measure: definition.top.by, limit: definition.top.limit } : null,
     archive: definition.archive,
     archivalRetention: archival,
-    // The description changes no number: editing it needs no rebuild.
+    // Descriptions change no number: editing one needs no rebuild.
     fingerprint: createHash('sha256')
       .update(
         JSON.stringify({
-          definition: { ...definition, description: undefined },
+          definition: {
+            ...definition,
+            description: undefined,
+            dimensions: definition.dimensions.map((d) => ({ ...d, description: undefined })),
+            measures: definition.measures.map((m) => ({ ...m, description: undefined })),
+          },
           archivalRetention: archival,
         }),
       )

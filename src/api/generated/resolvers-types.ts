@@ -37,30 +37,11 @@ export type AggregateRow = {
   time?: Maybe<TimeBucket>;
 };
 
-export type AmountBand = {
-  __typename?: 'AmountBand';
-  /** e.g. <50, 50..200, 200..1000, >=1000 */
-  band: Scalars['String']['output'];
-  /** Distinct customers with an order in the band. */
-  customers: Scalars['BigInt']['output'];
-  orders: Scalars['BigInt']['output'];
-};
-
 export type ArchivePolicy =
   /** An archived row's contribution stays. */
   | 'KEEP'
   /** An archived row's contribution goes, like a business delete. */
   | 'RETRACT';
-
-/** A customer's place in the top customers by revenue (cancelled orders excluded). */
-export type CustomerRevenue = {
-  __typename?: 'CustomerRevenue';
-  customer: Scalars['String']['output'];
-  orders: Scalars['BigInt']['output'];
-  /** 1 for the highest revenue. */
-  rank: Scalars['Int']['output'];
-  revenue: Scalars['Decimal']['output'];
-};
 
 export type Dimension = {
   __typename?: 'Dimension';
@@ -68,6 +49,8 @@ export type Dimension = {
   bandEdges?: Maybe<Array<Scalars['Decimal']['output']>>;
   /** The source column (null for a bucket of the change's commit time). */
   column?: Maybe<Scalars['String']['output']>;
+  /** Its field in the read model's typed rows, e.g. averageAmount for average_amount. */
+  field: Scalars['String']['output'];
   kind: DimensionKind;
   name: Scalars['String']['output'];
   /** TIME only: the zone whose wall clock the buckets follow. */
@@ -135,7 +118,7 @@ export type HeldChange = {
   kind: HeldChangeKind;
   /** Rows waiting (deletes); 0 for a TRUNCATE, which removes every row that existed before it. */
   rows: Scalars['Int']['output'];
-  /** The captured table, e.g. public.orders. */
+  /** The captured table, e.g. public.invoices. */
   table: Scalars['String']['output'];
 };
 
@@ -144,15 +127,11 @@ export type HeldChangeKind =
   | 'DELETES'
   | 'TRUNCATE';
 
-export type ItemsByProduct = {
-  __typename?: 'ItemsByProduct';
-  freshness: Freshness;
-  products: Array<ProductSales>;
-};
-
 export type Measure = {
   __typename?: 'Measure';
   column?: Maybe<Scalars['String']['output']>;
+  /** Its field in the read model's typed rows. */
+  field: Scalars['String']['output'];
   name: Scalars['String']['output'];
   /** Decimal places of SUM, AVG, MIN and MAX values. */
   scale?: Maybe<Scalars['Int']['output']>;
@@ -185,78 +164,31 @@ export type MetricKind =
   /** Over the rows as they are now. */
   | 'STATE';
 
-/** Orders not yet shipped (pending or paid): how many, their value, the largest and the smallest. */
-export type OpenOrders = {
-  __typename?: 'OpenOrders';
-  count: Scalars['BigInt']['output'];
-  freshness: Freshness;
-  /** Null when there is no open order. */
-  largest?: Maybe<Scalars['Decimal']['output']>;
-  smallest?: Maybe<Scalars['Decimal']['output']>;
-  value: Scalars['Decimal']['output'];
-};
-
 export type OrderBy = {
   /** A grouped dimension (the time dimension by its name) or a chosen measure. */
   by: Scalars['String']['input'];
   direction?: InputMaybe<SortDirection>;
 };
 
-export type OrdersByAmountBand = {
-  __typename?: 'OrdersByAmountBand';
-  bands: Array<AmountBand>;
-  freshness: Freshness;
-};
-
-/** Orders and revenue per status, over the orders as they are now. */
-export type OrdersByStatus = {
-  __typename?: 'OrdersByStatus';
-  freshness: Freshness;
-  /** One entry per status that has at least one order, sorted by status. */
-  groups: Array<StatusTotal>;
-};
-
-export type OrdersShippedPerMinute = {
-  __typename?: 'OrdersShippedPerMinute';
-  freshness: Freshness;
-  /** Minutes with at least one order shipped, oldest first. */
-  minutes: Array<ShippedMinute>;
-};
-
-export type ProductSales = {
-  __typename?: 'ProductSales';
-  highestUnitPrice?: Maybe<Scalars['Decimal']['output']>;
-  /** Order lines. */
-  lines: Scalars['BigInt']['output'];
-  /** Distinct orders with the product. */
-  orders: Scalars['BigInt']['output'];
-  product: Scalars['String']['output'];
-  quantity: Scalars['BigInt']['output'];
-};
-
+/**
+ * Readout's own fields. Each read model adds a typed field of its own (see schema/readmodels.graphql,
+ * generated from readmodels/*.yaml): its rows with one field per dimension and measure.
+ */
 export type Query = {
   __typename?: 'Query';
   /** An ad hoc question to any read model: filter, time range and granularity, group, measures, order, limit. */
   aggregate: Aggregate;
   /** Changes the mass-delete guard holds, oldest first (empty when the guard is off). */
   heldChanges: Array<HeldChange>;
-  itemsByProduct: ItemsByProduct;
-  /** Orders not yet shipped, with the largest. */
-  openOrders: OpenOrders;
-  ordersByAmountBand: OrdersByAmountBand;
-  /** Orders and revenue per status, exact, as of `freshness`. */
-  ordersByStatus: OrdersByStatus;
-  /** Orders moved to shipped per minute over the last `lastMinutes` minutes (at most 1440). */
-  ordersShippedPerMinute: OrdersShippedPerMinute;
   /** Every read model with its dimensions and measures. */
   readModels: Array<ReadModelInfo>;
-  /** Revenue per hour of one day (default: today) in a time zone (default: the model's, Europe/Berlin). */
-  revenueByHour: RevenueByHour;
-  /** The top customers by revenue, best first (limit at most the model's 10). */
-  topCustomers: TopCustomers;
 };
 
 
+/**
+ * Readout's own fields. Each read model adds a typed field of its own (see schema/readmodels.graphql,
+ * generated from readmodels/*.yaml): its rows with one field per dimension and measure.
+ */
 export type QueryAggregateArgs = {
   from?: InputMaybe<Scalars['DateTime']['input']>;
   granularity?: InputMaybe<TimeUnit>;
@@ -270,79 +202,27 @@ export type QueryAggregateArgs = {
   where?: InputMaybe<Array<DimensionFilter>>;
 };
 
-
-export type QueryOrdersShippedPerMinuteArgs = {
-  lastMinutes?: InputMaybe<Scalars['Int']['input']>;
-};
-
-
-export type QueryRevenueByHourArgs = {
-  day?: InputMaybe<Scalars['String']['input']>;
-  timeZone?: InputMaybe<Scalars['String']['input']>;
-};
-
-
-export type QueryTopCustomersArgs = {
-  limit?: InputMaybe<Scalars['Int']['input']>;
-};
-
 /** A read model, as declared in readmodels/*.yaml: what `aggregate` can ask of it. */
 export type ReadModelInfo = {
   __typename?: 'ReadModelInfo';
   archive: ArchivePolicy;
   description?: Maybe<Scalars['String']['output']>;
   dimensions: Array<Dimension>;
+  /** Its typed Query and Subscription field, e.g. salesByRegion for sales_by_region. */
+  field: Scalars['String']['output'];
   kind: MetricKind;
   measures: Array<Measure>;
   name: Scalars['String']['output'];
   /** How long time buckets are kept, e.g. 35d (null: no time buckets, or kept forever). */
   retention?: Maybe<Scalars['String']['output']>;
-  /** The captured table, e.g. public.orders. */
+  /** The captured table, e.g. public.invoices. */
   source: Scalars['String']['output'];
   top?: Maybe<TopRanking>;
-};
-
-/** Revenue per hour of one calendar day in a time zone, hours with orders only, in time order. */
-export type RevenueByHour = {
-  __typename?: 'RevenueByHour';
-  /** The day asked for, YYYY-MM-DD. */
-  day: Scalars['String']['output'];
-  freshness: Freshness;
-  hours: Array<RevenueHour>;
-  timeZone: Scalars['String']['output'];
-  /** The day's revenue: the sum of its hours. */
-  total: Scalars['Decimal']['output'];
-};
-
-/** One hour of revenue_by_hour: orders created in that hour (cancelled ones excluded). */
-export type RevenueHour = {
-  __typename?: 'RevenueHour';
-  hour: TimeBucket;
-  orders: Scalars['BigInt']['output'];
-  revenue: Scalars['Decimal']['output'];
-};
-
-/** Orders that moved to shipped in one minute (UTC) of their change's commit. */
-export type ShippedMinute = {
-  __typename?: 'ShippedMinute';
-  amount: Scalars['Decimal']['output'];
-  minute: TimeBucket;
-  shipped: Scalars['BigInt']['output'];
 };
 
 export type SortDirection =
   | 'ASC'
   | 'DESC';
-
-/** Orders currently in one status: how many, and their total amount. */
-export type StatusTotal = {
-  __typename?: 'StatusTotal';
-  /** Mean order amount, rounded half away from zero to cents. */
-  averageAmount: Scalars['Decimal']['output'];
-  count: Scalars['BigInt']['output'];
-  revenue: Scalars['Decimal']['output'];
-  status: Scalars['String']['output'];
-};
 
 /**
  * Every field pushes the current value first, then every newer version as changes are applied:
@@ -354,18 +234,6 @@ export type Subscription = {
   aggregate: Aggregate;
   /** The changes the mass-delete guard holds now, then the list again whenever it changes. */
   heldChanges: Array<HeldChange>;
-  itemsByProduct: ItemsByProduct;
-  /** Orders not yet shipped, with the largest. */
-  openOrders: OpenOrders;
-  ordersByAmountBand: OrdersByAmountBand;
-  /** The current orders-by-status first, then every newer version as changes are applied. */
-  ordersByStatus: OrdersByStatus;
-  /** Orders moved to shipped per minute over the last `lastMinutes` minutes (at most 1440). */
-  ordersShippedPerMinute: OrdersShippedPerMinute;
-  /** Revenue per hour of one day (default: today) in a time zone (default: the model's, Europe/Berlin). */
-  revenueByHour: RevenueByHour;
-  /** The top customers by revenue, best first (limit at most the model's 10). */
-  topCustomers: TopCustomers;
 };
 
 
@@ -386,34 +254,6 @@ export type SubscriptionAggregateArgs = {
   where?: InputMaybe<Array<DimensionFilter>>;
 };
 
-
-/**
- * Every field pushes the current value first, then every newer version as changes are applied:
- * never an older one. A burst of changes may be pushed as its newest version only.
- */
-export type SubscriptionOrdersShippedPerMinuteArgs = {
-  lastMinutes?: InputMaybe<Scalars['Int']['input']>;
-};
-
-
-/**
- * Every field pushes the current value first, then every newer version as changes are applied:
- * never an older one. A burst of changes may be pushed as its newest version only.
- */
-export type SubscriptionRevenueByHourArgs = {
-  day?: InputMaybe<Scalars['String']['input']>;
-  timeZone?: InputMaybe<Scalars['String']['input']>;
-};
-
-
-/**
- * Every field pushes the current value first, then every newer version as changes are applied:
- * never an older one. A burst of changes may be pushed as its newest version only.
- */
-export type SubscriptionTopCustomersArgs = {
-  limit?: InputMaybe<Scalars['Int']['input']>;
-};
-
 /** A time bucket: its start as an instant, and as wall-clock time with the offset of its zone. */
 export type TimeBucket = {
   __typename?: 'TimeBucket';
@@ -426,12 +266,6 @@ export type TimeUnit =
   | 'DAY'
   | 'HOUR'
   | 'MINUTE';
-
-export type TopCustomers = {
-  __typename?: 'TopCustomers';
-  customers: Array<CustomerRevenue>;
-  freshness: Freshness;
-};
 
 export type TopRanking = {
   __typename?: 'TopRanking';
@@ -514,11 +348,9 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type ResolversTypes = {
   Aggregate: ResolverTypeWrapper<Omit<Aggregate, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
   AggregateRow: ResolverTypeWrapper<AggregateRow>;
-  AmountBand: ResolverTypeWrapper<AmountBand>;
   ArchivePolicy: ArchivePolicy;
   BigInt: ResolverTypeWrapper<Scalars['BigInt']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  CustomerRevenue: ResolverTypeWrapper<CustomerRevenue>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   Decimal: ResolverTypeWrapper<Scalars['Decimal']['output']>;
   Dimension: ResolverTypeWrapper<Dimension>;
@@ -529,29 +361,18 @@ export type ResolversTypes = {
   HeldChange: ResolverTypeWrapper<HeldChange>;
   HeldChangeKind: HeldChangeKind;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
-  ItemsByProduct: ResolverTypeWrapper<Omit<ItemsByProduct, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
   Measure: ResolverTypeWrapper<Measure>;
   MeasureType: MeasureType;
   MeasureValue: ResolverTypeWrapper<MeasureValue>;
   MetricKind: MetricKind;
-  OpenOrders: ResolverTypeWrapper<Omit<OpenOrders, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
   OrderBy: OrderBy;
-  OrdersByAmountBand: ResolverTypeWrapper<Omit<OrdersByAmountBand, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
-  OrdersByStatus: ResolverTypeWrapper<ModelSnapshot>;
-  OrdersShippedPerMinute: ResolverTypeWrapper<Omit<OrdersShippedPerMinute, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
-  ProductSales: ResolverTypeWrapper<ProductSales>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   ReadModelInfo: ResolverTypeWrapper<ReadModelInfo>;
-  RevenueByHour: ResolverTypeWrapper<Omit<RevenueByHour, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
-  RevenueHour: ResolverTypeWrapper<RevenueHour>;
-  ShippedMinute: ResolverTypeWrapper<ShippedMinute>;
   SortDirection: SortDirection;
-  StatusTotal: ResolverTypeWrapper<StatusTotal>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   TimeBucket: ResolverTypeWrapper<TimeBucket>;
   TimeUnit: TimeUnit;
-  TopCustomers: ResolverTypeWrapper<Omit<TopCustomers, 'freshness'> & { freshness: ResolversTypes['Freshness'] }>;
   TopRanking: ResolverTypeWrapper<TopRanking>;
 };
 
@@ -559,10 +380,8 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   Aggregate: Omit<Aggregate, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
   AggregateRow: AggregateRow;
-  AmountBand: AmountBand;
   BigInt: Scalars['BigInt']['output'];
   Boolean: Scalars['Boolean']['output'];
-  CustomerRevenue: CustomerRevenue;
   DateTime: Scalars['DateTime']['output'];
   Decimal: Scalars['Decimal']['output'];
   Dimension: Dimension;
@@ -571,25 +390,14 @@ export type ResolversParentTypes = {
   Freshness: ModelSnapshot;
   HeldChange: HeldChange;
   Int: Scalars['Int']['output'];
-  ItemsByProduct: Omit<ItemsByProduct, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
   Measure: Measure;
   MeasureValue: MeasureValue;
-  OpenOrders: Omit<OpenOrders, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
   OrderBy: OrderBy;
-  OrdersByAmountBand: Omit<OrdersByAmountBand, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
-  OrdersByStatus: ModelSnapshot;
-  OrdersShippedPerMinute: Omit<OrdersShippedPerMinute, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
-  ProductSales: ProductSales;
   Query: Record<PropertyKey, never>;
   ReadModelInfo: ReadModelInfo;
-  RevenueByHour: Omit<RevenueByHour, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
-  RevenueHour: RevenueHour;
-  ShippedMinute: ShippedMinute;
-  StatusTotal: StatusTotal;
   String: Scalars['String']['output'];
   Subscription: Record<PropertyKey, never>;
   TimeBucket: TimeBucket;
-  TopCustomers: Omit<TopCustomers, 'freshness'> & { freshness: ResolversParentTypes['Freshness'] };
   TopRanking: TopRanking;
 };
 
@@ -606,22 +414,9 @@ export type AggregateRowResolvers<ContextType = ApiContext, ParentType extends R
   time?: Resolver<Maybe<ResolversTypes['TimeBucket']>, ParentType, ContextType>;
 };
 
-export type AmountBandResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['AmountBand'] = ResolversParentTypes['AmountBand']> = {
-  band?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  customers?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-};
-
 export interface BigIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['BigInt'], any> {
   name: 'BigInt';
 }
-
-export type CustomerRevenueResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['CustomerRevenue'] = ResolversParentTypes['CustomerRevenue']> = {
-  customer?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  rank?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-};
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
@@ -634,6 +429,7 @@ export interface DecimalScalarConfig extends GraphQLScalarTypeConfig<ResolversTy
 export type DimensionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Dimension'] = ResolversParentTypes['Dimension']> = {
   bandEdges?: Resolver<Maybe<Array<ResolversTypes['Decimal']>>, ParentType, ContextType>;
   column?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['DimensionKind'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   timeZone?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -665,13 +461,9 @@ export type HeldChangeResolvers<ContextType = ApiContext, ParentType extends Res
   table?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
-export type ItemsByProductResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ItemsByProduct'] = ResolversParentTypes['ItemsByProduct']> = {
-  freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-  products?: Resolver<Array<ResolversTypes['ProductSales']>, ParentType, ContextType>;
-};
-
 export type MeasureResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Measure'] = ResolversParentTypes['Measure']> = {
   column?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   scale?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   type?: Resolver<ResolversTypes['MeasureType'], ParentType, ContextType>;
@@ -684,54 +476,17 @@ export type MeasureValueResolvers<ContextType = ApiContext, ParentType extends R
   type?: Resolver<ResolversTypes['MeasureType'], ParentType, ContextType>;
 };
 
-export type OpenOrdersResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OpenOrders'] = ResolversParentTypes['OpenOrders']> = {
-  count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-  largest?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
-  smallest?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
-  value?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-};
-
-export type OrdersByAmountBandResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OrdersByAmountBand'] = ResolversParentTypes['OrdersByAmountBand']> = {
-  bands?: Resolver<Array<ResolversTypes['AmountBand']>, ParentType, ContextType>;
-  freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-};
-
-export type OrdersByStatusResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OrdersByStatus'] = ResolversParentTypes['OrdersByStatus']> = {
-  freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-  groups?: Resolver<Array<ResolversTypes['StatusTotal']>, ParentType, ContextType>;
-};
-
-export type OrdersShippedPerMinuteResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['OrdersShippedPerMinute'] = ResolversParentTypes['OrdersShippedPerMinute']> = {
-  freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-  minutes?: Resolver<Array<ResolversTypes['ShippedMinute']>, ParentType, ContextType>;
-};
-
-export type ProductSalesResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ProductSales'] = ResolversParentTypes['ProductSales']> = {
-  highestUnitPrice?: Resolver<Maybe<ResolversTypes['Decimal']>, ParentType, ContextType>;
-  lines?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  product?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  quantity?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-};
-
 export type QueryResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   aggregate?: Resolver<ResolversTypes['Aggregate'], ParentType, ContextType, RequireFields<QueryAggregateArgs, 'limit' | 'readModel'>>;
   heldChanges?: Resolver<Array<ResolversTypes['HeldChange']>, ParentType, ContextType>;
-  itemsByProduct?: Resolver<ResolversTypes['ItemsByProduct'], ParentType, ContextType>;
-  openOrders?: Resolver<ResolversTypes['OpenOrders'], ParentType, ContextType>;
-  ordersByAmountBand?: Resolver<ResolversTypes['OrdersByAmountBand'], ParentType, ContextType>;
-  ordersByStatus?: Resolver<ResolversTypes['OrdersByStatus'], ParentType, ContextType>;
-  ordersShippedPerMinute?: Resolver<ResolversTypes['OrdersShippedPerMinute'], ParentType, ContextType, RequireFields<QueryOrdersShippedPerMinuteArgs, 'lastMinutes'>>;
   readModels?: Resolver<Array<ResolversTypes['ReadModelInfo']>, ParentType, ContextType>;
-  revenueByHour?: Resolver<ResolversTypes['RevenueByHour'], ParentType, ContextType, Partial<QueryRevenueByHourArgs>>;
-  topCustomers?: Resolver<ResolversTypes['TopCustomers'], ParentType, ContextType, RequireFields<QueryTopCustomersArgs, 'limit'>>;
 };
 
 export type ReadModelInfoResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ReadModelInfo'] = ResolversParentTypes['ReadModelInfo']> = {
   archive?: Resolver<ResolversTypes['ArchivePolicy'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   dimensions?: Resolver<Array<ResolversTypes['Dimension']>, ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['MetricKind'], ParentType, ContextType>;
   measures?: Resolver<Array<ResolversTypes['Measure']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -740,53 +495,14 @@ export type ReadModelInfoResolvers<ContextType = ApiContext, ParentType extends 
   top?: Resolver<Maybe<ResolversTypes['TopRanking']>, ParentType, ContextType>;
 };
 
-export type RevenueByHourResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RevenueByHour'] = ResolversParentTypes['RevenueByHour']> = {
-  day?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
-  hours?: Resolver<Array<ResolversTypes['RevenueHour']>, ParentType, ContextType>;
-  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  total?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-};
-
-export type RevenueHourResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['RevenueHour'] = ResolversParentTypes['RevenueHour']> = {
-  hour?: Resolver<ResolversTypes['TimeBucket'], ParentType, ContextType>;
-  orders?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-};
-
-export type ShippedMinuteResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['ShippedMinute'] = ResolversParentTypes['ShippedMinute']> = {
-  amount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-  minute?: Resolver<ResolversTypes['TimeBucket'], ParentType, ContextType>;
-  shipped?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-};
-
-export type StatusTotalResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['StatusTotal'] = ResolversParentTypes['StatusTotal']> = {
-  averageAmount?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-  count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
-  revenue?: Resolver<ResolversTypes['Decimal'], ParentType, ContextType>;
-  status?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-};
-
 export type SubscriptionResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
   aggregate?: SubscriptionResolver<ResolversTypes['Aggregate'], "aggregate", ParentType, ContextType, RequireFields<SubscriptionAggregateArgs, 'limit' | 'readModel'>>;
   heldChanges?: SubscriptionResolver<Array<ResolversTypes['HeldChange']>, "heldChanges", ParentType, ContextType>;
-  itemsByProduct?: SubscriptionResolver<ResolversTypes['ItemsByProduct'], "itemsByProduct", ParentType, ContextType>;
-  openOrders?: SubscriptionResolver<ResolversTypes['OpenOrders'], "openOrders", ParentType, ContextType>;
-  ordersByAmountBand?: SubscriptionResolver<ResolversTypes['OrdersByAmountBand'], "ordersByAmountBand", ParentType, ContextType>;
-  ordersByStatus?: SubscriptionResolver<ResolversTypes['OrdersByStatus'], "ordersByStatus", ParentType, ContextType>;
-  ordersShippedPerMinute?: SubscriptionResolver<ResolversTypes['OrdersShippedPerMinute'], "ordersShippedPerMinute", ParentType, ContextType, RequireFields<SubscriptionOrdersShippedPerMinuteArgs, 'lastMinutes'>>;
-  revenueByHour?: SubscriptionResolver<ResolversTypes['RevenueByHour'], "revenueByHour", ParentType, ContextType, Partial<SubscriptionRevenueByHourArgs>>;
-  topCustomers?: SubscriptionResolver<ResolversTypes['TopCustomers'], "topCustomers", ParentType, ContextType, RequireFields<SubscriptionTopCustomersArgs, 'limit'>>;
 };
 
 export type TimeBucketResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TimeBucket'] = ResolversParentTypes['TimeBucket']> = {
   local?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   start?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
-};
-
-export type TopCustomersResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TopCustomers'] = ResolversParentTypes['TopCustomers']> = {
-  customers?: Resolver<Array<ResolversTypes['CustomerRevenue']>, ParentType, ContextType>;
-  freshness?: Resolver<ResolversTypes['Freshness'], ParentType, ContextType>;
 };
 
 export type TopRankingResolvers<ContextType = ApiContext, ParentType extends ResolversParentTypes['TopRanking'] = ResolversParentTypes['TopRanking']> = {
@@ -797,32 +513,19 @@ export type TopRankingResolvers<ContextType = ApiContext, ParentType extends Res
 export type Resolvers<ContextType = ApiContext> = {
   Aggregate?: AggregateResolvers<ContextType>;
   AggregateRow?: AggregateRowResolvers<ContextType>;
-  AmountBand?: AmountBandResolvers<ContextType>;
   BigInt?: GraphQLScalarType;
-  CustomerRevenue?: CustomerRevenueResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   Decimal?: GraphQLScalarType;
   Dimension?: DimensionResolvers<ContextType>;
   DimensionValue?: DimensionValueResolvers<ContextType>;
   Freshness?: FreshnessResolvers<ContextType>;
   HeldChange?: HeldChangeResolvers<ContextType>;
-  ItemsByProduct?: ItemsByProductResolvers<ContextType>;
   Measure?: MeasureResolvers<ContextType>;
   MeasureValue?: MeasureValueResolvers<ContextType>;
-  OpenOrders?: OpenOrdersResolvers<ContextType>;
-  OrdersByAmountBand?: OrdersByAmountBandResolvers<ContextType>;
-  OrdersByStatus?: OrdersByStatusResolvers<ContextType>;
-  OrdersShippedPerMinute?: OrdersShippedPerMinuteResolvers<ContextType>;
-  ProductSales?: ProductSalesResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReadModelInfo?: ReadModelInfoResolvers<ContextType>;
-  RevenueByHour?: RevenueByHourResolvers<ContextType>;
-  RevenueHour?: RevenueHourResolvers<ContextType>;
-  ShippedMinute?: ShippedMinuteResolvers<ContextType>;
-  StatusTotal?: StatusTotalResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   TimeBucket?: TimeBucketResolvers<ContextType>;
-  TopCustomers?: TopCustomersResolvers<ContextType>;
   TopRanking?: TopRankingResolvers<ContextType>;
 };
 
