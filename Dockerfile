@@ -8,6 +8,7 @@ COPY tsconfig.json codegen.yml ./
 COPY schema ./schema
 COPY readmodels ./readmodels
 COPY src ./src
+COPY demo ./demo
 COPY web ./web
 COPY vite.config.ts ./
 RUN npm run build:web

@@ -2,8 +2,8 @@ import { resolve } from 'node:path';
 import { defineConfig } from 'vite';
 
 /**
- * The web pages the API serves (offline: everything bundled from npm): the live dashboard at
- * /dashboard/ and GraphiQL at /graphiql/. `npm run build:web` writes them to dist/web; the API
+ * The web pages the API serves (offline: everything bundled from npm): the generated live dashboard
+ * at /dashboard/, the demo's hand-made orders page at /demo/ and GraphiQL at /graphiql/. `npm run build:web` writes them to dist/web; the API
  * serves that folder. JSX is compiled by Oxc (React's automatic runtime); no plugin needed.
  */
 export default defineConfig({
@@ -17,6 +17,7 @@ export default defineConfig({
     rollupOptions: {
       input: {
         dashboard: resolve(import.meta.dirname, 'web/dashboard/index.html'),
+        demo: resolve(import.meta.dirname, 'web/demo/index.html'),
         graphiql: resolve(import.meta.dirname, 'web/graphiql/index.html'),
       },
       // GraphiQL's UI library marks modules "use client" (for React Server Components): meaningless here.

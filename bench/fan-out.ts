@@ -43,7 +43,7 @@ const rounds = Number(values.rounds);
 const apiCounts = values.apis.split(',').map(Number);
 const config = loadConfig(process.env);
 const SUBSCRIPTION =
-  'subscription { ordersByStatus { groups { status count revenue } freshness { version appliedAt } } }';
+  'subscription { ordersByStatus { groups: rows { status count: orders revenue } freshness { version appliedAt } } }';
 const redisPids = redisServerPids(config);
 
 /** Opens `n` sockets, at most 200 handshakes at a time; `ready` runs on each open socket. */

@@ -18,7 +18,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 import { loadConfig } from '../src/config/index.ts';
 import { loadDefinitions, loadSources } from '../src/definitions/index.ts';
-import { runWorkload } from '../src/demo/workload.ts';
+import { runWorkload } from '../demo/workload.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { compileModel } from '../src/projection/index.ts';
 import { createRedisStore } from '../src/store/index.ts';

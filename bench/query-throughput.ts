@@ -21,7 +21,8 @@ const { values } = parseArgs({
 });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
-const QUERY = '{ ordersByStatus { groups { status count revenue } freshness { version lagMs } } }';
+const QUERY =
+  '{ ordersByStatus { groups: rows { status count: orders revenue } freshness { version lagMs } } }';
 
 function start(args: string[]): ChildProcess {
   return spawn(process.execPath, [...args], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -7,7 +7,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$READOUT_ROOT"
 
 bash stack/up.sh
-readout() { "$READOUT_NODE" src/main.ts "$@"; }
+demo() { "$READOUT_NODE" demo/cli.ts "$@"; }
 start_readout() {
   local name="$1"
   shift
@@ -18,7 +18,7 @@ port_of() { echo $(($1 + 10 * ($2 - 1))); }
 
 if [ "$(psql_admin -d "$READOUT_PG_DATABASE" -tAc 'SELECT count(*) FROM orders')" = 0 ]; then
   say "seeding 500 orders"
-  readout seed --count 500
+  demo seed --count 500
 fi
 say "bundling the web pages (dashboard, GraphiQL)"
 npm run -s build:web
@@ -33,7 +33,9 @@ for ((i = 1; i <= READOUT_APIS; i++)); do
   wait_for "the GraphQL API $i" 60 "curl -fsS http://127.0.0.1:$(port_of "$READOUT_API_PORT" "$i")/healthz" \
     "$LOG_DIR/$(numbered api "$i").log"
 done
-start_readout workload workload --rate "${READOUT_DEMO_RATE:-10}"
+if is_running workload; then say "workload already running"; else
+  start_process workload "$READOUT_NODE" demo/cli.ts workload --rate "${READOUT_DEMO_RATE:-10}"
+fi
 
 shape="one projector, one API, one Redis"
 if [ "$READOUT_PROJECTORS$READOUT_APIS$READOUT_REDIS_CLUSTER_PRIMARIES" != 110 ]; then
@@ -48,12 +50,13 @@ Readout is running: PostgreSQL → Debezium → Kafka → projector → Redis �
 Shape: $shape.
 A workload writes ~${READOUT_DEMO_RATE:-10} order changes a second (inserts, status updates, deletes).
 
-  Live dashboard:                  http://127.0.0.1:$READOUT_API_PORT/dashboard/
+  Live dashboard (every model):    http://127.0.0.1:$READOUT_API_PORT/dashboard/
+  The demo's own orders page:      http://127.0.0.1:$READOUT_API_PORT/demo/
   GraphQL (HTTP and graphql-ws):   $api_url
   GraphiQL (offline, live queries): http://127.0.0.1:$READOUT_API_PORT/graphiql
   Query it:
     curl -s $api_url -H 'content-type: application/json' \\
-      -d '{"query":"{ ordersByStatus { groups { status count revenue } freshness { version lagMs } } }"}'
+      -d '{"query":"{ ordersByStatus { rows { status orders revenue } freshness { version lagMs } } }"}'
   Watch the live subscription (one line per version; Ctrl-C to stop):
     ${READOUT_SHAPE:+READOUT_API_PORT=$READOUT_API_PORT }npm run -s watch
   Change data yourself and see it arrive:

@@ -7,15 +7,15 @@ import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 
 const typeDefs = `
-  type StatusTotal { status: String! count: String! revenue: String! }
+  type OrdersByStatusRow { status: String orders: String! revenue: String! }
   type Freshness { version: String! lagMs: String }
-  type OrdersByStatus { groups: [StatusTotal!]! freshness: Freshness! }
+  type OrdersByStatus { rows: [OrdersByStatusRow!]! freshness: Freshness! }
   type Query { ordersByStatus: OrdersByStatus! }
 `;
 const constant = {
-  groups: ['cancelled', 'delivered', 'paid', 'pending', 'shipped'].map((status, i) => ({
+  rows: ['cancelled', 'delivered', 'paid', 'pending', 'shipped'].map((status, i) => ({
     status,
-    count: String(100 + i),
+    orders: String(100 + i),
     revenue: `${12345 + i}.67`,
   })),
   freshness: { version: '42', lagMs: '120' },

@@ -1,6 +1,6 @@
 import { formatUnscaled } from '../decode/index.ts';
 import { isTimeZone, type MeasureDefinition, type ReadModelDefinition } from '../definitions/index.ts';
-import { bucketOf, type BucketUnit } from '../projection/index.ts';
+import { bandLabels, bucketOf, type BucketUnit } from '../projection/index.ts';
 import type { GroupState, ModelSnapshot } from '../store/index.ts';
 import { roundedQuotient } from './measure-values.ts';
 import { dimensionsOf, modelRows, timeDimensionOf } from './model-view.ts';
@@ -234,11 +234,19 @@ export function runAdHocQuery(
         ...(keepTime && time ? [{ by: time.name, descending: false }] : []),
         ...kept.map((by) => ({ by, descending: false })),
       ];
+  // Bands sort lowest first (by their place, not their label's text).
+  const bandPlaces = new Map(
+    dimensionsOf(definition).flatMap((d) =>
+      d.edges ? [[d.name, new Map(bandLabels(d.edges).map((label, i) => [label, BigInt(i)]))] as const] : [],
+    ),
+  );
   const sortKey = (acc: Accumulator, by: string): bigint | string | null => {
     if (time && by === time.name) return acc.time ? BigInt(acc.time.startMs) : null;
     const measure = measures.find((m) => m.name === by);
     if (measure) return unitsOf(acc, measure);
-    return acc.dimensions.find((d) => d.name === by)?.value ?? null;
+    const value = acc.dimensions.find((d) => d.name === by)?.value ?? null;
+    const place = value === null ? undefined : bandPlaces.get(by)?.get(value);
+    return place ?? value;
   };
   accumulators.sort((a, b) => {
     for (const { by, descending } of orderBy) {

@@ -140,7 +140,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
             if (!served)
               response
                 .writeHead(404, { 'content-type': 'text/plain' })
-                .end(`not found: try ${GRAPHQL_PATH}, /dashboard or /graphiql\n`);
+                .end(`not found: try ${GRAPHQL_PATH}, /dashboard, /demo or /graphiql\n`);
           });
           return;
         }

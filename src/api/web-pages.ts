@@ -7,6 +7,8 @@ const WEB_ROOT = new URL('../../dist/web/', import.meta.url);
 const PAGES: Readonly<Record<string, string>> = {
   '/dashboard': 'dashboard/index.html',
   '/dashboard/': 'dashboard/index.html',
+  '/demo': 'demo/index.html',
+  '/demo/': 'demo/index.html',
   '/graphiql': 'graphiql/index.html',
   '/graphiql/': 'graphiql/index.html',
 };

@@ -111,23 +111,4 @@ readout held release <id> --as archive|retract
   that file differs from what the definitions give (npm run check runs it).`,
     load: async () => (await import('./schema.ts')).schemaCommand,
   },
-  {
-    name: 'seed',
-    summary: 'insert demo orders (with their lines) in one transaction',
-    usage: 'readout seed [--count 200] [--seed 1]',
-    load: async () => (await import('./demo-commands.ts')).seedCommand,
-  },
-  {
-    name: 'workload',
-    summary: 'write inserts, status updates and business deletes at a steady rate',
-    usage:
-      'readout workload [--rate 20] [--operations N] [--mix inserts:updates:deletes (5:4:1)] [--seed S]\n  Runs until N operations are done or SIGINT/SIGTERM.',
-    load: async () => (await import('./demo-commands.ts')).workloadCommand,
-  },
-  {
-    name: 'watch',
-    summary: 'subscribe to ordersByStatus over graphql-ws and print one line per version',
-    usage: 'readout watch\n  Connects to the API at READOUT_API_HOST:READOUT_API_PORT; Ctrl-C stops.',
-    load: async () => (await import('./demo-commands.ts')).watchCommand,
-  },
 ];

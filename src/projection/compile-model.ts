@@ -100,6 +100,14 @@ function conditionHolds(condition: ConditionDefinition, row: MemoryRow): boolean
   return value === null || !condition.notIn.includes(value);
 }
 
+/** A band dimension's labels, lowest band first: `<e0`, `e0..e1`, …, `>=eN`. */
+export function bandLabels(edges: readonly string[]): string[] {
+  return [
+    ...edges.map((edge, i) => (i === 0 ? `<${edge}` : `${edges[i - 1] ?? ''}..${edge}`)),
+    `>=${edges.at(-1) ?? ''}`,
+  ];
+}
+
 /** A band dimension's edges, parsed once: the label of a value is found by exact comparison. */
 function bandLabeller(edges: readonly string[]): (value: string | null) => string | null {
   const parsed = edges.map((edge) => {
@@ -107,8 +115,8 @@ function bandLabeller(edges: readonly string[]): (value: string | null) => strin
     if (!decimal) throw new Error(`band edge ${edge} is not a decimal`); // validated with the definition
     return decimal;
   });
-  const labels = edges.map((edge, i) => (i === 0 ? `<${edge}` : `${edges[i - 1] ?? ''}..${edge}`));
-  const top = `>=${edges[edges.length - 1] ?? ''}`;
+  const labels = bandLabels(edges);
+  const top = labels.at(-1) ?? null;
   return (value) => {
     if (value === null) return null;
     const decimal = decimalFromString(value);

@@ -4,7 +4,7 @@
  * changes nothing; see row-position.ts for what "newer" means) and works under REPLICA IDENTITY DEFAULT (old values come from what Readout remembered,
  * never from the event's before image). Read models are compiled from declarative definitions.
  */
-export { compileModel } from './compile-model.ts';
+export { bandLabels, compileModel } from './compile-model.ts';
 export type { ChangeKind, CompiledModel, Contribution, MeasureValue } from './compile-model.ts';
 export { DeltaSet, ROWS_FIELD, counterField } from './delta-set.ts';
 export type { CounterDelta, DistinctDelta, ExtremeDelta } from './delta-set.ts';

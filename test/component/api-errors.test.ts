@@ -103,14 +103,17 @@ describe('errors a client sees', () => {
   it('an unexpected exception in a resolver: "internal error" with a code, on both transports', async () => {
     // A snapshot the views cannot read (no buckets): a TypeError deep inside the API's own code.
     answer = () => ({ ...EMPTY, version: 7n, buckets: undefined as never });
-    const http = await postGraphQL(url, '{ openOrders { count } }');
+    const http = await postGraphQL(url, '{ openOrders { rows { orders } } }');
     expect(http.body.errors).toMatchObject([
       { message: 'internal error', path: ['openOrders'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
     ]);
     expect(Object.keys(http.body.errors?.[0]?.extensions ?? {})).toEqual(['code']);
     expectNothingInternal(http.text);
 
-    for (const operation of ['{ openOrders { count } }', 'subscription { openOrders { count } }']) {
+    for (const operation of [
+      '{ openOrders { rows { orders } } }',
+      'subscription { openOrders { rows { orders } } }',
+    ]) {
       const message = await wsFirstMessage(url, operation);
       expect(message.type).toBe('next');
       const text = JSON.stringify(message);
@@ -129,8 +132,8 @@ describe('errors a client sees', () => {
         { retriable: true },
       );
     };
-    const http = await postGraphQL(url, '{ openOrders { count } }');
-    const ws = await wsErrors(url, '{ openOrders { count } }');
+    const http = await postGraphQL(url, '{ openOrders { rows { orders } } }');
+    const ws = await wsErrors(url, '{ openOrders { rows { orders } } }');
     for (const errors of [http.body.errors, ws]) {
       expect(errors?.[0]?.extensions?.code).toBe('DEPENDENCY_UNAVAILABLE');
       expect(errors?.[0]?.message).toMatch(/Redis.*could not be read: try again/);
@@ -142,8 +145,8 @@ describe('errors a client sees', () => {
   it('refusals before execution carry no stack trace either (syntax, validation, limits)', async () => {
     for (const query of [
       '{ openOrders {',
-      '{ openOrder { count } }',
-      `{ ${'a: openOrders { count } '.repeat(31)}}`,
+      '{ openOrder { totalRows } }',
+      `{ ${'a: openOrders { totalRows } '.repeat(31)}}`,
     ]) {
       const http = await postGraphQL(url, query);
       expect(http.status).toBe(400);
@@ -154,12 +157,12 @@ describe('errors a client sees', () => {
   it('READOUT_API_DEBUG_ERRORS=on shows the cause and its stack trace', async () => {
     const debugUrl = await apiWith({ READOUT_API_DEBUG_ERRORS: 'on' });
     answer = () => ({ ...EMPTY, version: 7n, buckets: undefined as never });
-    const http = await postGraphQL(debugUrl, '{ openOrders { count } }');
+    const http = await postGraphQL(debugUrl, '{ openOrders { rows { orders } } }');
     expect(http.body.errors?.[0]?.message).toMatch(/buckets/); // the TypeError's own words
     expect(http.body.errors?.[0]?.extensions?.stacktrace).toEqual(
       expect.arrayContaining([expect.stringMatching(/src\/api\//)]),
     );
-    const ws = await wsErrors(debugUrl, 'subscription { openOrders { count } }');
+    const ws = await wsErrors(debugUrl, 'subscription { openOrders { rows { orders } } }');
     expect(ws[0]?.message).toMatch(/buckets/);
     expect(ws[0]?.extensions?.stacktrace).toBeDefined();
   });
@@ -195,16 +198,16 @@ describe('one code per refusal, on HTTP and on graphql-ws (docs/api.md)', () => 
   }
 
   it.each([
-    ['depth', '{ revenueByHour { hours { hour { start } } } }', 'revenueByHour { hours { hour { start } } }'],
+    ['depth', '{ revenueByHour { rows { hour { start } } } }', 'revenueByHour { rows { hour { start } } }'],
     [
       'aliases',
-      '{ a: openOrders { count } b: openOrders { count } c: openOrders { count } }',
-      'openOrders { a: count b: count c: count }',
+      '{ a: openOrders { totalRows } b: openOrders { totalRows } c: openOrders { totalRows } }',
+      'openOrders { a: totalRows b: totalRows c: totalRows }',
     ],
     [
       'cost',
-      '{ openOrders { count value largest smallest freshness { version lagMs sourceTxId sourceLsn appliedAt } } }',
-      'openOrders { count value largest smallest freshness { version lagMs sourceTxId sourceLsn appliedAt } }',
+      '{ openOrders { totalRows rows { orders value largest } freshness { version lagMs sourceTxId sourceLsn } } }',
+      'openOrders { totalRows rows { orders value largest } freshness { version lagMs sourceTxId sourceLsn } }',
     ],
   ])('%s over its limit: QUERY_TOO_COMPLEX, status 400', async (_limit, query, field) => {
     expect(await codes(url, query, `subscription { ${field} }`)).toEqual({
@@ -215,7 +218,7 @@ describe('one code per refusal, on HTTP and on graphql-ws (docs/api.md)', () => 
   });
 
   it('more tokens than allowed, or no GraphQL at all: GRAPHQL_PARSE_FAILED', async () => {
-    const long = '{ openOrders { count value largest smallest __typename freshness } }';
+    const long = '{ openOrders { totalRows rows { orders value } __typename freshness } }';
     expect(await codes(tokens, long)).toEqual({
       status: 400,
       http: 'GRAPHQL_PARSE_FAILED',
@@ -229,7 +232,7 @@ describe('one code per refusal, on HTTP and on graphql-ws (docs/api.md)', () => 
   });
 
   it('a field the schema does not have, or introspection while it is off: GRAPHQL_VALIDATION_FAILED', async () => {
-    for (const query of ['{ openOrder { count } }', '{ __schema { types { name } } }'])
+    for (const query of ['{ openOrder { totalRows } }', '{ __schema { types { name } } }'])
       expect(await codes(url, query)).toEqual({
         status: 400,
         http: 'GRAPHQL_VALIDATION_FAILED',
@@ -244,18 +247,22 @@ describe('one code per refusal, on HTTP and on graphql-ws (docs/api.md)', () => 
       http: 'BAD_USER_INPUT',
       ws: 'BAD_USER_INPUT',
     });
-    const variable = 'query ($n: Int) { topCustomers(limit: $n) { customers { rank } } }';
+    const variable = 'query ($n: Int) { revenueByCustomer(limit: $n) { rows { rank } } }';
     expect(await codes(url, variable, variable, { n: 'ten' })).toMatchObject({
       http: 'BAD_USER_INPUT',
       ws: 'BAD_USER_INPUT',
     });
-    const subscription = 'subscription ($n: Int) { topCustomers(limit: $n) { customers { rank } } }';
+    const subscription = 'subscription ($n: Int) { revenueByCustomer(limit: $n) { rows { rank } } }';
     expect((await wsErrors(url, subscription, { n: 'ten' }))[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('a read model no projector has filled: READ_MODEL_NOT_READY', async () => {
     expect(
-      await codes(url, '{ openOrders { count } }', 'subscription { openOrders { count } }'),
+      await codes(
+        url,
+        '{ openOrders { rows { orders } } }',
+        'subscription { openOrders { rows { orders } } }',
+      ),
     ).toMatchObject({
       http: 'READ_MODEL_NOT_READY',
       ws: 'READ_MODEL_NOT_READY',
@@ -283,7 +290,7 @@ describe('GraphiQL with introspection on', () => {
     const url = await apiWith({ READOUT_API_INTROSPECTION: 'on', READOUT_API_MAX_DEPTH: '3' });
     const deepIntrospection = '{ __schema { types { fields { type { name } } } } }';
     expect((await postGraphQL(url, deepIntrospection)).body.errors).toBeUndefined();
-    const mixed = '{ __schema { types { fields { type { name } } } } openOrders { count } }';
+    const mixed = '{ __schema { types { fields { type { name } } } } openOrders { totalRows } }';
     expect((await postGraphQL(url, mixed)).body.errors?.[0]?.message).toMatch(
       /query depth 5 exceeds the limit of 3/,
     );

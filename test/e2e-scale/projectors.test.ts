@@ -51,7 +51,8 @@ interface Group {
 interface OrdersByStatus {
   ordersByStatus: { groups: Group[]; freshness: { version: string } };
 }
-const LIVE = 'subscription { ordersByStatus { groups { status count revenue } freshness { version } } }';
+const LIVE =
+  'subscription { ordersByStatus { groups: rows { status count: orders revenue } freshness { version } } }';
 
 function startProjector(): ReadoutProcess {
   started += 1;

@@ -122,7 +122,7 @@ afterAll(async () => {
 
 describe('API safety', () => {
   it('asks for an API key on HTTP (Bearer or X-API-Key) and refuses a missing or unknown one with 401', async () => {
-    const query = '{ openOrders { count } }';
+    const query = '{ openOrders { totalRows } }';
     for (const headers of [{}, { authorization: 'Bearer not-a-key-at-all-0000' }, { 'x-api-key': 'nope' }]) {
       const answer = await post(guarded, query, headers);
       expect(answer.status).toBe(401);
@@ -143,24 +143,25 @@ describe('API safety', () => {
   });
 
   it('refuses each limit exceeded by one before execution, on HTTP and on WebSocket', async () => {
-    const cost10 = 'openOrders { count value largest smallest freshness { version lagMs sourceTxId sourceLsn';
+    const cost10 =
+      'openOrders { totalRows rows { orders value largest } freshness { version lagMs sourceTxId';
     const cases: Array<{ allowed: string; refused: string; subscription: string; message: RegExp }> = [
       {
         allowed: '{ revenueByHour { freshness { version } } }',
-        refused: '{ revenueByHour { hours { hour { start } } } }',
-        subscription: 'subscription { revenueByHour { hours { hour { start } } } }',
+        refused: '{ revenueByHour { rows { hour { start } } } }',
+        subscription: 'subscription { revenueByHour { rows { hour { start } } } }',
         message: /query depth 4 exceeds the limit of 3/,
       },
       {
-        allowed: '{ a: openOrders { count } b: openOrders { count } }',
-        refused: '{ a: openOrders { count } b: openOrders { count } c: openOrders { count } }',
-        subscription: 'subscription { openOrders { a: count b: count c: count } }',
+        allowed: '{ a: openOrders { totalRows } b: openOrders { totalRows } }',
+        refused: '{ a: openOrders { totalRows } b: openOrders { totalRows } c: openOrders { totalRows } }',
+        subscription: 'subscription { openOrders { a: totalRows b: totalRows c: totalRows } }',
         message: /aliases 3 exceeds the limit of 2/,
       },
       {
         allowed: `{ ${cost10} } } }`,
-        refused: `{ ${cost10} appliedAt } } }`,
-        subscription: `subscription { ${cost10} appliedAt } } }`,
+        refused: `{ ${cost10} sourceLsn } } }`,
+        subscription: `subscription { ${cost10} sourceLsn } } }`,
         message: /query cost \(fields selected\) 11 exceeds the limit of 10/,
       },
     ];
@@ -177,10 +178,8 @@ describe('API safety', () => {
       expect(wsError?.extensions?.code).toBe('QUERY_TOO_COMPLEX');
     }
     // Tokens: 10 pass, 11 do not (limited while parsing).
-    expect(
-      (await post(tokens, '{ openOrders { count value largest smallest __typename } }')).errors,
-    ).toBeUndefined();
-    const tooLong = '{ openOrders { count value largest smallest __typename freshness } }';
+    expect((await post(tokens, '{ openOrders { rows { orders value } } }')).errors).toBeUndefined();
+    const tooLong = '{ openOrders { rows { orders value } freshness } }';
     const parseRefused = await post(tokens, tooLong);
     expect(parseRefused.status).toBe(400);
     expect(parseRefused.errors?.[0]?.message).toMatch(/more tha.? 10 tokens/);
@@ -194,7 +193,7 @@ describe('API safety', () => {
     const introspection = await post(guarded, '{ __schema { types { name } } }');
     expect(introspection.errors?.[0]?.message).toMatch(/introspection/i);
     expect(introspection.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const typo = await post(guarded, '{ openOrder { count } }');
+    const typo = await post(guarded, '{ openOrder { totalRows } }');
     expect(typo.errors?.[0]?.message).toMatch(/Cannot query field "openOrder"/);
     expect(typo.errors?.[0]?.message).not.toMatch(/Did you mean/);
     expect(typo.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
@@ -204,7 +203,7 @@ describe('API safety', () => {
   });
 
   it('shows no stack trace or server path in an error (READOUT_API_DEBUG_ERRORS is off)', async () => {
-    for (const query of ['{ openOrders {', '{ openOrder { count } }', '{ openOrders { count } }']) {
+    for (const query of ['{ openOrders {', '{ openOrder { totalRows } }', '{ openOrders { totalRows } }']) {
       const response = await fetch(guarded, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
@@ -227,7 +226,7 @@ describe('API safety', () => {
     const client = rawSocket(guarded);
     await client.ready();
     for (const id of ['1', '2', '3'])
-      client.send({ id, type: 'subscribe', payload: { query: 'subscription { openOrders { count } }' } });
+      client.send({ id, type: 'subscribe', payload: { query: 'subscription { openOrders { totalRows } }' } });
     const closed = await client.closed;
     expect(closed.code).toBe(4601);
     expect(closed.reason).toMatch(/too many subscriptions/);
@@ -249,7 +248,11 @@ describe('API safety', () => {
 
     const early = rawSocket(tokens);
     await early.opened;
-    early.send({ id: '1', type: 'subscribe', payload: { query: 'subscription { openOrders { count } }' } });
+    early.send({
+      id: '1',
+      type: 'subscribe',
+      payload: { query: 'subscription { openOrders { totalRows } }' },
+    });
     expect((await early.closed).code).toBe(4401);
 
     const silent = rawSocket(tokens); // never sends connection_init
@@ -261,7 +264,7 @@ describe('API safety', () => {
       duplicate.send({
         id: 'same',
         type: 'subscribe',
-        payload: { query: 'subscription { openOrders { count } }' },
+        payload: { query: 'subscription { openOrders { totalRows } }' },
       });
     expect((await duplicate.closed).code).toBe(4409);
 

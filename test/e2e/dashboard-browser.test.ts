@@ -1,15 +1,17 @@
 /**
- * The live dashboard in a real browser (Debian's headless Chromium driven by playwright-core) on
- * the real stack: panels follow SQL writes, show the reconnecting state while the API is down and
- * resync when it is back, and the "keep" panels do not move while the archiver purges old orders.
- * The screenshot it saves (test-artifacts/dashboard.png) is the README's.
+ * The web pages in a real browser (Debian's headless Chromium driven by playwright-core) on the
+ * real stack. The demo's hand-made page (/demo/, typed by graphql-codegen's client preset): panels
+ * follow SQL writes, show the reconnecting state while the API is down and resync when it is
+ * back, and the "keep" panels do not move while the archiver purges old orders. The generated
+ * dashboard (/dashboard/): a panel per read model, each as SQL has it. The screenshots it saves
+ * (test-artifacts/dashboard.png, test-artifacts/demo.png) are the docs'.
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModelStore } from '../../src/store/index.ts';
-import { count, money } from '../../web/dashboard/format.ts';
+import { count, money } from '../../web/shared/format.ts';
 import { launchChromium } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
 import {
@@ -110,9 +112,9 @@ afterAll(async () => {
   await db?.end();
 });
 
-describe('the live dashboard in headless Chromium', () => {
+describe("the demo's hand-made page in headless Chromium", () => {
   it('follows SQL writes, shows the reconnecting state while the API is down, and resyncs', async () => {
-    await page.goto(`http://127.0.0.1:${port}/dashboard/`);
+    await page.goto(`http://127.0.0.1:${port}/demo/`);
     await expect.poll(connectionState, { timeout: 15_000 }).toBe('live');
     await expect.poll(() => statusOnPage(), { timeout: 15_000 }).toEqual(await statusFromSql());
 
@@ -129,7 +131,7 @@ describe('the live dashboard in headless Chromium', () => {
       .poll(() => text('[data-testid=largest]'), { timeout: 10_000 })
       .toBe(await largestOpenFromSql());
     expect(await text('[data-testid=connection]')).toMatch(/^Live · \d+ ms behind the database/);
-    await page.screenshot({ path: 'test-artifacts/dashboard.png' });
+    await page.screenshot({ path: 'test-artifacts/demo.png' });
 
     await api.stop();
     await expect.poll(connectionState, { timeout: 15_000 }).toBe('reconnecting');
@@ -184,6 +186,53 @@ describe('the live dashboard in headless Chromium', () => {
       [`${id}-old`],
     );
     expect(rows[0]?.n).toBe('0');
+  });
+});
+
+describe('the generated dashboard in headless Chromium', () => {
+  it('shows a panel per read model, chosen by its shape, each as SQL has it', async () => {
+    const dashboard = await browser.newPage({ viewport: { width: 1280, height: 1400 } });
+    await dashboard.goto(`http://127.0.0.1:${port}/dashboard/`);
+    const panel = (model: string) => `[data-testid=model-${model}]`;
+    for (const model of demoModels) await dashboard.locator(panel(model.name)).waitFor({ timeout: 15_000 });
+    await expect
+      .poll(() => dashboard.locator('[data-testid=connection]').getAttribute('data-state'), {
+        timeout: 15_000,
+      })
+      .toBe('live');
+    await waitAllApplied(store, await markerTxId(db));
+    // A table (orders_by_status: one dimension), row by row against SQL.
+    const { orders } = await oracleRelations(db, keepModel('orders_by_status'));
+    const { rows: byStatus } = await db.query<{ status: string; n: string }>(
+      `SELECT status, count(*)::text AS n FROM ${orders} AS o GROUP BY status ORDER BY status`,
+    );
+    const tableOnPage = async () =>
+      Promise.all(
+        byStatus.map(async (_row, i) => {
+          const row = dashboard.locator(`${panel('orders_by_status')} [data-testid=row-${i + 1}]`);
+          return {
+            status: ((await row.locator('[data-testid=status]').textContent()) ?? '').trim(),
+            n: ((await row.locator('[data-testid=orders]').textContent()) ?? '').trim(),
+          };
+        }),
+      );
+    await expect
+      .poll(tableOnPage, { timeout: 15_000 })
+      .toEqual(byStatus.map((row) => ({ status: row.status, n: count(row.n) })));
+    // A big number (open_orders: no dimension), a ranking (revenue_by_customer: top-N), bars
+    // (revenue_by_hour: time alone).
+    const { rows: open } = await db.query<{ n: string }>(
+      `SELECT count(*)::text AS n FROM orders WHERE status IN ('pending', 'paid')`,
+    );
+    await expect
+      .poll(async () =>
+        (await dashboard.locator(`${panel('open_orders')} [data-testid=orders]`).textContent())?.trim(),
+      )
+      .toBe(count(open[0]?.n ?? '0'));
+    expect(await dashboard.locator(`${panel('revenue_by_customer')} [data-testid=rank-1]`).count()).toBe(1);
+    expect(await dashboard.locator(`${panel('revenue_by_hour')} .bar`).count()).toBeGreaterThan(0);
+    await dashboard.screenshot({ path: 'test-artifacts/dashboard.png', fullPage: true });
+    await dashboard.close();
   });
 });
 

@@ -145,7 +145,7 @@ describe('operating Readout', () => {
     });
     const before = await counts();
     const subscriptions = [1, 2, 3].map(() =>
-      subscribeWs(pipeline.apiUrl, 'subscription { openOrders { count } }'),
+      subscribeWs(pipeline.apiUrl, 'subscription { openOrders { rows { orders } } }'),
     );
     await Promise.all(subscriptions.map((s) => s.until(() => true, 10_000)));
     expect(await counts()).toEqual({ subscriptions: before.subscriptions + 3, sockets: before.sockets + 3 });

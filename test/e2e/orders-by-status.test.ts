@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom, runOperation } from '../../src/demo/workload.ts';
+import { createRandom, runOperation } from '../../demo/workload.ts';
 import { demoModels, markerTxId, oracleRelations } from '../support/model-checks.ts';
 import { queryHttp, subscribeWs } from '../support/graphql-clients.ts';
 import { startPipeline, type Pipeline } from '../support/pipeline.ts';
@@ -20,7 +20,8 @@ interface OrdersByStatus {
   ordersByStatus: { groups: Group[]; freshness: { version: string; sourceTxId: string | null } };
 }
 
-const SELECTION = '{ ordersByStatus { groups { status count revenue } freshness { version sourceTxId } } }';
+const SELECTION =
+  '{ ordersByStatus { groups: rows { status count: orders revenue } freshness { version sourceTxId } } }';
 const MIX = { inserts: 5, updates: 4, deletes: 2 };
 const pgUrl = process.env.READOUT_PG_URL ?? '';
 let db: pg.Client;

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createRandom, runOperation } from '../../src/demo/workload.ts';
+import { createRandom, runOperation } from '../../demo/workload.ts';
 import type { ReadModelStore } from '../../src/store/index.ts';
 import {
   connectToStack,

@@ -30,7 +30,7 @@ import { runReadout, startReadout, waitForHealthy, waitForReady } from '../suppo
 interface ByStatus {
   ordersByStatus: { groups: Array<{ status: string; count: string }>; freshness: { version: string } };
 }
-const SELECTION = '{ ordersByStatus { groups { status count } freshness { version } } }';
+const SELECTION = '{ ordersByStatus { groups: rows { status count: orders } freshness { version } } }';
 const total = (value: ByStatus) => value.ordersByStatus.groups.reduce((sum, g) => sum + BigInt(g.count), 0n);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -141,7 +141,7 @@ describe('readout rebuild', () => {
     await expectModelsEqualSql(store, db);
     const band = await queryHttp<{ ordersByAmountBand: { bands: Array<{ band: string }> } }>(
       pipeline.apiUrl,
-      '{ ordersByAmountBand { bands { band } } }',
+      '{ ordersByAmountBand { bands: rows { band } } }',
     );
     expect(band.ordersByAmountBand.bands.map((b) => b.band)).toContain('<50');
   });
@@ -181,7 +181,7 @@ describe('readout rebuild', () => {
       const refused = await fetch(apiUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ ordersByAmountBand { bands { band orders } } }' }),
+        body: JSON.stringify({ query: '{ ordersByAmountBand { bands: rows { band orders } } }' }),
       }).then(
         (response) =>
           response.json() as Promise<{ errors?: Array<{ message: string; extensions?: { code?: string } }> }>,
@@ -202,7 +202,7 @@ describe('readout rebuild', () => {
       await waitAllApplied(store, await markerTxId(db));
       const answer = await queryHttp<{
         ordersByAmountBand: { bands: Array<{ band: string; orders: string }> };
-      }>(apiUrl, '{ ordersByAmountBand { bands { band orders } } }');
+      }>(apiUrl, '{ ordersByAmountBand { bands: rows { band orders } } }');
       // The oracle under the new bands, over live and archived orders ("archive: keep").
       const { rows } = await db.query<{ band: string; orders: string }>(
         `SELECT CASE WHEN amount < 100 THEN '<100' WHEN amount < 500 THEN '100..500' ELSE '>=500' END AS band,

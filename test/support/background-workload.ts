@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { createRandom, runOperation, type WorkloadOptions } from '../../src/demo/workload.ts';
+import { createRandom, runOperation, type WorkloadOptions } from '../../demo/workload.ts';
 
 /**
  * Order changes as the application makes them (the demo workload's operations, each its own

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { count, money } from '../../web/dashboard/format.ts';
+import { count, money } from '../../web/shared/format.ts';
 
 describe("the dashboard's number formats", () => {
   it('formats exact decimal strings as money with two decimals, never through a float', () => {

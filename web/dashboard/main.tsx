@@ -1,35 +1,56 @@
 /**
- * Readout's live order dashboard: every panel is a GraphQL subscription (no polling), made
- * through one client (graphql-client.ts) with one small hook per subscription (subscriptions.ts).
- * Copy those two files and live.ts into your own app to do the same.
+ * The generated live dashboard (/dashboard/): one panel per read model the API serves, chosen by
+ * the model's shape (read-models.ts), each fed by the model's generated typed subscription. No
+ * code is written per model: a model added to readmodels/ appears here once the API serves it.
  */
+import { useCallback, useEffect, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import './dashboard.css';
-import { HeldBanner } from './panels/held-banner.tsx';
-import { OpenOrdersPanel } from './panels/open-orders.tsx';
-import { OrdersByStatusPanel } from './panels/orders-by-status.tsx';
-import { RevenueByHourPanel } from './panels/revenue-by-hour.tsx';
-import { ShippedPerMinutePanel } from './panels/shipped-per-minute.tsx';
-import { StatusBar } from './panels/status-bar.tsx';
-import { TopCustomersPanel } from './panels/top-customers.tsx';
+import '../shared/dashboard.css';
+import { HeldBanner } from '../shared/held-banner.tsx';
+import { StatusBar, type LatestPush } from '../shared/status-bar.tsx';
+import { ModelPanel } from './model-panel.tsx';
+import { loadReadModels, type ModelInfo } from './read-models.ts';
 
-// The read models' own zone by default; /dashboard/?timeZone=America/New_York shows another.
-const timeZone = new URLSearchParams(window.location.search).get('timeZone') ?? 'Europe/Berlin';
+const timeZone =
+  new URLSearchParams(window.location.search).get('timeZone') ??
+  Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** The page's newest push stands for its freshness; any panel's refusal makes it "not ready". */
+function latestOf(pushes: ReadonlyMap<string, LatestPush>): LatestPush {
+  let newest: LatestPush = { freshness: undefined, receivedAt: undefined, error: undefined };
+  for (const push of pushes.values())
+    if ((push.receivedAt ?? 0) > (newest.receivedAt ?? 0)) newest = { ...push, error: undefined };
+  const refused = [...pushes].filter(([, push]) => push.error);
+  const error =
+    refused.length > 0 ? refused.map(([name, push]) => `${name}: ${push.error ?? ''}`).join('; ') : undefined;
+  return { ...newest, error };
+}
 
 function Dashboard() {
+  const [models, setModels] = useState<ModelInfo[] | undefined>();
+  const [failure, setFailure] = useState<string | undefined>();
+  const [pushes, setPushes] = useState<ReadonlyMap<string, LatestPush>>(new Map());
+  useEffect(() => {
+    loadReadModels().then(setModels, (error: unknown) =>
+      setFailure(error instanceof Error ? error.message : 'failed'),
+    );
+  }, []);
+  const report = useCallback(
+    (name: string, push: LatestPush) => setPushes((previous) => new Map(previous).set(name, push)),
+    [],
+  );
   return (
     <main>
       <header>
-        <h1>Orders, live</h1>
-        <StatusBar timeZone={timeZone} />
+        <h1>Read models, live</h1>
+        <StatusBar timeZone={timeZone} latest={latestOf(pushes)} />
       </header>
       <HeldBanner timeZone={timeZone} />
+      {failure ? <p className="error">{`The read models could not be listed: ${failure}`}</p> : null}
       <div className="grid">
-        <OrdersByStatusPanel />
-        <OpenOrdersPanel />
-        <TopCustomersPanel />
-        <RevenueByHourPanel timeZone={timeZone} />
-        <ShippedPerMinutePanel />
+        {models?.map((model) => (
+          <ModelPanel key={model.name} model={model} report={report} />
+        ))}
       </div>
     </main>
   );

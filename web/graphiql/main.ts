@@ -27,12 +27,12 @@ const fetcher = createGraphiQLFetcher({
     : {}),
 });
 
-const defaultQuery = `# Readout: every demo read model as a typed field, and any of them ad hoc.
+const defaultQuery = `# Readout: every read model as a typed field (see the Docs panel), and any of them ad hoc.
 # Try a subscription too: change "query" to "subscription" and run it.
 query Dashboard {
-  ordersByStatus { groups { status count revenue } freshness { version lagMs } }
-  topCustomers(limit: 5) { customers { rank customer revenue } }
-  readModels { name dimensions { name kind } measures { name type } }
+  ordersByStatus { rows { status orders revenue } freshness { version lagMs } }
+  revenueByCustomer(limit: 5) { rows { rank customer revenue } }
+  readModels { name field dimensions { name kind } measures { name type } }
 }
 `;
 

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Logger } from '../log/logger.ts';
+import type { Logger } from '../src/log/logger.ts';
 
 export const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'] as const;
 const PRODUCTS = ['widget', 'gadget', 'gizmo', 'doohickey', 'sprocket', 'thingamajig'];

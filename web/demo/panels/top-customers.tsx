@@ -1,19 +1,20 @@
-import { count, money } from '../format.ts';
-import { useTopCustomers } from '../subscriptions.ts';
-import { Panel } from './panel.tsx';
+import { count, money } from '../../shared/format.ts';
+import { useLive } from '../../shared/live.ts';
+import { Panel } from '../../shared/panel.tsx';
+import { TopCustomersDocument } from '../documents.ts';
 
 export function TopCustomersPanel() {
-  const { data, error } = useTopCustomers(5);
+  const { data, error } = useLive(TopCustomersDocument, { limit: 5 });
   return (
     <Panel
       title="Top customers by revenue"
       testId="top-customers"
       error={error}
-      freshness={data?.topCustomers.freshness}
+      freshness={data?.revenueByCustomer.freshness}
     >
       <ol className="ranking">
-        {data?.topCustomers.customers.map((c) => (
-          <li key={c.customer} data-testid={`customer-${c.rank}`}>
+        {data?.revenueByCustomer.rows.map((c) => (
+          <li key={c.customer ?? ''} data-testid={`customer-${c.rank ?? ''}`}>
             <span className="rank">{c.rank}.</span>
             <span className="name">{c.customer}</span>
             <span data-testid="revenue">{money(c.revenue)}</span>

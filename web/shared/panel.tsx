@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Freshness } from '../subscriptions.ts';
+import type { Freshness } from './freshness.ts';
 
 /** What an incomplete model's numbers lack, as its freshness says it. */
 function incompleteText(freshness: Freshness): string {

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
-import { clock } from '../format.ts';
-import { useConnection } from '../graphql-client.ts';
-import { useOrdersByStatus } from '../subscriptions.ts';
+import type { Freshness } from './freshness.ts';
+import { clock } from './format.ts';
+import { useConnection } from './graphql-client.ts';
 
 /** With no push for this long the page says so: the source may be quiet, or the pipeline stopped. */
 const STALE_AFTER_MS = 30_000;
@@ -15,15 +15,18 @@ function useNow(everyMs: number): number {
   return now;
 }
 
-/**
- * The socket's state and how current the numbers are. Every order change moves orders-by-status,
- * so its freshness stands for the page (the API runs identical subscriptions once: no extra cost).
- */
-export function StatusBar(props: { timeZone: string }) {
+/** The newest push a page has: its freshness, when it arrived, and a refusal if it carried one. */
+export interface LatestPush {
+  readonly freshness: Pick<Freshness, 'lagMs' | 'sourceCommitTime'> | undefined;
+  readonly receivedAt: number | undefined;
+  readonly error: string | undefined;
+}
+
+/** The socket's state and how current the numbers are, from the page's newest push. */
+export function StatusBar(props: { timeZone: string; latest: LatestPush }) {
   const connection = useConnection();
-  const { data, error, receivedAt } = useOrdersByStatus();
+  const { freshness, error, receivedAt } = props.latest;
   const now = useNow(1000);
-  const freshness = data?.ordersByStatus.freshness;
   const quietMs = receivedAt === undefined ? 0 : now - receivedAt;
   const asOf = freshness?.sourceCommitTime ? clock(freshness.sourceCommitTime, props.timeZone) : '…';
   let text: string;

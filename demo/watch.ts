@@ -1,14 +1,14 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
-import { formatUnscaled, decimalFromString } from '../decode/index.ts';
+import { formatUnscaled, decimalFromString } from '../src/decode/index.ts';
 
 const SUBSCRIPTION = `subscription {
-  ordersByStatus { groups { status count revenue } freshness { version lagMs } }
+  ordersByStatus { rows { status orders revenue } freshness { version lagMs } }
 }`;
 
 interface Payload {
   ordersByStatus: {
-    groups: Array<{ status: string; count: string; revenue: string }>;
+    rows: Array<{ status: string | null; orders: string; revenue: string }>;
     freshness: { version: string; lagMs: string | null };
   };
 }
@@ -37,8 +37,8 @@ export async function watchOrdersByStatus(
       {
         next: ({ data }) => {
           if (!data) return;
-          const { groups, freshness } = data.ordersByStatus;
-          const summary = groups.map((g) => `${g.status} ${g.count} (${money(g.revenue)})`).join(' | ');
+          const { rows, freshness } = data.ordersByStatus;
+          const summary = rows.map((g) => `${g.status ?? '-'} ${g.orders} (${money(g.revenue)})`).join(' | ');
           print(`v${freshness.version} ${summary}  [${freshness.lagMs ?? '?'} ms behind]`);
         },
         error: reject,

@@ -1,11 +1,18 @@
+/**
+ * The demo's own command line (npm run seed | workload | watch): its orders domain lives here, in
+ * readmodels/ and db/, never in src/. Configured like readout (READOUT_* variables).
+ */
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { watchOrdersByStatus } from '../demo/watch.ts';
-import { runWorkload, seedOrders } from '../demo/workload.ts';
-import { createLogger } from '../log/logger.ts';
-import { UsageError, positiveInteger, untilSignal, type CommandRun } from './command.ts';
+import { UsageError, positiveInteger, untilSignal, type CommandRun } from '../src/cli/command.ts';
+import { endQuietlyWhenReaderLeaves, exitOnceWritten } from '../src/cli/output.ts';
+import { runCli } from '../src/cli/run-cli.ts';
+import { describeError } from '../src/errors/index.ts';
+import { createLogger } from '../src/log/logger.ts';
+import { watchOrdersByStatus } from './watch.ts';
+import { runWorkload, seedOrders } from './workload.ts';
 
-export const seedCommand: CommandRun = {
+const seedCommand: CommandRun = {
   async run(config, args) {
     const { values } = parseArgs({
       args,
@@ -25,7 +32,7 @@ export const seedCommand: CommandRun = {
   },
 };
 
-export const workloadCommand: CommandRun = {
+const workloadCommand: CommandRun = {
   async run(config, args) {
     const { values } = parseArgs({
       args,
@@ -67,7 +74,7 @@ export const workloadCommand: CommandRun = {
   },
 };
 
-export const watchCommand: CommandRun = {
+const watchCommand: CommandRun = {
   async run(config) {
     const controller = new AbortController();
     void untilSignal().then(() => controller.abort());
@@ -75,3 +82,35 @@ export const watchCommand: CommandRun = {
     await watchOrdersByStatus(url, (line) => process.stdout.write(`${line}\n`), controller.signal);
   },
 };
+
+endQuietlyWhenReaderLeaves();
+runCli(
+  {
+    name: 'demo',
+    commands: [
+      {
+        name: 'seed',
+        summary: 'insert demo orders (with their lines) in one transaction',
+        usage: 'npm run seed -- [--count 200] [--seed 1]',
+        load: () => Promise.resolve(seedCommand),
+      },
+      {
+        name: 'workload',
+        summary: 'write inserts, status updates and business deletes at a steady rate',
+        usage:
+          'npm run workload -- [--rate 20] [--operations N] [--mix inserts:updates:deletes (5:4:1)] [--seed S]\n  Runs until N operations are done or SIGINT/SIGTERM.',
+        load: () => Promise.resolve(workloadCommand),
+      },
+      {
+        name: 'watch',
+        summary: 'subscribe to ordersByStatus over graphql-ws and print one line per version',
+        usage: 'npm run watch\n  Connects to the API at READOUT_API_HOST:READOUT_API_PORT; Ctrl-C stops.',
+        load: () => Promise.resolve(watchCommand),
+      },
+    ],
+  },
+  process.argv.slice(2),
+).then(exitOnceWritten, (error: unknown) => {
+  process.stderr.write(`demo: ${describeError(error)}\n`);
+  exitOnceWritten(1);
+});

@@ -1,14 +1,20 @@
-import { count } from '../format.ts';
-import { useShippedPerMinute } from '../subscriptions.ts';
-import { Bars, Panel } from './panel.tsx';
+import { useMemo } from 'react';
+import { count } from '../../shared/format.ts';
+import { useLive } from '../../shared/live.ts';
+import { Bars, Panel } from '../../shared/panel.tsx';
+import { ShippedPerMinuteDocument } from '../documents.ts';
 
 const MINUTES = 30;
 
 /** The last 30 minutes (UTC minutes of the commit), those without shipments at zero. */
 export function ShippedPerMinutePanel() {
-  const { data, error } = useShippedPerMinute(MINUTES);
+  const from = useMemo(
+    () => new Date((Math.floor(Date.now() / 60_000) - MINUTES + 1) * 60_000).toISOString(),
+    [],
+  );
+  const { data, error } = useLive(ShippedPerMinuteDocument, { from });
   const byMinute = new Map(
-    data?.ordersShippedPerMinute.minutes.map((m) => [Date.parse(m.minute.start), m.shipped]) ?? [],
+    data?.ordersShippedPerMinute.rows.map((m) => [Date.parse(m.minute.start), m.shipped]) ?? [],
   );
   const newest = Math.floor(Date.now() / 60_000) * 60_000;
   const bars = Array.from({ length: MINUTES }, (_, i) => {
@@ -22,7 +28,7 @@ export function ShippedPerMinutePanel() {
       title: `${label} UTC: ${count(shipped)}`,
     };
   });
-  const total = [...byMinute.values()].reduce((sum, n) => sum + BigInt(n), 0n);
+  const total = bars.reduce((sum, bar) => sum + BigInt(byMinute.get(Number(bar.key)) ?? '0'), 0n);
   return (
     <Panel
       title={`Orders shipped per minute (last ${MINUTES} min, UTC)`}
