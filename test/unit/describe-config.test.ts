@@ -108,3 +108,20 @@ describe('the configuration reference (docs/configuration.md)', () => {
     });
   });
 });
+
+describe("the local stack's variables (docs/operating.md, written by hand)", () => {
+  it('names every variable stack/env.sh sets, there or in the configuration reference', () => {
+    const envSh = readFileSync(`${root}stack/env.sh`, 'utf8');
+    const set = new Set(
+      [...envSh.matchAll(/(?:export (READOUT_[A-Z0-9_]+)=|\$\{(READOUT_[A-Z0-9_]+):=)/g)].map(
+        (match) => match[1] ?? match[2] ?? '',
+      ),
+    );
+    set.delete('READOUT_ROOT'); // the checkout's folder, computed, not a setting
+    expect(set.size).toBeGreaterThan(20);
+    const documented =
+      readFileSync(`${root}docs/operating.md`, 'utf8') + readFileSync(`${root}${CONFIG_DOC_PATH}`, 'utf8');
+    const missing = [...set].filter((name) => !documented.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+});
