@@ -4,7 +4,7 @@
 READOUT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export READOUT_ROOT
 
-# The scaled shape (README, "Scaling out"): READOUT_SHAPE=scaled gives a stack of its own (folder
+# The scaled shape (docs/scaling.md): READOUT_SHAPE=scaled gives a stack of its own (folder
 # and ports apart from the single shape's, so both can run) with a Redis Cluster of 3 primaries
 # and 3 replicas, topics of 6 partitions, 3 projectors and 2 API processes.
 if [ "${READOUT_SHAPE:-single}" = scaled ]; then
@@ -44,7 +44,7 @@ export READOUT_PROJECTORS="${READOUT_PROJECTORS:-1}"
 export READOUT_APIS="${READOUT_APIS:-1}"
 
 # The local stack is a demo on 127.0.0.1: no API keys, and introspection on for GraphiQL. Elsewhere
-# the API requires READOUT_API_KEYS and hides its schema (see README, "API safety").
+# the API requires READOUT_API_KEYS and hides its schema (see docs/api.md, "Authentication").
 export READOUT_API_AUTH="${READOUT_API_AUTH:-off}"
 export READOUT_API_INTROSPECTION="${READOUT_API_INTROSPECTION:-on}"
 

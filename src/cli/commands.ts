@@ -13,7 +13,7 @@ export const commands: readonly CommandEntry[] = [
     usage: `readout projector
   Runs until SIGTERM/SIGINT, then stops in order: its HTTP endpoints, consumption, the batch in
   flight (applied and committed), Redis. Serves /healthz, /readyz and /metrics on
-  READOUT_PROJECTOR_HOST:READOUT_PROJECTOR_PORT. Configuration: READOUT_* variables (see README).`,
+  READOUT_PROJECTOR_HOST:READOUT_PROJECTOR_PORT. Configuration: READOUT_* variables (see docs/configuration.md).`,
     load: async () => (await import('./run-projector.ts')).projectorCommand,
   },
   {

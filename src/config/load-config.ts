@@ -24,64 +24,176 @@ function list(item: z.ZodType<string, string>, fallback = '') {
 }
 
 /**
- * Every environment variable Readout reads, its default, and what it must look like.
+ * Every environment variable Readout reads, its default, what it must look like, and what it
+ * means (`.describe()`: docs/configuration.md is generated from this schema by
+ * describe-config.ts, `npm run docs:config`, and `npm run check` fails when it is stale).
+ * Descriptions are Markdown, with links relative to docs/.
  * The defaults match the local stack's ports (stack/env.sh); beside a stack started with other
  * ports, the connection settings are derived from its variables first (stack-env.ts).
  */
-const schema = z.object({
+export const configSchema = z.object({
   READOUT_KAFKA_BROKERS: z
     .string()
     .default('127.0.0.1:19092')
     .transform((value) => value.split(',').map((broker) => broker.trim()))
-    .pipe(z.array(hostPort).min(1)),
-  READOUT_KAFKA_CLIENT_ID: identifier.default('readout'),
-  READOUT_CONSUMER_GROUP: identifier.default('readout-projector'),
-  READOUT_KAFKA_SESSION_TIMEOUT_MS: positiveMs.default(10_000),
-  READOUT_TOPIC_PREFIX: identifier.default('readout'),
-  READOUT_REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:63790'),
-  // Seed nodes of a Redis Cluster; when given, READOUT_REDIS_URL is not used.
-  READOUT_REDIS_CLUSTER_NODES: list(hostPort),
-  READOUT_KEY_PREFIX: identifier.default('readout'),
-  READOUT_API_HOST: z.string().min(1).default('127.0.0.1'),
-  // The projector's /healthz, /readyz and /metrics; 0 picks any free port (it is logged).
-  READOUT_PROJECTOR_HOST: z.string().min(1).default('127.0.0.1'),
-  READOUT_PROJECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(4001),
-  READOUT_API_PORT: port.default(4000),
+    .pipe(z.array(hostPort).min(1))
+    .describe("Kafka's brokers, a comma-separated `host:port` list."),
+  READOUT_KAFKA_CLIENT_ID: identifier.default('readout').describe('Kafka client id.'),
+  READOUT_CONSUMER_GROUP: identifier
+    .default('readout-projector')
+    .describe(
+      "The projector's consumer group (a new group reads from the earliest offset). Every projector of one deployment joins it and Kafka assigns them the partitions ([scaling.md](scaling.md)).",
+    ),
+  READOUT_KAFKA_SESSION_TIMEOUT_MS: positiveMs
+    .default(10_000)
+    .describe(
+      'Consumer session timeout, in milliseconds: a projector stalled for longer loses its partitions to the group ([scaling.md](scaling.md)).',
+    ),
+  READOUT_TOPIC_PREFIX: identifier
+    .default('readout')
+    .describe("Debezium's `topic.prefix`: a table's topic is `<prefix>.<schema>.<table>`."),
+  READOUT_REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .default('redis://127.0.0.1:63790')
+    .describe('Redis holding the read models, a `redis://` or `rediss://` URL.'),
+  READOUT_REDIS_CLUSTER_NODES: list(hostPort).describe(
+    'Seed nodes of a Redis Cluster, `host:port,…` (any reachable ones); when set, `READOUT_REDIS_URL` is not used. See [scaling.md](scaling.md).',
+  ),
+  READOUT_KEY_PREFIX: identifier.default('readout').describe('Prefix of every Redis key and channel.'),
+  READOUT_API_HOST: z.string().min(1).default('127.0.0.1').describe('Where the API listens: its host.'),
+  READOUT_PROJECTOR_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Where the projector serves `/healthz`, `/readyz` and `/metrics`: its host.'),
+  READOUT_PROJECTOR_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(4001)
+    .describe(
+      'Where the projector serves `/healthz`, `/readyz` and `/metrics`: its port (`0`: any free port, logged).',
+    ),
+  READOUT_API_PORT: port.default(4000).describe('Where the API listens: its port.'),
   READOUT_PG_URL: z
     .url({ protocol: /^postgres(ql)?$/ })
-    .default('postgres://postgres:postgres@127.0.0.1:54329/readout'),
-  READOUT_READMODELS_DIR: z.string().min(1).default('readmodels'),
-  READOUT_MASS_DELETE_ROWS: z.coerce.number().int().min(0).max(100_000_000).default(1000),
+    .default('postgres://postgres:postgres@127.0.0.1:54329/readout')
+    .describe(
+      'PostgreSQL, a `postgres://` or `postgresql://` URL: `seed`, `workload` and `archive` use it, and the projector checks at start, when it answers, that the columns the read models name exist ([read-models.md](read-models.md#when-the-source-table-changes)).',
+    ),
+  READOUT_READMODELS_DIR: z
+    .string()
+    .min(1)
+    .default('readmodels')
+    .describe(
+      'Folder of read-model definitions (`*.yaml`), relative to the working directory ([read-models.md](read-models.md)).',
+    ),
+  READOUT_MASS_DELETE_ROWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100_000_000)
+    .default(1000)
+    .describe(
+      'A transaction changing at least this many rows of a table, with untagged deletes, is held for a decision (`0`: no guard; per table `massDeleteRows` in `sources.yaml`); see [cleanups.md](cleanups.md).',
+    ),
   READOUT_ARCHIVE_ORIGINS: list(
     z.string().regex(/^[A-Za-z0-9_.-]+$/, 'replication origin names: letters, digits, ".", "_" or "-"'),
     'readout-archiver',
+  ).describe(
+    'Replication origins whose deletes are archival (comma-separated); the archiver tags with the first ([cleanups.md](cleanups.md)).',
   ),
-  READOUT_ROW_CACHE_ROWS: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
-  // What one Kafka record may hold before it is dead-lettered unread (docs/decisions.md).
-  READOUT_MAX_RECORD_BYTES: limit(1, 2 ** 31 - 1).default(DEFAULT_DECODE_LIMITS.maxRecordBytes),
-  READOUT_MAX_DECIMAL_DIGITS: limit(1, 1_000_000).default(DEFAULT_DECODE_LIMITS.maxDecimalDigits),
-  READOUT_MAX_STRING_BYTES: limit(1, 2 ** 31 - 1).default(DEFAULT_DECODE_LIMITS.maxStringBytes),
-  READOUT_MAX_NESTING_DEPTH: limit(1, 1000).default(DEFAULT_DECODE_LIMITS.maxDepth),
-  READOUT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  // Unset: the services log JSON (readable lines on a terminal), the commands a person runs log
-  // short readable lines (JSON with --json). See src/log/logger.ts.
-  READOUT_LOG_FORMAT: z.enum(['json', 'text']).optional(),
-  // The API's safety (docs/api.md): on unless switched off, as for the local demo stack.
-  READOUT_API_AUTH: z.enum(['keys', 'off']).default('keys'),
-  READOUT_API_KEYS: list(z.string().min(16, 'API keys of at least 16 characters')),
-  READOUT_API_INTROSPECTION: z.enum(['on', 'off']).default('off'),
-  // Stack traces and internal messages in error responses: for a developer's machine only.
-  READOUT_API_DEBUG_ERRORS: z.enum(['on', 'off']).default('off'),
-  READOUT_API_MAX_DEPTH: limit(1, 100).default(10),
-  READOUT_API_MAX_ALIASES: limit(0, 1000).default(30),
-  READOUT_API_MAX_TOKENS: limit(10, 100_000).default(2000),
-  READOUT_API_MAX_COST: limit(1, 100_000).default(500),
-  READOUT_API_MAX_SUBSCRIPTIONS_PER_SOCKET: limit(1, 10_000).default(25),
-  READOUT_API_MAX_CONNECTIONS: limit(1, 1_000_000).default(20_000),
-  READOUT_API_ALLOWED_ORIGINS: list(z.url({ protocol: /^https?$/ })),
-  READOUT_API_SLOW_CLIENT_BYTES: limit(1024, 1 << 30).default(1 << 20),
-  READOUT_API_COALESCE_MS: limit(0, 60_000).default(100),
-  READOUT_API_KEEPALIVE_MS: limit(0, 600_000).default(12_000),
+  READOUT_ROW_CACHE_ROWS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(10_000_000)
+    .default(50_000)
+    .describe(
+      "Rows per read model whose last write the projector keeps in memory, so a batch reads from Redis only rows it has not seen (`0`: off). The apply script still checks every row's position, so a stale entry costs a retry, never a wrong number.",
+    ),
+  READOUT_MAX_RECORD_BYTES: limit(1, 2 ** 31 - 1)
+    .default(DEFAULT_DECODE_LIMITS.maxRecordBytes)
+    .describe(
+      'A Kafka record whose key and value together are larger is dead-lettered unread (the default is 8 MiB); see [decisions.md](decisions.md#decoding-limits).',
+    ),
+  READOUT_MAX_DECIMAL_DIGITS: limit(1, 1_000_000)
+    .default(DEFAULT_DECODE_LIMITS.maxDecimalDigits)
+    .describe(
+      "Digits of one decimal (the default is PostgreSQL's largest declared precision); more is dead-lettered.",
+    ),
+  READOUT_MAX_STRING_BYTES: limit(1, 2 ** 31 - 1)
+    .default(DEFAULT_DECODE_LIMITS.maxStringBytes)
+    .describe(
+      "UTF-8 bytes of one string value (text, json, a bytea's base64, a string-mode decimal; the default is 1 MiB); more is dead-lettered.",
+    ),
+  READOUT_MAX_NESTING_DEPTH: limit(1, 1000)
+    .default(DEFAULT_DECODE_LIMITS.maxDepth)
+    .describe('Arrays and objects nested inside one column value; deeper is dead-lettered.'),
+  READOUT_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info')
+    .describe('The least severe level logged, `fatal` … `trace`, or `silent` for none.'),
+  READOUT_LOG_FORMAT: z
+    .enum(['json', 'text'])
+    .optional()
+    .describe(
+      'One log format for every process: JSON lines or readable text. Unset: the projector and the API write JSON lines (readable lines in a terminal), the commands a person runs write short readable lines (JSON lines with `--json`); see [operating.md](operating.md#logs).',
+    ),
+  READOUT_API_AUTH: z
+    .enum(['keys', 'off'])
+    .default('keys')
+    .describe(
+      '`keys`: every GraphQL request needs an API key; `off`: none (the local stack sets `off`). See [api.md](api.md#authentication).',
+    ),
+  READOUT_API_KEYS: list(z.string().min(16, 'API keys of at least 16 characters')).describe(
+    'Comma-separated API keys, 16+ characters each; the API refuses to start with `READOUT_API_AUTH=keys` and none.',
+  ),
+  READOUT_API_INTROSPECTION: z
+    .enum(['on', 'off'])
+    .default('off')
+    .describe(
+      '`on` allows introspection and "Did you mean" suggestions (the local stack sets `on`; GraphiQL needs it).',
+    ),
+  READOUT_API_DEBUG_ERRORS: z
+    .enum(['on', 'off'])
+    .default('off')
+    .describe(
+      "`on` shows the causes of unexpected errors and stack traces in error responses (a developer's machine only; see [api.md](api.md#errors)).",
+    ),
+  READOUT_API_MAX_DEPTH: limit(1, 100)
+    .default(10)
+    .describe(
+      'Depth of nested fields per request, on HTTP and WebSocket ([api.md](api.md#limits-each-refused-before-execution)).',
+    ),
+  READOUT_API_MAX_ALIASES: limit(0, 1000).default(30).describe('Aliases per request, on HTTP and WebSocket.'),
+  READOUT_API_MAX_TOKENS: limit(10, 100_000)
+    .default(2000)
+    .describe('Tokens per request, on HTTP and WebSocket (refused while parsing).'),
+  READOUT_API_MAX_COST: limit(1, 100_000)
+    .default(500)
+    .describe('Cost per request, on HTTP and WebSocket: the number of fields selected, fragments expanded.'),
+  READOUT_API_MAX_SUBSCRIPTIONS_PER_SOCKET: limit(1, 10_000)
+    .default(25)
+    .describe('Subscriptions per graphql-ws socket; one more closes the socket with 4601.'),
+  READOUT_API_MAX_CONNECTIONS: limit(1, 1_000_000)
+    .default(20_000)
+    .describe('WebSockets per API process; one more is closed with 1013.'),
+  READOUT_API_ALLOWED_ORIGINS: list(z.url({ protocol: /^https?$/ })).describe(
+    "Browser origins (`http://` or `https://`, such as `https://dash.example.com`; comma-separated) allowed to open a WebSocket besides the API's own ([api.md](api.md#origin-check)).",
+  ),
+  READOUT_API_SLOW_CLIENT_BYTES: limit(1024, 1 << 30)
+    .default(1 << 20)
+    .describe('A socket with more unsent bytes than this is closed with 4600 (the default is 1 MiB).'),
+  READOUT_API_COALESCE_MS: limit(0, 60_000)
+    .default(100)
+    .describe('At most one pushed message per subscription per this many milliseconds (the newest value).'),
+  READOUT_API_KEEPALIVE_MS: limit(0, 600_000)
+    .default(12_000)
+    .describe(
+      'The API pings each WebSocket this often, in milliseconds; one that has not answered the previous ping is dropped (1006 at the client); `0` never pings.',
+    ),
 });
 
 export interface ApiLimits {
@@ -146,7 +258,7 @@ export interface ReadoutConfig {
   readonly rowCacheRows: number;
   /** What a record may hold before it is refused (dead-lettered) instead of decoded. */
   readonly decode: DecodeLimits;
-  readonly logLevel: z.infer<typeof schema>['READOUT_LOG_LEVEL'];
+  readonly logLevel: z.infer<typeof configSchema>['READOUT_LOG_LEVEL'];
   /** How log lines look (src/log/logger.ts); `auto` unless READOUT_LOG_FORMAT says otherwise. */
   readonly logFormat: LogFormat;
 }
@@ -158,7 +270,7 @@ export interface ReadoutConfig {
 export function loadConfig(given: Readonly<Record<string, string | undefined>>): ReadoutConfig {
   // Beside a local stack, the settings its ports imply (stack-env.ts).
   const { env, problems: stackProblems } = resolveStackEnv(given);
-  const parsed = schema.safeParse(env);
+  const parsed = configSchema.safeParse(env);
   if (!parsed.success || stackProblems.length > 0) {
     const problems = [
       ...(parsed.error?.issues ?? []).map((issue) => {

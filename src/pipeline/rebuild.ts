@@ -66,7 +66,7 @@ const END_WAIT_MS = 60_000;
 const STALL_MS = 120_000;
 
 /**
- * Rebuilds read models without taking them down (see the README, "Rebuilding a read model"):
+ * Rebuilds read models without taking them down (see docs/operating.md, "Rebuilding a read model"):
  *
  * 1. each model gets a new generation of keys, which nobody reads yet;
  * 2. the models' topics are read from their earliest offsets up to their ends as they were at the
