@@ -30,7 +30,8 @@ const SLOW_CLIENT_SWEEP_MS = 1000;
 
 export interface GraphQLWsDeps {
   readonly server: Server;
-  readonly schema: GraphQLSchema;
+  /** The schema now: it changes when the definitions are reloaded (a subscription keeps its own). */
+  readonly schema: () => GraphQLSchema;
   readonly context: ApiContext;
   readonly settings: ReadoutConfig['api'];
   /** The same limits Apollo applies on HTTP. */
@@ -102,12 +103,22 @@ export function attachGraphQLWs({
   const active = new WeakMap<WebSocket, Set<string>>();
   let subscriptions = 0;
   metrics.watch({ sockets: () => wss.clients.size, subscriptions: () => subscriptions });
-  const parseAndValidate = createDocumentCache({
-    schema,
-    rules: [...specifiedRules, ...rules],
-    maxTokens: limits.maxTokens,
-    capacity: DOCUMENTS_KEPT,
-  });
+  // Documents are validated against one schema: a reloaded schema gets a cache of its own.
+  let cached: { schema: GraphQLSchema; check: ReturnType<typeof createDocumentCache> } | undefined;
+  const parseAndValidate = (query: string) => {
+    const current = schema();
+    if (cached?.schema !== current)
+      cached = {
+        schema: current,
+        check: createDocumentCache({
+          schema: current,
+          rules: [...specifiedRules, ...rules],
+          maxTokens: limits.maxTokens,
+          capacity: DOCUMENTS_KEPT,
+        }),
+      };
+    return { schema: current, ...cached.check(query) };
+  };
   const formattedResults = new WeakMap<object, FormattedExecutionResult>();
   const forget = (socket: WebSocket, id: string) => {
     if (active.get(socket)?.delete(id)) subscriptions -= 1;
@@ -117,7 +128,7 @@ export function attachGraphQLWs({
       // Not production: graphql-ws closes a socket with the message of an internal error as the
       // reason (4500). Decided by READOUT_API_DEBUG_ERRORS, not by NODE_ENV, which nothing sets.
       isProd: !debugErrors,
-      schema,
+      schema: () => schema(),
       // Identical subscriptions are executed once per change (see shared-subscriptions.ts).
       subscribe,
       onConnect: (ctx) => auth.allows(credentialFromConnectionParams(ctx.connectionParams)),
@@ -133,12 +144,12 @@ export function attachGraphQLWs({
         }
         // Parsed and validated here, with the limits Apollo applies on HTTP, so that a refusal
         // (a parse error included) is an error message for this subscription.
-        const { document, errors } = parseAndValidate(payload.query);
+        const { schema: current, document, errors } = parseAndValidate(payload.query);
         if (errors) return introspection ? [...errors] : errors.map(withoutSuggestions);
         ids.add(id);
         subscriptions += 1;
         return {
-          schema,
+          schema: current,
           document,
           contextValue: context,
           operationName: payload.operationName ?? null,

@@ -16,6 +16,8 @@ import { QUERY_REDIS_DEADLINE_MS, withinDeadline } from './redis-deadline.ts';
 import { limitRules } from './limits.ts';
 import { createApiMetrics } from './metrics.ts';
 import type { ModelSnapshot, Readiness } from '../store/index.ts';
+import type { ReadModelDefinition } from '../definitions/index.ts';
+import type { GraphQLSchema } from 'graphql';
 import { buildSchema } from './schema.ts';
 import { createSharedSubscribe } from './shared-subscriptions.ts';
 import { serveWebPage } from './web-pages.ts';
@@ -40,6 +42,11 @@ export interface ApiDeps {
 export interface Api {
   /** Listens; resolves with the GraphQL URL (http; the same path serves ws). */
   start(): Promise<string>;
+  /**
+   * Serves the schema of these definitions from now on (HTTP and new subscriptions; open ones keep
+   * theirs). Throws, serving the old one still, when their GraphQL names clash.
+   */
+  useDefinitions(definitions: readonly ReadModelDefinition[]): Promise<void>;
   /** The first step of a shutdown: takes no new connections. */
   stopAccepting(): void;
   /** Then: closes every WebSocket with 1001 and every HTTP connection. */
@@ -52,7 +59,6 @@ export interface Api {
  */
 export function createApi({ context, settings, logger, readiness }: ApiDeps): Api {
   const { host, port, limits, introspection, debugErrors } = settings;
-  const schema = buildSchema([...context.models.values()].map((model) => model.definition));
   const metrics = createApiMetrics({ guard: context.guard });
   const auth = createApiAuth(settings.apiKeys);
   const rules = limitRules(limits, introspection);
@@ -61,29 +67,36 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
     if (code === ErrorCode.DependencyUnavailable) logger.debug({ err: cause }, 'GraphQL operation failed');
     else logger.error({ err: cause, code }, 'GraphQL operation failed');
   };
-  const apollo = new ApolloServer<ApiContext>({
-    schema,
-    plugins: [ApolloServerPluginLandingPageDisabled()],
-    introspection,
-    hideSchemaDetailsFromClientErrors: !introspection,
-    validationRules: rules,
-    parseOptions: { maxTokens: limits.maxTokens },
-    // Explicit: Apollo's default shows stack traces unless NODE_ENV is production or test, and
-    // nothing sets NODE_ENV (the Dockerfile neither).
-    includeStacktraceInErrorResponses: debugErrors,
-    // Readout stops in its own order (readout api); Apollo's handlers, installed unless NODE_ENV is
-    // test, would stop it and then kill the process with the signal again, halfway through that.
-    stopOnTerminationSignals: false,
-    formatError: (formatted, error) =>
-      clientError(error, {
-        debug: debugErrors,
-        fallbackCode:
-          typeof formatted.extensions?.code === 'string'
-            ? formatted.extensions.code
-            : ErrorCode.InternalServerError,
-        onMasked: logMasked,
-      }),
-  });
+  const apolloFor = (schema: GraphQLSchema) =>
+    new ApolloServer<ApiContext>({
+      schema,
+      plugins: [ApolloServerPluginLandingPageDisabled()],
+      introspection,
+      hideSchemaDetailsFromClientErrors: !introspection,
+      validationRules: rules,
+      parseOptions: { maxTokens: limits.maxTokens },
+      // Explicit: Apollo's default shows stack traces unless NODE_ENV is production or test, and
+      // nothing sets NODE_ENV (the Dockerfile neither).
+      includeStacktraceInErrorResponses: debugErrors,
+      // Readout stops in its own order (readout api); Apollo's handlers, installed unless NODE_ENV is
+      // test, would stop it and then kill the process with the signal again, halfway through that.
+      stopOnTerminationSignals: false,
+      formatError: (formatted, error) =>
+        clientError(error, {
+          debug: debugErrors,
+          fallbackCode:
+            typeof formatted.extensions?.code === 'string'
+              ? formatted.extensions.code
+              : ErrorCode.InternalServerError,
+          onMasked: logMasked,
+        }),
+    });
+  /**
+   * What serves GraphQL now: the schema of the loaded definitions and an Apollo Server over it.
+   * Reloaded definitions get a new pair; Apollo cannot change its schema in place.
+   */
+  let schema = buildSchema([...context.models.values()].map((model) => model.definition));
+  let apollo = apolloFor(schema);
   /**
    * Readiness within READINESS_DEADLINE_MS, never a rejection: a load balancer's probe must have
    * its 503 before its own timeout, also while ioredis holds commands through reconnect attempts.
@@ -104,13 +117,25 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
     held: { ...context.held, current: () => withinDeadline(context.held.current(), QUERY_REDIS_DEADLINE_MS) },
   };
   let server: Server | undefined;
+  let swap: ((definitions: readonly ReadModelDefinition[]) => Promise<void>) | undefined;
   let wss: WebSocketServer | undefined;
   let disposeWs: (() => Promise<void>) | undefined;
 
   return {
     async start() {
       await apollo.start();
-      const handleGraphQL = createGraphQLHttpHandler(apollo, served);
+      let handleGraphQL = createGraphQLHttpHandler(apollo, served);
+      swap = async (definitions) => {
+        const next = buildSchema(definitions); // refuses clashing names before anything changes
+        const nextApollo = apolloFor(next);
+        await nextApollo.start();
+        const previous = apollo;
+        schema = next;
+        apollo = nextApollo;
+        handleGraphQL = createGraphQLHttpHandler(nextApollo, served);
+        // Requests already handed to the previous server finish there; it takes no new ones.
+        await previous.stop();
+      };
       server = createServer((request, response) => {
         const url = new URL(request.url ?? '/', 'http://localhost');
         if (url.pathname === '/healthz') {
@@ -170,7 +195,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
       });
       ({ wss, dispose: disposeWs } = attachGraphQLWs({
         server,
-        schema,
+        schema: () => schema,
         context: served,
         settings,
         rules,
@@ -190,6 +215,14 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
       const url = `http://${host}:${address.port}${GRAPHQL_PATH}`;
       logger.info({ url }, 'GraphQL API listening (HTTP and graphql-ws)');
       return url;
+    },
+
+    async useDefinitions(definitions) {
+      if (swap) await swap(definitions);
+      else {
+        schema = buildSchema(definitions);
+        apollo = apolloFor(schema);
+      }
     },
 
     stopAccepting() {

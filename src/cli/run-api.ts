@@ -13,11 +13,42 @@ import {
 } from '../store/index.ts';
 import { untilSignal, type CommandRun } from './command.ts';
 import { shutDownInOrder } from './shutdown.ts';
+import { checkNames } from '../api/schema.ts';
 import { loadModels, redisSettings } from './wiring.ts';
+
+/** What a reload changed, by model name. */
+export interface DefinitionChanges {
+  readonly added: readonly string[];
+  readonly changed: readonly string[];
+  readonly removed: readonly string[];
+}
+
+export function definitionChanges(
+  before: ReadonlyMap<string, CompiledModel>,
+  after: readonly CompiledModel[],
+): DefinitionChanges {
+  const names = new Set(after.map((model) => model.name));
+  return {
+    added: after.filter((model) => !before.has(model.name)).map((model) => model.name),
+    changed: after
+      .filter((model) => {
+        const old = before.get(model.name);
+        return old !== undefined && JSON.stringify(old.definition) !== JSON.stringify(model.definition);
+      })
+      .map((model) => model.name),
+    removed: [...before.keys()].filter((name) => !names.has(name)),
+  };
+}
 
 export interface ApiWiring {
   readonly api: Api;
   readonly logger: Logger;
+  /**
+   * Reads the definitions again and serves them: new models get their typed fields, changed ones
+   * answer with their new definition (stale until rebuilt), removed ones are gone. Throws, serving
+   * the previous definitions still, when the files are invalid.
+   */
+  reload(): Promise<DefinitionChanges>;
   /** The shutdown steps after the API stopped taking connections, in order. */
   readonly closeSteps: ReadonlyArray<readonly [string, () => unknown]>;
 }
@@ -66,6 +97,16 @@ export function wireApi(config: ReadoutConfig, models?: readonly CompiledModel[]
   return {
     api,
     logger,
+    async reload() {
+      const next = loadModels(config); // every problem of the files at once, naming each file
+      checkNames(next.map((model) => model.definition));
+      const changes = definitionChanges(byName, next);
+      byName.clear();
+      for (const model of next) byName.set(model.name, model);
+      await api.useDefinitions(next.map((model) => model.definition));
+      logger.info(changes, 'read-model definitions reloaded');
+      return changes;
+    },
     closeSteps: [
       ['closed WebSockets with 1001 and HTTP connections', () => api.closeConnections()],
       ['quit Redis', async () => Promise.all([live.close(), held.close(), store.quit(), guard?.quit()])],
@@ -75,8 +116,17 @@ export function wireApi(config: ReadoutConfig, models?: readonly CompiledModel[]
 
 export const apiCommand: CommandRun = {
   async run(config) {
-    const { api, logger, closeSteps } = wireApi(config);
+    const wiring = wireApi(config);
+    const { api, logger, closeSteps } = wiring;
     await api.start();
+    // SIGHUP: read the definitions again (bad files are logged, the previous ones kept).
+    process.on('SIGHUP', () => {
+      wiring
+        .reload()
+        .catch((error: unknown) =>
+          logger.error({ err: error }, 'definitions not reloaded: the previous ones are still served'),
+        );
+    });
     const signal = await untilSignal();
     logger.info({ signal }, 'api stopping');
     await shutDownInOrder(logger, [['stopped taking connections', () => api.stopAccepting()], ...closeSteps]);

@@ -328,7 +328,12 @@ describe('GraphQL API on the real stack', () => {
       ],
       ['aggregate(readModel: "orders_by_status", limit: 1001) { totalRows }', 'limit', /between 1 and 1000/],
       ['revenueByCustomer(limit: 1001) { rows { rank } }', 'limit', /between 1 and 1000/],
-      ['revenueByHour(from: "2026-13-01") { totalRows }', 'from', /ISO-8601 instant/],
+      ['revenueByHour(granularity: MINUTE) { totalRows }', 'granularity', /no finer/],
+      [
+        'revenueByCustomer(orderBy: [{ by: ORDERS }, { by: RANK }]) { totalRows }',
+        'orderBy',
+        /can only come first/,
+      ],
       ['revenueByHour(timeZone: "Mars/Olympus") { totalRows }', 'timeZone', /IANA zone/],
       [
         'aggregate(readModel: "revenue_by_hour", granularity: DAY, timeZone: "Mars/Olympus") { totalRows }',

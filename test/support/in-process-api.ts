@@ -1,5 +1,5 @@
 import { loadConfig, type ReadoutConfig } from '../../src/config/index.ts';
-import { wireApi } from '../../src/cli/run-api.ts';
+import { wireApi, type DefinitionChanges } from '../../src/cli/run-api.ts';
 import { foldBatch, type CompiledModel } from '../../src/projection/index.ts';
 import type { ReadModelStore } from '../../src/store/index.ts';
 import { buildHistory } from './order-history.ts';
@@ -8,6 +8,8 @@ export interface InProcessApi {
   /** http://127.0.0.1:<port>/graphql (the same path serves graphql-ws). */
   readonly url: string;
   readonly config: ReadoutConfig;
+  /** What SIGHUP does to `readout api`: reads the definitions again and serves them. */
+  reload(): Promise<DefinitionChanges>;
   stop(): Promise<void>;
 }
 
@@ -21,11 +23,13 @@ export async function startApiInProcess(
 ): Promise<InProcessApi> {
   const loaded = loadConfig({ READOUT_API_AUTH: 'off', READOUT_LOG_LEVEL: 'silent', ...env });
   const config = { ...loaded, api: { ...loaded.api, port: 0 } };
-  const { api, closeSteps } = wireApi(config, models);
+  const wiring = wireApi(config, models);
+  const { api, closeSteps } = wiring;
   const url = await api.start();
   return {
     url,
     config,
+    reload: () => wiring.reload(),
     async stop() {
       api.stopAccepting();
       for (const [, step] of closeSteps) await step();
