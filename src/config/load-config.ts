@@ -51,6 +51,14 @@ const schema = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgres://postgres:postgres@127.0.0.1:54329/readout'),
   READOUT_READMODELS_DIR: z.string().min(1).default('readmodels'),
+  // `readout sources`: Kafka Connect's REST API, the connector's template (everything but its
+  // table list, which the definitions give), and Readout's signal table (docs/onboarding.md).
+  READOUT_CONNECT_URL: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:18083'),
+  READOUT_CONNECTOR_FILE: z.string().min(1).default('stack/connector/readout-connector.json'),
+  READOUT_SIGNAL_TABLE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'schema.table (letters, digits, "_")')
+    .default('public.readout_signal'),
   READOUT_MASS_DELETE_ROWS: z.coerce.number().int().min(0).max(100_000_000).default(1000),
   READOUT_ARCHIVE_ORIGINS: list(
     z.string().regex(/^[A-Za-z0-9_.-]+$/, 'replication origin names: letters, digits, ".", "_" or "-"'),
@@ -131,6 +139,15 @@ export interface ReadoutConfig {
     readonly coalesceMs: number;
   };
   readonly postgres: { readonly url: string };
+  /** What `readout sources` needs to change the capture (docs/onboarding.md). */
+  readonly capture: {
+    /** Kafka Connect's REST API. */
+    readonly connectUrl: string;
+    /** The connector's configuration without its table list: `{ name, config }` JSON. */
+    readonly connectorFile: string;
+    /** `schema.table` of the table Debezium takes signals from (incremental snapshots). */
+    readonly signalTable: string;
+  };
   /** Folder of read-model definitions (*.yaml), relative to the working directory. */
   readonly readModelsDir: string;
   readonly cleanup: {
@@ -209,6 +226,11 @@ export function loadConfig(given: Readonly<Record<string, string | undefined>>):
       coalesceMs: v.READOUT_API_COALESCE_MS,
     },
     postgres: { url: v.READOUT_PG_URL },
+    capture: {
+      connectUrl: v.READOUT_CONNECT_URL,
+      connectorFile: v.READOUT_CONNECTOR_FILE,
+      signalTable: v.READOUT_SIGNAL_TABLE,
+    },
     readModelsDir: v.READOUT_READMODELS_DIR,
     cleanup: { massDeleteRows: v.READOUT_MASS_DELETE_ROWS, archiveOrigins: v.READOUT_ARCHIVE_ORIGINS },
     rowCacheRows: v.READOUT_ROW_CACHE_ROWS,
