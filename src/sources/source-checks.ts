@@ -58,7 +58,6 @@ function publicationChecks(facts: SourceFacts, names: CaptureNames): SourceCheck
 function tableChecks(
   facts: TableFacts,
   names: CaptureNames,
-  publicationExists: boolean,
   needs: { readonly insertDelete: boolean },
 ): SourceCheck[] {
   const { name } = facts;
@@ -77,6 +76,10 @@ function tableChecks(
       ),
     ];
   const hasKey = facts.primaryKey.length > 0;
+  const identityUsable =
+    facts.replicaIdentity === 'f' ||
+    facts.replicaIdentity === 'i' ||
+    (facts.replicaIdentity === 'd' && hasKey);
   const checks = [
     check(
       id('primary-key'),
@@ -87,14 +90,15 @@ function tableChecks(
       [`ALTER TABLE ${table} ADD PRIMARY KEY (<its key columns>);  -- takes a lock; fails on duplicates`],
       false,
     ),
-    // REPLICA IDENTITY NOTHING makes PostgreSQL refuse UPDATE and DELETE on a published table.
+    // Without a usable replica identity (NOTHING, or DEFAULT without a primary key) PostgreSQL
+    // refuses UPDATE and DELETE on a table once it is published: the source would break.
     check(
       id('replica-identity'),
-      facts.replicaIdentity !== 'n',
-      facts.replicaIdentity === 'n'
-        ? `${name.qualified} has REPLICA IDENTITY NOTHING: once published, its updates and deletes would fail`
-        : `${name.qualified}'s replica identity is ${{ d: 'DEFAULT', f: 'FULL', i: 'an index' }[facts.replicaIdentity ?? 'd'] ?? facts.replicaIdentity}`,
-      [`ALTER TABLE ${table} REPLICA IDENTITY DEFAULT;`],
+      identityUsable,
+      identityUsable
+        ? `${name.qualified}'s replica identity is ${{ d: 'DEFAULT (its primary key)', f: 'FULL', i: 'an index' }[facts.replicaIdentity ?? 'd'] ?? facts.replicaIdentity}`
+        : `${name.qualified} has no usable replica identity (${facts.replicaIdentity === 'n' ? 'NOTHING' : 'DEFAULT without a primary key'}): once published, its updates and deletes would fail`,
+      hasKey ? [`ALTER TABLE ${table} REPLICA IDENTITY DEFAULT;`] : [],
       hasKey,
     ),
     check(
@@ -122,8 +126,8 @@ function tableChecks(
         ? `${name.qualified} is in publication ${names.publication}`
         : `${name.qualified} is not in publication ${names.publication}: its changes never reach Debezium`,
       [`ALTER PUBLICATION ${quoteIdent(names.publication)} ADD TABLE ${table};`],
-      // Only once the identity holds: published without one, its updates and deletes fail.
-      publicationExists && facts.replicaIdentity !== 'n',
+      // Only once an identity holds (--apply sets DEFAULT first when there is a key).
+      hasKey || identityUsable,
     ),
   );
   if (facts.published && facts.publishedPartly)
@@ -182,7 +186,7 @@ function signalChecks(facts: SourceFacts, names: CaptureNames): SourceCheck[] {
       [],
       false,
     ),
-    ...tableChecks(signal, names, facts.publication !== null, { insertDelete: true }).map((c) => ({
+    ...tableChecks(signal, names, { insertDelete: true }).map((c) => ({
       ...c,
       id: c.id.replace(/^table:/, 'signal:'),
     })),
@@ -241,8 +245,7 @@ export function checkSource(facts: SourceFacts, names: CaptureNames): SourceChec
         false,
       ),
     );
-  for (const table of facts.tables)
-    checks.push(...tableChecks(table, names, facts.publication !== null, { insertDelete: false }));
+  for (const table of facts.tables) checks.push(...tableChecks(table, names, { insertDelete: false }));
   checks.push(...signalChecks(facts, names));
   // Schema usage is asked per table but holds per schema: said once.
   const seen = new Set<string>();

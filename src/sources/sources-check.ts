@@ -172,10 +172,13 @@ export async function runSourcesCheck(
       await connect.resume(name);
       await connect.waitFor(name, 'RUNNING', isRunning);
       applied.push(`resumed connector ${name}`);
-    } else if (status !== null && (status.state === 'STOPPED' || status.state === 'PAUSED')) {
-      await connect.resume(name);
+    } else if (!isRunning(status)) {
+      if (status?.state === 'STOPPED' || status?.state === 'PAUSED') {
+        await connect.resume(name);
+        applied.push(`resumed connector ${name}`);
+      }
+      // Or starting (UNASSIGNED, RESTARTING: a worker that just came back): give it time.
       await connect.waitFor(name, 'RUNNING', isRunning);
-      applied.push(`resumed connector ${name}`);
     }
     current = await connect.config(name);
     status = await connect.status(name);
