@@ -49,7 +49,7 @@ export function createKafkaConnect(baseUrl: string): KafkaConnect {
       throw unavailable(`Kafka Connect at ${base} did not answer ${method} ${path}`, error);
     }
     const text = await response.text();
-    let json: unknown = null;
+    let json: unknown;
     try {
       json = text === '' ? null : JSON.parse(text);
     } catch {
@@ -85,9 +85,8 @@ export function createKafkaConnect(baseUrl: string): KafkaConnect {
     },
     async waitFor(name, what, ready, timeoutMs = 120_000) {
       const deadline = Date.now() + timeoutMs;
-      let last: ConnectorStatus | null = null;
       for (;;) {
-        last = await status(name);
+        const last = await status(name);
         if (ready(last)) return;
         const failed = last?.tasks.find((task) => task.state === 'FAILED');
         if (failed)

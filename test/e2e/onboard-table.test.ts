@@ -146,7 +146,8 @@ function startWriter(): { stop(): Promise<number> } {
     async stop() {
       stopped = true;
       const error = await ended;
-      if (error !== null) throw error instanceof Error ? error : new Error(String(error));
+      if (error instanceof Error) throw error;
+      if (error !== null) throw new Error('the writer failed');
       return operations;
     },
   };
