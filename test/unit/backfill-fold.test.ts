@@ -28,7 +28,7 @@ interface Captured {
 }
 
 const captured = parse(
-  readFileSync(new URL('../fixtures/captured/backfill-sequence.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/sequences/backfill.json', import.meta.url), 'utf8'),
 ) as { finalRows: SourceRow[]; records: Captured[] };
 
 const text = (part: unknown) => (part === null ? null : Buffer.from(stringify(part) ?? 'null'));
