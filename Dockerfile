@@ -7,6 +7,7 @@ RUN npm install --no-audit --no-fund
 COPY tsconfig.json codegen.yml ./
 COPY schema ./schema
 COPY readmodels ./readmodels
+COPY stack/connector ./stack/connector
 COPY src ./src
 COPY demo ./demo
 COPY web ./web

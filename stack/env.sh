@@ -51,7 +51,9 @@ export READOUT_API_INTROSPECTION="${READOUT_API_INTROSPECTION:-on}"
 export READOUT_TOPIC_PREFIX="${READOUT_TOPIC_PREFIX:-readout}"
 # Partitions of each topic Debezium creates (rows keyed by primary key keep their order within one).
 export READOUT_TOPIC_PARTITIONS="${READOUT_TOPIC_PARTITIONS:-1}"
-export READOUT_CONNECTOR_FILE="${READOUT_CONNECTOR_FILE:-$READOUT_ROOT/stack/connector/orders-connector.json}"
+# The connector's configuration without its table list: `readout sources check --apply` adds the
+# tables the read models name (docs/onboarding.md).
+export READOUT_CONNECTOR_FILE="${READOUT_CONNECTOR_FILE:-$READOUT_ROOT/stack/connector/readout-connector.json}"
 
 export READOUT_KAFKA_HEAP="${READOUT_KAFKA_HEAP:--Xms256m -Xmx768m}"
 export READOUT_CONNECT_HEAP="${READOUT_CONNECT_HEAP:--Xms256m -Xmx1g}"
@@ -64,4 +66,5 @@ if [ "$READOUT_REDIS_CLUSTER_PRIMARIES" -gt 0 ] && [ -z "${READOUT_REDIS_CLUSTER
     $((READOUT_REDIS_PORT + READOUT_REDIS_CLUSTER_PRIMARIES * (1 + READOUT_REDIS_CLUSTER_REPLICAS) - 1)))"
   export READOUT_REDIS_CLUSTER_NODES
 fi
+export READOUT_CONNECT_URL="${READOUT_CONNECT_URL:-http://127.0.0.1:$READOUT_CONNECT_PORT}"
 export READOUT_PG_URL="${READOUT_PG_URL:-postgres://$READOUT_PG_USER:$READOUT_PG_PASSWORD@$READOUT_PG_HOST:$READOUT_PG_PORT/$READOUT_PG_DATABASE}"

@@ -105,14 +105,14 @@ start_connect() {
     "connect_get /connector-plugins | grep -q PostgresConnector" "$LOG_DIR/connect-worker.log"
 }
 
-# PUT .../config creates or updates the connector, so registering twice is harmless.
+# The connector's table list comes from the read models: `readout sources check --apply` creates
+# Readout's signal table, then creates the connector from its template (or updates it to what the
+# definitions read), so registering twice is harmless. Backfills it asks for go on in Debezium.
 register_connector() {
   local name
   name="$(jq -r .name "$READOUT_CONNECTOR_FILE")"
-  jq .config "$READOUT_CONNECTOR_FILE" |
-    curl -fsS --max-time 30 -X PUT -H 'Content-Type: application/json' --data @- \
-      "http://127.0.0.1:$READOUT_CONNECT_PORT/connectors/$name/config" >"$LOG_DIR/connector-register.json" ||
-    die "registering the connector '$name' failed (see $LOG_DIR/connect-worker.log)"
+  (cd "$READOUT_ROOT" && "$READOUT_NODE" src/main.ts sources check --apply --no-wait) >"$LOG_DIR/connector-register.log" 2>&1 ||
+    { grep -v '^ok ' "$LOG_DIR/connector-register.log" >&2; die "registering the connector '$name' failed (see $LOG_DIR/connector-register.log and $LOG_DIR/connect-worker.log)"; }
   wait_for "Debezium connector '$name' (RUNNING)" 120 \
     "connect_get /connectors/$name/status | jq -e '.connector.state == \"RUNNING\" and (.tasks | length) > 0 and all(.tasks[]; .state == \"RUNNING\")'" \
     "$LOG_DIR/connect-worker.log"

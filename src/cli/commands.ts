@@ -111,4 +111,26 @@ readout held release <id> --as archive|retract
   that file differs from what the definitions give (npm run check runs it).`,
     load: async () => (await import('./schema.ts')).schemaCommand,
   },
+  {
+    name: 'sources',
+    summary: 'check what capturing the definitions’ tables needs; --apply fixes it and backfills new tables',
+    usage: `readout sources check [--apply] [--no-wait] [--json]
+  Checks the source database for every table the read models read (READOUT_READMODELS_DIR) and
+  for Readout's signal table (READOUT_SIGNAL_TABLE): wal_level, the publication holds the table
+  whole, the capture role may read it, a primary key, a replica identity. Prints each result and
+  the exact SQL for what is missing. Then compares the running connector (Kafka Connect at
+  READOUT_CONNECT_URL) with the template READOUT_CONNECTOR_FILE plus the tables the definitions
+  read, and lists backfills not yet seen through.
+  --apply    runs the SQL it may (as READOUT_PG_URL; wal_level and primary keys stay for a
+             person), creates the signal table, updates the connector (stop, configure, resume),
+             asks for a backfill (an incremental snapshot) of each table it starts to capture,
+             and waits until each has read every row (progress on stderr)
+  --no-wait  under --apply: do not wait for the backfills (a later check shows where they are)
+  Exit code 0 when everything holds, 1 when something is missing or failed, 2 on bad usage or
+  configuration. Running --apply again changes nothing.
+readout sources connector
+  Prints the connector's configuration as the definitions make it ({name, config}), changing
+  nothing.`,
+    load: async () => (await import('./sources.ts')).sourcesCommand,
+  },
 ];

@@ -80,7 +80,7 @@ export const configSchema = z.object({
     .url({ protocol: /^postgres(ql)?$/ })
     .default('postgres://postgres:postgres@127.0.0.1:54329/readout')
     .describe(
-      'PostgreSQL, a `postgres://` or `postgresql://` URL: `seed`, `workload` and `archive` use it, and the projector checks at start, when it answers, that the columns the read models name exist ([read-models.md](read-models.md#when-the-source-table-changes)).',
+      'PostgreSQL, a `postgres://` or `postgresql://` URL: `archive` and `sources` use it (`sources check --apply` runs its fixes with it: an admin role), the demo’s `seed` and `workload` too, and the projector checks at start, when it answers, that the columns the read models name exist ([read-models.md](read-models.md#when-the-source-table-changes)).',
     ),
   READOUT_READMODELS_DIR: z
     .string()
@@ -88,6 +88,28 @@ export const configSchema = z.object({
     .default('readmodels')
     .describe(
       'Folder of read-model definitions (`*.yaml`), relative to the working directory ([read-models.md](read-models.md)).',
+    ),
+  // `readout sources`: Kafka Connect's REST API, the connector's template (everything but its
+  // table list, which the definitions give), and Readout's signal table (docs/onboarding.md).
+  READOUT_CONNECT_URL: z
+    .url({ protocol: /^https?$/ })
+    .default('http://127.0.0.1:18083')
+    .describe(
+      "Kafka Connect's REST API, where `readout sources check --apply` updates the connector ([onboarding.md](onboarding.md)).",
+    ),
+  READOUT_CONNECTOR_FILE: z
+    .string()
+    .min(1)
+    .default('stack/connector/readout-connector.json')
+    .describe(
+      "The connector's template: its configuration without the table list, which the definitions give ([onboarding.md](onboarding.md)).",
+    ),
+  READOUT_SIGNAL_TABLE: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/, 'schema.table (letters, digits, "_")')
+    .default('public.readout_signal')
+    .describe(
+      "Readout's signal table, through which Debezium takes backfill requests (`readout sources check --apply` creates it).",
     ),
   READOUT_MASS_DELETE_ROWS: z.coerce
     .number()
@@ -243,6 +265,15 @@ export interface ReadoutConfig {
     readonly coalesceMs: number;
   };
   readonly postgres: { readonly url: string };
+  /** What `readout sources` needs to change the capture (docs/onboarding.md). */
+  readonly capture: {
+    /** Kafka Connect's REST API. */
+    readonly connectUrl: string;
+    /** The connector's configuration without its table list: `{ name, config }` JSON. */
+    readonly connectorFile: string;
+    /** `schema.table` of the table Debezium takes signals from (incremental snapshots). */
+    readonly signalTable: string;
+  };
   /** Folder of read-model definitions (*.yaml), relative to the working directory. */
   readonly readModelsDir: string;
   readonly cleanup: {
@@ -321,6 +352,11 @@ export function loadConfig(given: Readonly<Record<string, string | undefined>>):
       coalesceMs: v.READOUT_API_COALESCE_MS,
     },
     postgres: { url: v.READOUT_PG_URL },
+    capture: {
+      connectUrl: v.READOUT_CONNECT_URL,
+      connectorFile: v.READOUT_CONNECTOR_FILE,
+      signalTable: v.READOUT_SIGNAL_TABLE,
+    },
     readModelsDir: v.READOUT_READMODELS_DIR,
     cleanup: { massDeleteRows: v.READOUT_MASS_DELETE_ROWS, archiveOrigins: v.READOUT_ARCHIVE_ORIGINS },
     rowCacheRows: v.READOUT_ROW_CACHE_ROWS,

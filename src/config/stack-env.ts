@@ -18,6 +18,7 @@ const SHAPES = {
     READOUT_KAFKA_PORT: '19092',
     READOUT_API_PORT: '4000',
     READOUT_PROJECTOR_PORT: '4001',
+    READOUT_CONNECT_PORT: '18083',
     READOUT_REDIS_CLUSTER_PRIMARIES: '0',
   },
   scaled: {
@@ -26,6 +27,7 @@ const SHAPES = {
     READOUT_KAFKA_PORT: '19392',
     READOUT_API_PORT: '4100',
     READOUT_PROJECTOR_PORT: '4101',
+    READOUT_CONNECT_PORT: '18383',
     READOUT_REDIS_CLUSTER_PRIMARIES: '3',
   },
 } as const;
@@ -60,7 +62,7 @@ export interface StackEnv {
 
 /**
  * Fills in READOUT_KAFKA_BROKERS, READOUT_REDIS_URL, READOUT_REDIS_CLUSTER_NODES, READOUT_PG_URL,
- * READOUT_API_PORT and READOUT_PROJECTOR_PORT from the stack's variables exactly as stack/env.sh
+ * READOUT_API_PORT, READOUT_PROJECTOR_PORT and READOUT_CONNECT_URL from the stack's variables exactly as stack/env.sh
  * does (a unit test compares the two). Without any stack variable the result is the defaults of
  * the configuration, as before. Pure.
  */
@@ -92,6 +94,8 @@ export function resolveStackEnv(env: Env): StackEnv {
       `postgres://${pg('USER', 'postgres')}:${pg('PASSWORD', 'postgres')}@${pg('HOST', '127.0.0.1')}:${pgPort}/${pg('DATABASE', 'readout')}`,
     READOUT_API_PORT: stack('READOUT_API_PORT'),
     READOUT_PROJECTOR_PORT: stack('READOUT_PROJECTOR_PORT'),
+    READOUT_CONNECT_URL:
+      given(env, 'READOUT_CONNECT_URL') ?? `http://127.0.0.1:${stack('READOUT_CONNECT_PORT')}`,
   };
 
   // Both a setting and the stack's variables given: they must name the same stack. Only asked in

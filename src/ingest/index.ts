@@ -7,3 +7,5 @@ export type { KafkaSourceOptions } from './kafka-source.ts';
 export type { ChangeSource, PartitionRange, Rewind, SourceBatch } from './source.ts';
 export { readConsumerLag } from './consumer-lag.ts';
 export type { PartitionLag } from './consumer-lag.ts';
+export { readTopic } from './topic-reader.ts';
+export type { TopicReaderOptions } from './topic-reader.ts';

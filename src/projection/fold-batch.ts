@@ -35,7 +35,7 @@ export interface FoldResult {
    */
   readonly skippedRows: ReadonlySet<string>;
   readonly rejected: ReadonlyArray<{ readonly event: FoldEvent; readonly reason: string }>;
-  /** The newest source position among applied changes. */
+  /** The newest source position among applied changes (a backfill's reads have none). */
   readonly lastSource: SourcePosition | null;
   /** The newest commit time seen by the model so far (drives retention). */
   readonly maxCommitTimeMs: bigint | null;
@@ -132,7 +132,11 @@ export function foldBatch(model: CompiledModel, events: readonly FoldEvent[], st
         after === undefined ? { position, memory: next } : { position, memory: next, contribution: after },
     });
     applied += 1;
-    if (lastSource === null || event.source.lsn > lastSource.lsn) lastSource = event.source;
+    // A backfill's read is not a change at a source position: its LSN is only where the stream
+    // stood (and it has no transaction), so it does not move the model's newest applied change.
+    const backfillRead = event.kind === 'read' && event.source.snapshot === 'incremental';
+    if (!backfillRead && (lastSource === null || event.source.lsn > lastSource.lsn))
+      lastSource = event.source;
   }
   const retainFromMs =
     model.retentionMs === null || maxCommitTimeMs === null

@@ -146,8 +146,11 @@ beforeAll(async () => {
   // A connector of the test's own (own slot, publication and topic prefix): the shared one and
   // its topics are left as they are.
   const shared = (await connectorCall('GET', '/readout-orders/config')) as Record<string, string>;
+  // No backfills here: Readout's signal table and notification topic are the shared connector's.
+  delete shared['signal.data.collection'];
   await connectorCall('PUT', `/${connector}/config`, {
     ...shared,
+    'notification.sink.topic.name': `${prefix}.notifications`,
     name: connector,
     'slot.name': `${prefix}_slot`,
     'publication.name': `${prefix}_pub`,

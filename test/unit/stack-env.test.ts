@@ -11,6 +11,7 @@ const DERIVED = [
   'READOUT_PG_URL',
   'READOUT_API_PORT',
   'READOUT_PROJECTOR_PORT',
+  'READOUT_CONNECT_URL',
 ] as const;
 
 /** What stack/env.sh exports for these variables, sourced in a shell with nothing else of ours. */
