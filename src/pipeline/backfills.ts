@@ -40,6 +40,9 @@ function progressOf(catchUp: ReadonlyMap<string, string>, reached: ReadonlyMap<s
  * once, and empty: the version the marking gives it tells the API so. A model no projector takes
  * on keeps version 0 and stays not ready.
  *
+ * A model a reload removed and a later one brings back (in the same process) missed what came
+ * meanwhile: it is backfilled from where it stands, the same way.
+ *
  * Another projector of the group may own some of the partitions: it finds the model marked (a
  * version, catch-up targets, "backfill") and reads its own partitions again, the first time it
  * sees it and after each new assignment (a seek is lost when the consumer rejoins).
@@ -52,8 +55,10 @@ export function createBackfills({
   logger,
   progressEveryMs = 5000,
 }: BackfillsDeps) {
-  // Readers known to have a version in Redis (by meta key): not looked at again.
+  // Readers known to have a version in Redis (by meta key): not looked at again while written.
   const known = new Set<string>();
+  // Readers this process wrote that a reload removed: one that comes back missed what came meanwhile.
+  const left = new Set<string>();
   // Readers still backfilling that this projector reads partitions for (by meta key).
   const backfilling = new Map<string, StreamReader>();
   let lastAssignment = '';
@@ -78,7 +83,15 @@ export function createBackfills({
 
   /** Marks the readers Redis has never held as backfilling; returns those with records to read. */
   async function takeOn(): Promise<StreamReader[]> {
-    const fresh = readers().filter((reader) => !known.has(reader.meta));
+    const current = readers();
+    const metas = new Set(current.map((reader) => reader.meta));
+    for (const meta of known)
+      if (!metas.has(meta)) {
+        known.delete(meta);
+        left.add(meta);
+        backfilling.delete(meta);
+      }
+    const fresh = current.filter((reader) => !known.has(reader.meta));
     if (fresh.length === 0) return [];
     // No marker: Redis is new or lost everything, and the loss check marks every reader.
     if ((await positions.epoch()) === null) return [];
@@ -88,7 +101,8 @@ export function createBackfills({
     for (const [i, reader] of fresh.entries()) {
       const state = states[i];
       if (!state) continue;
-      if (state.version > 0n) {
+      const back = left.delete(reader.meta);
+      if (state.version > 0n && !back) {
         known.add(reader.meta);
         if (state.backfilling !== null) backfilling.set(reader.meta, reader);
         continue;
@@ -101,8 +115,18 @@ export function createBackfills({
           range.high !== range.low && readersOf(range.topic).some((other) => other.meta === reader.meta),
       );
       const targets = new Map(mine.map((range) => [partitionKey(range.topic, range.partition), range.high]));
+      // A model back after a removal is marked only where it stands behind (the script skips the rest).
       await positions.backfill(reader, 'added', targets);
       known.add(reader.meta);
+      if (back) {
+        backfilling.set(reader.meta, reader);
+        taken.push(reader);
+        logger.info(
+          { model: reader.name },
+          `${reader.name} is back in the definitions: reading its topic again from where it stopped`,
+        );
+        continue;
+      }
       if (targets.size === 0) {
         logger.info(
           { model: reader.name },
@@ -158,9 +182,6 @@ export function createBackfills({
      */
     async tick(): Promise<void> {
       const taken = await takeOn();
-      // Forget readers no longer written (a reload removed them).
-      const current = new Set(readers().map((reader) => reader.meta));
-      for (const meta of backfilling.keys()) if (!current.has(meta)) backfilling.delete(meta);
       if (backfilling.size === 0) return;
       const assigned = await source.assigned();
       const assignment = assigned

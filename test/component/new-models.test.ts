@@ -42,7 +42,7 @@ function batch(partition: number, from: number, to: number): SourceBatch {
   const records = [];
   for (let offset = from; offset < to; offset += 1)
     records.push({ topic: ORDERS, partition, offset: String(offset), key: null, value: null });
-  return { topic: ORDERS, partition, records, highWatermark: '100' };
+  return { topic: ORDERS, partition, records, highWatermark: String(to) };
 }
 
 /** Kafka as the projector sees it: orders/0 and orders/1 hold offsets 0..99, emptied/0 none left. */
@@ -55,6 +55,7 @@ function fakeSource() {
   ];
   return {
     seeks,
+    ranges,
     source: {
       assigned: () => Promise.resolve(ranges),
       ranges: () => Promise.resolve(ranges),
@@ -76,7 +77,7 @@ function projectorOf(prefix: string, written: readonly CompiledModel[], groupHas
   const readerOf = (model: CompiledModel) => modelReader(prefix, model.name);
   const readers = () => written.map(readerOf);
   const readersOf = (topic: string) => written.filter((model) => topicOf(model) === topic).map(readerOf);
-  const { seeks, source } = fakeSource();
+  const { seeks, source, ranges } = fakeSource();
   const deps = { positions: store.positions, readers, readersOf, source, logger: silent };
   const stream = createStreamPositions({
     ...deps,
@@ -92,7 +93,7 @@ function projectorOf(prefix: string, written: readonly CompiledModel[], groupHas
     for (const partition of [0, 1])
       expect(await stream.advance(batch(partition, 0, 100), new Set())).toBeNull();
   };
-  return { store, stream, backfills, seeks, readiness, readToTheEnd, readerOf };
+  return { store, stream, backfills, seeks, ranges, readiness, readToTheEnd, readerOf };
 }
 
 describe('read models Redis has never held', () => {
@@ -168,6 +169,38 @@ describe('read models Redis has never held', () => {
     const done = await after.readiness([a, b, emptied, untopicked]);
     expect(done).toMatchObject({ ready: true, notReady: {}, backfilling: {} });
     expect(await after.store.positions.losses()).toEqual([]);
+  });
+
+  it('a model a reload removed and a later one brought back is read again from where it stopped, not taken for a loss', async () => {
+    const { a, b } = models;
+    const written = [a, b];
+    const projector = projectorOf('back', written, false);
+    await projector.stream.checkForLoss();
+    await projector.readToTheEnd();
+    await projector.backfills.prepare();
+    written.splice(1, 1); // b removed
+    await projector.backfills.prepare();
+    // Records come while b is away; a reads them.
+    for (const range of projector.ranges) if (range.topic === ORDERS) Object.assign(range, { high: '150' });
+    for (const partition of [0, 1])
+      expect(await projector.stream.advance(batch(partition, 100, 150), new Set())).toBeNull();
+    written.push(b); // b back
+    projector.seeks.length = 0;
+    await projector.backfills.prepare();
+    expect(projector.seeks).toEqual([`${ORDERS}/0@100`, `${ORDERS}/1@100`]);
+    const [state] = await projector.store.positions.readiness([projector.readerOf(b)]);
+    expect(state?.backfilling).toBe('added');
+    expect(state?.catchUp).toEqual(
+      new Map([
+        [`${ORDERS}/0`, '150'],
+        [`${ORDERS}/1`, '150'],
+      ]),
+    );
+    expect(await projector.stream.check(batch(0, 150, 160))).toEqual({ rewindTo: '100' });
+    for (const partition of [0, 1])
+      expect(await projector.stream.advance(batch(partition, 100, 150), new Set())).toBeNull();
+    expect(await projector.readiness([a, b])).toMatchObject({ ready: true, notReady: {}, backfilling: {} });
+    expect(await projector.store.positions.losses()).toEqual([]);
   });
 
   it('a model no projector has taken on is not ready', async () => {

@@ -177,12 +177,11 @@ describe('reloading the read-model definitions', () => {
         rows { dimensions { value } measures { name integer decimal } } } }`,
       { customers },
     );
-    const fromApi = Object.fromEntries(
-      served.aggregate.rows.map((row) => [
-        row.dimensions[0]?.value,
-        Object.fromEntries(row.measures.map((m) => [m.name, m.integer ?? m.decimal])),
-      ]),
-    );
+    const fromApi: Record<string, Record<string, string | null>> = {};
+    for (const row of served.aggregate.rows)
+      fromApi[row.dimensions[0]?.value ?? '?'] = Object.fromEntries(
+        row.measures.map((m) => [m.name, m.integer ?? m.decimal]),
+      );
     const { rows } = await db.query<{ customer: string; orders: string; revenue: string }>(
       `SELECT customer, count(*)::text AS orders, sum(amount)::text AS revenue
          FROM orders WHERE customer = ANY($1) GROUP BY customer`,
