@@ -91,7 +91,10 @@ async function reloadDefinitions(
   const topics = sourceTopics(config, next);
   // The consumer first: its restart (a topic added or removed) loses seeks, which the models
   // taken on below make right after it.
-  await source.setTopics(topics);
+  await source.setTopics(topics).catch((error: unknown) => {
+    // The source tries again by itself (it restarts while wanted topics are not consumed).
+    logger.warn({ err: error, topics }, 'the consumer could not restart with the new topics yet');
+  });
   await exclusive(async () => {
     Object.assign(inForce, {
       models: next,

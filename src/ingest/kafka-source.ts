@@ -187,7 +187,17 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       await leaving?.disconnect();
       consuming = topics;
       if (stopped || topics.length === 0) return;
-      await run(topics, handler);
+      try {
+        await run(topics, handler);
+      } catch (error) {
+        // Nothing consumes now: the watcher tries again (it restarts whenever topics are missing).
+        // (run() set `consumer` to the one that failed; TypeScript still sees the undefined above.)
+        const failed = consumer as Consumer | undefined;
+        await failed?.disconnect().catch(() => undefined);
+        consumer = undefined;
+        consuming = [];
+        throw error;
+      }
     });
     restarting = next.catch(() => undefined);
     return next;
@@ -199,7 +209,10 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       if (stopped) return;
       if (consuming.length === wanted.length) continue;
       const now = await existingTopics().catch(() => consuming);
-      if (now.length > consuming.length) await restartWith(now, 'new source topics appeared');
+      if (now.length <= consuming.length) continue;
+      await restartWith(now, 'new source topics appeared').catch((error: unknown) => {
+        options.logger.warn({ err: error }, 'restarting the consumer failed; trying again');
+      });
     }
   }
 

@@ -236,9 +236,10 @@ describe('reloading the read-model definitions', () => {
     expect(removed.code, removed.stdout + removed.stderr).toBe(0);
     expect(removed.stdout).toContain(`projector ${projector.pid}@`);
     expect(removed.stdout).toContain('removed orders_by_customer');
-    const { code, report } = await status();
+    const { report } = await status();
     expect(report.readModels.map((model) => model.state).every((state) => state === 'ready')).toBe(true);
     expect(report.redis.losses).toEqual([]);
-    expect(code).toBe(0);
+    // (Dead letters of other tests' poison records may be listed: the topics are shared.)
+    expect(report.trouble.filter((line) => /lost|no projector|definition changed/.test(line))).toEqual([]);
   });
 });
