@@ -25,7 +25,7 @@ export function servable(model: CompiledModel, snapshot: ModelSnapshot): ModelSn
     );
   if (snapshot.catchingUp)
     throw new GraphQLError(
-      `read model "${snapshot.model}" is being rebuilt: Redis lost data and the projector is replaying it from Kafka`,
+      `read model "${snapshot.model}" is being filled from Kafka: a new model's backfill, or a replay of what Redis lost`,
       { extensions: { code: ErrorCode.ReadModelNotReady } },
     );
   return snapshot;

@@ -84,6 +84,20 @@ readout held release <id> --as archive|retract
     load: async () => (await import('./rebuild.ts')).rebuildCommand,
   },
   {
+    name: 'reload',
+    summary: 'make running projectors and APIs read the read-model definitions again, without a restart',
+    usage: `readout reload [--wait 10000] [--json]
+  Checks the definitions in READOUT_READMODELS_DIR (nothing is sent when they are invalid: exit
+  code 1, each problem naming its file), then asks every running projector and API process, on
+  every host, to read theirs again (a Redis channel; SIGHUP to one process does the same for it)
+  and prints what each changed: added models (backfilled from Kafka, then served; a model whose
+  topic is empty or does not exist yet is ready and empty at once), changed ones (not served until
+  readout rebuild) and removed ones (no longer projected). A process that finds its definitions
+  invalid keeps the ones in force and says why. Exit code 1 if one did, or did not answer within
+  --wait milliseconds.`,
+    load: async () => (await import('./reload.ts')).reloadCommand,
+  },
+  {
     name: 'archive',
     summary: 'archive old rows in tagged batches (dashboards with "archive: keep" do not drop)',
     usage: `readout archive --table public.orders --older-than 90d [options]

@@ -1,44 +1,30 @@
 import { createApi, type Api } from '../api/index.ts';
 import type { ReadoutConfig } from '../config/index.ts';
-import { createHeldFeed, createLiveFeed } from '../live/index.ts';
+import { hostname } from 'node:os';
+import {
+  createHeldFeed,
+  createLiveFeed,
+  watchDefinitionReloads,
+  type DefinitionChanges,
+} from '../live/index.ts';
 import { ErrorCode, ReadoutError } from '../errors/index.ts';
 import { createLogger, type Logger } from '../log/logger.ts';
 import type { CompiledModel } from '../projection/index.ts';
 import {
   checkReadiness,
+  connectRedis,
   createGuardStore,
   createRedisStore,
+  definitionsReloadedChannel,
   heldChannel,
   modelKeys,
+  reloadDefinitionsChannel,
 } from '../store/index.ts';
 import { untilSignal, type CommandRun } from './command.ts';
 import { shutDownInOrder } from './shutdown.ts';
 import { checkNames } from '../api/schema.ts';
+import { definitionChanges } from './definition-changes.ts';
 import { loadModels, redisSettings } from './wiring.ts';
-
-/** What a reload changed, by model name. */
-export interface DefinitionChanges {
-  readonly added: readonly string[];
-  readonly changed: readonly string[];
-  readonly removed: readonly string[];
-}
-
-export function definitionChanges(
-  before: ReadonlyMap<string, CompiledModel>,
-  after: readonly CompiledModel[],
-): DefinitionChanges {
-  const names = new Set(after.map((model) => model.name));
-  return {
-    added: after.filter((model) => !before.has(model.name)).map((model) => model.name),
-    changed: after
-      .filter((model) => {
-        const old = before.get(model.name);
-        return old !== undefined && JSON.stringify(old.definition) !== JSON.stringify(model.definition);
-      })
-      .map((model) => model.name),
-    removed: [...before.keys()].filter((name) => !names.has(name)),
-  };
-}
 
 export interface ApiWiring {
   readonly api: Api;
@@ -56,9 +42,13 @@ export interface ApiWiring {
 /**
  * The API's stages, wired from configuration. Nothing here talks to Redis yet: the API starts
  * whether Redis answers or not, and reports not ready until it does. `models` replaces the
- * definition files' (tests).
+ * definition files' (tests); `listenToSignal` makes SIGHUP reload them (the process's own API).
  */
-export function wireApi(config: ReadoutConfig, models?: readonly CompiledModel[]): ApiWiring {
+export function wireApi(
+  config: ReadoutConfig,
+  models?: readonly CompiledModel[],
+  listenToSignal = false,
+): ApiWiring {
   if (config.api.apiKeys?.length === 0)
     throw new ReadoutError(
       ErrorCode.ConfigInvalid,
@@ -94,22 +84,53 @@ export function wireApi(config: ReadoutConfig, models?: readonly CompiledModel[]
     logger,
     readiness: () => checkReadiness(store, byName, config.redis.keyPrefix),
   });
+  const reload = async (): Promise<DefinitionChanges> => {
+    const next = loadModels(config); // every problem of the files at once, naming each file
+    checkNames(next.map((model) => model.definition));
+    const changes = definitionChanges([...byName.values()], next);
+    byName.clear();
+    for (const model of next) byName.set(model.name, model);
+    await api.useDefinitions(next.map((model) => model.definition));
+    logger.info(changes, 'read-model definitions reloaded');
+    return changes;
+  };
+  // `readout reload` (a Redis channel every process hears) and SIGHUP: the schema follows.
+  const publisher = connectRedis(redis);
+  const reloads = watchDefinitionReloads({
+    subscriber: store.subscriberConnection(),
+    publisher,
+    channel: reloadDefinitionsChannel(config.redis.keyPrefix),
+    replyChannel: definitionsReloadedChannel(config.redis.keyPrefix),
+    processName: `api ${process.pid}@${hostname()}`,
+    logger,
+    signal: listenToSignal ? 'SIGHUP' : null,
+    onReload: async () => {
+      try {
+        return { ok: true, ...(await reload()) };
+      } catch (error) {
+        logger.error({ err: error }, 'definitions not reloaded: the previous ones are still served');
+        throw error;
+      }
+    },
+  });
   return {
     api,
     logger,
-    async reload() {
-      const next = loadModels(config); // every problem of the files at once, naming each file
-      checkNames(next.map((model) => model.definition));
-      const changes = definitionChanges(byName, next);
-      byName.clear();
-      for (const model of next) byName.set(model.name, model);
-      await api.useDefinitions(next.map((model) => model.definition));
-      logger.info(changes, 'read-model definitions reloaded');
-      return changes;
-    },
+    reload,
     closeSteps: [
       ['closed WebSockets with 1001 and HTTP connections', () => api.closeConnections()],
-      ['quit Redis', async () => Promise.all([live.close(), held.close(), store.quit(), guard?.quit()])],
+      [
+        'quit Redis',
+        async () =>
+          Promise.all([
+            reloads.close(),
+            publisher.quit(),
+            live.close(),
+            held.close(),
+            store.quit(),
+            guard?.quit(),
+          ]),
+      ],
     ],
   };
 }

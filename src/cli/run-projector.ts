@@ -1,12 +1,38 @@
-import { createKafkaSource } from '../ingest/index.ts';
+import { hostname } from 'node:os';
+import type { ReadoutConfig } from '../config/index.ts';
+import { describeError } from '../errors/index.ts';
+import { createKafkaSource, type ChangeSource } from '../ingest/index.ts';
+import { watchDefinitionReloads, type ReloadOutcome } from '../live/index.ts';
 import type { Logger } from '../log/logger.ts';
-import { createProjectorMetrics, createStreamPositions, type Generations } from '../pipeline/index.ts';
-import { checkReadiness, guardReader, modelReader } from '../store/index.ts';
+import {
+  createBackfills,
+  createProjectorMetrics,
+  createStreamPositions,
+  type Generations,
+} from '../pipeline/index.ts';
+import type { CompiledModel } from '../projection/index.ts';
+import {
+  checkReadiness,
+  connectRedis,
+  definitionsReloadedChannel,
+  guardReader,
+  modelReader,
+  reloadDefinitionsChannel,
+} from '../store/index.ts';
 import { untilSignal, type CommandRun } from './command.ts';
+import { definitionChanges, describeChanges } from './definition-changes.ts';
 import { startOpsServer } from './ops-server.ts';
 import { shutDownInOrder } from './shutdown.ts';
 import { checkSourceColumns } from './source-columns.ts';
-import { sourceTopics, topicOf, transactionTopic, wireProjector } from './wiring.ts';
+import {
+  loadModels,
+  redisSettings,
+  sourceTopics,
+  topicOf,
+  transactionTopic,
+  wireProjector,
+  type ProjectorWiring,
+} from './wiring.ts';
 
 /** How often the projector looks for a Redis that lost everything while no batch came. */
 const LOSS_CHECK_MS = 1000;
@@ -25,11 +51,77 @@ async function refreshUntilRedisAnswers(generations: Generations, logger: Logger
   }
 }
 
+/** The definitions a projector runs now; a reload replaces them between two batches. */
+interface InForce {
+  models: readonly CompiledModel[];
+  modelsByName: Map<string, CompiledModel>;
+  projector: ProjectorWiring['projector'];
+  topics: string[];
+}
+
+/**
+ * Reads the definitions again and puts them in force: the consumer reads the topics they need
+ * (restarted inside the process when they changed), then, between two batches, the new projector
+ * takes over and models Redis has never held are taken on (backfilled, see backfills.ts).
+ * Invalid definitions change nothing: the error names the file, and the old ones stay in force.
+ */
+async function reloadDefinitions(
+  config: ReadoutConfig,
+  wiring: ProjectorWiring,
+  inForce: InForce,
+  source: ChangeSource,
+  exclusive: <T>(work: () => Promise<T>) => Promise<T>,
+  afterSwap: () => Promise<void>,
+): Promise<ReloadOutcome> {
+  const { logger, generations } = wiring;
+  let next: CompiledModel[];
+  let projector: ProjectorWiring['projector'];
+  try {
+    next = loadModels(config);
+    await checkSourceColumns(config, logger);
+    projector = wiring.projectorFor(next);
+  } catch (error) {
+    logger.error(
+      { dir: config.readModelsDir },
+      `read-model definitions not reloaded, the ones in force stay: ${describeError(error)}`,
+    );
+    return { ok: false, error: describeError(error) };
+  }
+  const changes = definitionChanges(inForce.models, next);
+  const topics = sourceTopics(config, next);
+  // The consumer first: its restart (a topic added or removed) loses seeks, which the models
+  // taken on below make right after it.
+  await source.setTopics(topics).catch((error: unknown) => {
+    // The source tries again by itself (it restarts while wanted topics are not consumed).
+    logger.warn({ err: error, topics }, 'the consumer could not restart with the new topics yet');
+  });
+  await exclusive(async () => {
+    Object.assign(inForce, {
+      models: next,
+      modelsByName: new Map(next.map((model) => [model.name, model])),
+      projector,
+      topics,
+    });
+    generations.setModels(next);
+    await generations.refresh();
+    await afterSwap();
+  });
+  logger.info({ ...changes, topics }, `read-model definitions reloaded: ${describeChanges(changes)}`);
+  return { ok: true, ...changes };
+}
+
 export const projectorCommand: CommandRun = {
   async run(config) {
-    const { models, store, guard, projector, generations, logger } = wireProjector(config, 'projector');
+    const wiring = wireProjector(config, 'projector');
+    const { store, guard, generations, logger } = wiring;
     await checkSourceColumns(config, logger);
-    const topics = sourceTopics(config, models);
+    const inForce: InForce = {
+      models: wiring.models,
+      modelsByName: new Map(wiring.models.map((model) => [model.name, model])),
+      projector: wiring.projector,
+      topics: sourceTopics(config, wiring.models),
+    };
+    const topics = inForce.topics;
     const source = createKafkaSource({
       brokers: config.kafka.brokers,
       clientId: config.kafka.clientId,
@@ -40,6 +132,7 @@ export const projectorCommand: CommandRun = {
     });
     const prefix = config.redis.keyPrefix;
     const metrics = createProjectorMetrics(async () => {
+      const models = inForce.models;
       const generations = await store.generations.read(models.map((model) => model.name));
       const [states, missed] = await Promise.all([
         store.positions.readiness(
@@ -65,10 +158,18 @@ export const projectorCommand: CommandRun = {
       readersOf: (topic) =>
         guard && topic === transactionTopic(config) ? guardReaders : modelReadersOf(topic),
       readers: () => [...generations.targets().map((target) => target.reader), ...guardReaders],
-      topics,
+      topics: () => inForce.topics,
       source,
       forgetCached: () => store.forgetCached(),
       onReplay: (topic, partition) => metrics.observeReplay(topic, partition),
+      groupHasCommitted: () => source.groupHasCommitted(),
+      logger,
+    });
+    const backfills = createBackfills({
+      positions: store.positions,
+      readers: () => generations.targets().map((target) => target.reader),
+      readersOf: modelReadersOf,
+      source,
       logger,
     });
     await refreshUntilRedisAnswers(generations, logger);
@@ -80,17 +181,21 @@ export const projectorCommand: CommandRun = {
       return run;
     };
     let consuming = false;
-    const modelsByName = new Map(models.map((model) => [model.name, model]));
     const ops = await startOpsServer(
       config.projector.host,
       config.projector.port,
       {
         metrics,
         ready: async () => {
-          const models = await checkReadiness(store, modelsByName, prefix);
+          const models = await checkReadiness(store, inForce.modelsByName, prefix);
           return {
             ready: consuming && models.ready,
-            detail: { consuming, notReady: models.notReady, incomplete: models.incomplete },
+            detail: {
+              consuming,
+              notReady: models.notReady,
+              incomplete: models.incomplete,
+              backfilling: models.backfilling,
+            },
           };
         },
       },
@@ -105,6 +210,7 @@ export const projectorCommand: CommandRun = {
       exclusive(async () => {
         await generations.refresh();
         await generations.followRebuilds(source);
+        await backfills.tick();
         await generations.switchReady();
         await positions.checkRecorded();
       }).catch((error: unknown) =>
@@ -121,6 +227,18 @@ export const projectorCommand: CommandRun = {
         },
       );
     }, LOSS_CHECK_MS);
+    // `readout reload` (a Redis channel every projector and API listens on) and SIGHUP.
+    const publisher = connectRedis(redisSettings(config, logger));
+    const reloads = watchDefinitionReloads({
+      subscriber: store.subscriberConnection(),
+      publisher,
+      channel: reloadDefinitionsChannel(prefix),
+      replyChannel: definitionsReloadedChannel(prefix),
+      processName: `projector ${process.pid}@${hostname()}`,
+      logger,
+      onReload: () =>
+        reloadDefinitions(config, wiring, inForce, source, exclusive, () => backfills.prepare()),
+    });
     const stopRequested = untilSignal();
     // Starting waits for Debezium to create a topic; a signal meanwhile still stops cleanly.
     await Promise.race([
@@ -129,9 +247,10 @@ export const projectorCommand: CommandRun = {
         return await exclusive(async () => {
           await generations.refresh();
           await generations.followRebuilds(source);
+          await backfills.prepare();
           const rewind = await positions.check(batch);
           if (rewind) return rewind;
-          const stats = await projector.handleBatch(batch);
+          const stats = await inForce.projector.handleBatch(batch);
           const lost = await positions.advance(batch, stats.recordedBy);
           if (lost) return lost;
           await generations.switchReady();
@@ -143,7 +262,7 @@ export const projectorCommand: CommandRun = {
     ]);
     consuming = true;
     logger.info(
-      { topics, models: models.map((m) => m.name), group: config.kafka.consumerGroup },
+      { topics, models: inForce.models.map((m) => m.name), group: config.kafka.consumerGroup },
       'projector consuming',
     );
     const signal = await stopRequested;
@@ -157,7 +276,10 @@ export const projectorCommand: CommandRun = {
         () => source.pause(),
       ],
       ['left the consumer group', () => source.stop()],
-      ['quit Redis', async () => Promise.all([store.quit(), guard?.quit()])],
+      [
+        'quit Redis',
+        async () => Promise.all([reloads.close(), publisher.quit(), store.quit(), guard?.quit()]),
+      ],
     ]);
   },
 };

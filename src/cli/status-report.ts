@@ -17,8 +17,13 @@ export interface StatusReport {
   readonly consumer: ReadonlyArray<PartitionLag & { readonly lagSeconds: number }>;
   readonly readModels: ReadonlyArray<{
     readonly name: string;
-    /** `stale`: computed with another definition than the model's file (not served until rebuilt). */
-    readonly state: 'ready' | 'empty' | 'catching-up' | 'stale' | 'stopped';
+    /**
+     * `stale`: computed with another definition than the model's file (not served until rebuilt);
+     * `empty`: no projector has taken it on; `backfilling`: reading its topic for the first time
+     * (a first start, or a model added), served once it has read to the ends; `catching-up`:
+     * replaying what Redis lost.
+     */
+    readonly state: 'ready' | 'empty' | 'backfilling' | 'catching-up' | 'stale' | 'stopped';
     readonly version: string;
     /** The generation of keys readers use (see readout rebuild). */
     readonly generation: number;
@@ -33,6 +38,10 @@ export interface StatusReport {
     readonly sourceTxId: string | null;
     readonly appliedAt: string | null;
     readonly catchUpTo: Readonly<Record<string, string>>;
+    /** Per partition it is catching up on (a backfill or a replay), the offset it has read up to. */
+    readonly reached: Readonly<Record<string, string>>;
+    /** Why it backfills: `start` (Redis was new) or `added` (a model added to running processes). */
+    readonly backfill: 'start' | 'added' | null;
     /** Records of its source it could not apply (dead letters that concern it): its numbers lack them. */
     readonly missedRecords: number;
     /** Why it stopped taking changes (its source's schema changed), or null. */
@@ -79,9 +88,11 @@ export function modelEntry(
           ? 'stopped'
           : stale
             ? 'stale'
-            : model.catchUp.size > 0
-              ? 'catching-up'
-              : 'ready',
+            : model.backfilling !== null
+              ? 'backfilling'
+              : model.catchUp.size > 0
+                ? 'catching-up'
+                : 'ready',
     version: model.version.toString(),
     generation: current,
     rebuild:
@@ -97,6 +108,8 @@ export function modelEntry(
     sourceTxId: model.source.txId,
     appliedAt: iso(model.appliedAtMs),
     catchUpTo: Object.fromEntries(model.catchUp),
+    reached: Object.fromEntries(model.reached),
+    backfill: model.backfilling,
     missedRecords,
     stopped: model.stopped,
   };
@@ -107,7 +120,9 @@ export function troubleOf(report: Omit<StatusReport, 'trouble'>): string[] {
   const trouble: string[] = [];
   for (const model of report.readModels) {
     if (model.state === 'empty')
-      trouble.push(`${model.name}: no data yet; is a projector running? (readout projector)`);
+      trouble.push(
+        `${model.name}: no projector has taken it on; is one running with this definition? (readout projector, or readout reload)`,
+      );
     if (model.state === 'catching-up')
       trouble.push(`${model.name}: replaying what Redis lost; it serves again once caught up`);
     if (model.state === 'stale')
@@ -161,13 +176,27 @@ function redisLines({ topology, losses }: StatusReport['redis']): string[] {
   if (newest) {
     const what =
       newest.kind === 'everything'
-        ? 'found empty (new, flushed or restarted empty): every partition replayed'
+        ? 'found empty (flushed or restarted empty): every partition replayed'
         : `lost writes on ${newest.partition ?? '?'} (${newest.readers.join(', ')}): replayed`;
     lines.push(
       `Redis losses:  ${losses.length} noticed; newest ${new Date(newest.atMs).toISOString()}: ${what}`,
     );
   }
   return lines;
+}
+
+/** "read 1,200 of 4,000 offsets (…)": a backfill's or a replay's progress, per partition. */
+function progressLine(m: StatusReport['readModels'][number]): string {
+  const partitions = Object.entries(m.catchUpTo).map(
+    ([partition, end]) => `${partition} at ${m.reached[partition] ?? '0'} of ${end}`,
+  );
+  const what =
+    m.backfill === 'added'
+      ? 'a new read model, reading its topic from the start'
+      : m.backfill === 'start'
+        ? 'a first start, reading its topic from the start'
+        : 'replaying what Redis lost';
+  return `${what}: ${partitions.join(', ')}`;
 }
 
 /** The human-readable report. */
@@ -198,6 +227,8 @@ export function renderStatus(report: StatusReport): string {
       : '';
     const missed = m.missedRecords > 0 ? `; MISSING ${m.missedRecords} records` : '';
     lines.push(`  ${pad(m.name, 28)} ${pad(m.state, 12)} ${where}${rebuild}${missed}`);
+    if (m.state === 'backfilling' || m.state === 'catching-up')
+      lines.push(`  ${pad('', 28)} ${pad('', 12)} ${progressLine(m)}`);
   }
   lines.push(
     '',

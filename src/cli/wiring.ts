@@ -47,6 +47,11 @@ export interface ProjectorWiring {
   /** Which generation of each model to write: refresh() before the projector writes anything. */
   readonly generations: Generations;
   readonly logger: Logger;
+  /**
+   * A projector over other definitions (a reload): the models' generations come from
+   * `generations` (setModels first), the cleanup rules from sources.yaml as it is now.
+   */
+  readonly projectorFor: (models: readonly CompiledModel[]) => Projector;
 }
 
 /** Redis settings whose outages are logged once each (ioredis reconnects by itself). */
@@ -64,9 +69,7 @@ export function wireProjector(config: ReadoutConfig, component: string): Project
   const models = loadModels(config);
   const redis = redisSettings(config, logger);
   const store = withRowCache(createRedisStore(redis), config.rowCacheRows);
-  const rules = createCleanupRules(loadSources(config.readModelsDir), config.cleanup);
   const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(redis) : null;
-  const cleanup = { rules, guard, transactionTopic: transactionTopic(config) };
   const generations = createGenerations({
     models,
     store,
@@ -75,20 +78,19 @@ export function wireProjector(config: ReadoutConfig, component: string): Project
     logger,
   });
   const targets = () => generations.targets().map((target) => target.model);
-  return {
-    models,
-    store,
-    guard,
-    logger,
-    generations,
-    projector: createProjector({
+  const projectorFor = (models: readonly CompiledModel[]) =>
+    createProjector({
       models,
       targets,
       store,
       logger,
-      cleanup,
+      cleanup: {
+        rules: createCleanupRules(loadSources(config.readModelsDir), config.cleanup),
+        guard,
+        transactionTopic: transactionTopic(config),
+      },
       topicOf: (model) => topicOf(config, model),
       decodeLimits: config.decode,
-    }),
-  };
+    });
+  return { models, store, guard, logger, generations, projector: projectorFor(models), projectorFor };
 }

@@ -40,6 +40,8 @@ function toSourceBatch(payload: EachBatchPayload): SourceBatch {
   };
 }
 
+type Handler = (batch: SourceBatch) => Promise<void | Rewind>;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -60,6 +62,13 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
   });
   const admin = kafka.admin();
   const checkEveryMs = options.topicCheckIntervalMs ?? 2000;
+  // The source topics wanted now (a reload of the definitions changes them).
+  let wanted: readonly string[] = [...options.topics];
+  // The topics the running consumer subscribed to, and its batch handler once started.
+  let consuming: string[] = [];
+  let handler: Handler | undefined;
+  // Restarts of the consumer (new topics appeared, or others are wanted) run one at a time.
+  let restarting: Promise<void> = Promise.resolve();
   let consumer: Consumer | undefined;
   // The group's latest assignment to this member: topic → partitions.
   let assignment: Record<string, number[]> = {};
@@ -71,7 +80,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
 
   async function existingTopics(): Promise<string[]> {
     const existing = new Set(await admin.listTopics());
-    return options.topics.filter((topic) => existing.has(topic));
+    return wanted.filter((topic) => existing.has(topic));
   }
 
   async function range(topic: string, partition: number): Promise<PartitionRange> {
@@ -79,8 +88,6 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     const found = offsets.find((entry) => entry.partition === partition);
     return { topic, partition, low: found?.low ?? '0', high: found?.high ?? '0' };
   }
-
-  type Handler = (batch: SourceBatch) => Promise<void | Rewind>;
 
   /**
    * kafkajs restarts a consumer after a retriable failure only. A consumer the group dropped (a
@@ -161,18 +168,51 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     });
   }
 
-  async function watchForNewTopics(consuming: string[], handle: Handler): Promise<void> {
-    let current = consuming;
-    while (!stopped && current.length < options.topics.length) {
+  const sameTopics = (a: readonly string[], b: readonly string[]) =>
+    a.length === b.length && [...a].sort().join('\n') === [...b].sort().join('\n');
+
+  /**
+   * Consumes `topics` from now on: kafkajs cannot change a running consumer's subscription, so
+   * the consumer leaves the group (after the batch in flight is handled and committed) and joins
+   * again with them; committed offsets make that lossless, and a topic new to the group is read
+   * from its start. In the same process: nothing else restarts.
+   */
+  function restartWith(topics: string[], why: string): Promise<void> {
+    const next = restarting.then(async () => {
+      if (stopped || paused || !handler || sameTopics(topics, consuming)) return;
+      options.logger.info({ topics, before: consuming }, `${why}: restarting the consumer with them`);
+      const leaving = consumer;
+      consumer = undefined;
+      assignment = {};
+      await leaving?.disconnect();
+      consuming = topics;
+      if (stopped || topics.length === 0) return;
+      try {
+        await run(topics, handler);
+      } catch (error) {
+        // Nothing consumes now: the watcher tries again (it restarts whenever topics are missing).
+        // (run() set `consumer` to the one that failed; TypeScript still sees the undefined above.)
+        const failed = consumer as Consumer | undefined;
+        await failed?.disconnect().catch(() => undefined);
+        consumer = undefined;
+        consuming = [];
+        throw error;
+      }
+    });
+    restarting = next.catch(() => undefined);
+    return next;
+  }
+
+  async function watchForNewTopics(): Promise<void> {
+    while (!stopped) {
       await sleep(checkEveryMs);
       if (stopped) return;
-      const now = await existingTopics().catch(() => current);
-      if (now.length === current.length) continue;
-      options.logger.info({ topics: now }, 'new source topics appeared: restarting the consumer with them');
-      await consumer?.disconnect();
-      if (stopped) return;
-      current = now;
-      await run(current, handle);
+      if (consuming.length === wanted.length) continue;
+      const now = await existingTopics().catch(() => consuming);
+      if (now.length <= consuming.length) continue;
+      await restartWith(now, 'new source topics appeared').catch((error: unknown) => {
+        options.logger.warn({ err: error }, 'restarting the consumer failed; trying again');
+      });
     }
   }
 
@@ -182,23 +222,36 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       let topics = await existingTopics();
       let warned = false;
       while (topics.length === 0 && !stopped) {
-        if (!warned)
-          options.logger.info({ topics: options.topics }, 'waiting for Debezium to create a source topic');
+        if (!warned) options.logger.info({ topics: wanted }, 'waiting for Debezium to create a source topic');
         warned = true;
         await sleep(checkEveryMs);
         topics = await existingTopics();
       }
       if (stopped) return;
-      const missing = options.topics.filter((topic) => !topics.includes(topic));
+      const missing = wanted.filter((topic) => !topics.includes(topic));
       if (missing.length > 0)
         options.logger.info(
           { missing },
           'consuming the existing topics; the others join when Debezium creates them',
         );
+      handler = handle;
+      consuming = topics;
       await run(topics, handle);
-      watcher = watchForNewTopics(topics, handle).catch((error: unknown) => {
+      watcher = watchForNewTopics().catch((error: unknown) => {
         options.logger.error({ err: error }, 'watching for new source topics failed');
       });
+    },
+    async setTopics(topics) {
+      wanted = [...topics];
+      // Before start() consumes, the wanted list is all there is to change.
+      if (!handler) return;
+      await restartWith(await existingTopics(), 'the source topics changed');
+    },
+    async groupHasCommitted() {
+      const existing = await existingTopics();
+      if (existing.length === 0) return false;
+      const committed = await admin.fetchOffsets({ groupId: options.groupId, topics: existing });
+      return committed.some((topic) => topic.partitions.some((partition) => partition.offset !== '-1'));
     },
     async assigned() {
       const all = Object.entries(assignment).flatMap(([topic, partitions]) =>
@@ -226,12 +279,13 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     },
     async pause() {
       paused = true;
-      consumer?.pause(options.topics.map((topic) => ({ topic })));
+      consumer?.pause(consuming.map((topic) => ({ topic })));
       await inFlight?.catch(() => undefined);
     },
     async stop() {
       stopped = true;
       await watcher;
+      await restarting;
       await consumer?.disconnect();
       await admin.disconnect();
     },

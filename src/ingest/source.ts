@@ -39,6 +39,13 @@ export interface ChangeSource {
   range(topic: string, partition: number): Promise<PartitionRange>;
   /** Reads an assigned partition again from `offset` (its next batch starts there). */
   seek(topic: string, partition: number, offset: string): void;
+  /**
+   * Consumes these topics from now on (a reload of the definitions): the consumer restarts inside
+   * the process when the existing ones among them differ from those it reads. Resolves once it has.
+   */
+  setTopics(topics: readonly string[]): Promise<void>;
+  /** Whether the consumer group has ever committed an offset on one of the source topics. */
+  groupHasCommitted(): Promise<boolean>;
   /** Fetches no more batches; resolves once the batch in flight is handled and committed. */
   pause(): Promise<void>;
   stop(): Promise<void>;

@@ -8,3 +8,11 @@ export type { LiveFeed, LiveFeedDeps } from './live-feed.ts';
 export { LatestQueue } from './latest-queue.ts';
 export { createHeldFeed, HELD_CHANGES } from './held-feed.ts';
 export type { HeldFeed, HeldState } from './held-feed.ts';
+export { parseReloadReply, requestDefinitionReload, watchDefinitionReloads } from './definition-reloads.ts';
+export type {
+  DefinitionChanges,
+  DefinitionReloads,
+  DefinitionReloadsDeps,
+  ReloadOutcome,
+  ReloadReply,
+} from './definition-reloads.ts';

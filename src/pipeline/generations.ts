@@ -38,7 +38,9 @@ export interface WriteTarget {
  *   caught up, a projector switches readers to it between two of its batches; every projector
  *   writes only the new one from its next batch on.
  */
-export function createGenerations({ models, store, keyPrefix, topicOf, logger }: GenerationsDeps) {
+export function createGenerations({ models: initial, store, keyPrefix, topicOf, logger }: GenerationsDeps) {
+  // The models of the definitions in force (a reload replaces them; refresh() then follows).
+  let models = initial;
   let states = new Map<string, GenerationState>();
   let targets: WriteTarget[] | undefined;
   const adopted = new Set<string>();
@@ -99,6 +101,11 @@ export function createGenerations({ models, store, keyPrefix, topicOf, logger }:
 
   return {
     refresh,
+    /** The definitions were reloaded: these models are written from the next refresh() on. */
+    setModels(next: readonly CompiledModel[]): void {
+      models = next;
+      warnedStale.clear(); // a model still stale after a reload is said so again
+    },
     /** What to write, as of the last refresh. */
     targets(): readonly WriteTarget[] {
       if (!targets) throw new Error('generations.targets() before refresh(): nothing would be written');

@@ -9,3 +9,5 @@ export { createGenerations } from './generations.ts';
 export type { Generations, WriteTarget } from './generations.ts';
 export { rebuild } from './rebuild.ts';
 export type { RebuildProgress, RebuildResult } from './rebuild.ts';
+export { createBackfills } from './backfills.ts';
+export type { Backfills } from './backfills.ts';

@@ -1,6 +1,6 @@
 import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from '../ingest/index.ts';
 import type { Logger } from '../log/logger.ts';
-import { partitionKey, type PositionStore, type StreamReader } from '../store/index.ts';
+import { epochStartedBy, partitionKey, type PositionStore, type StreamReader } from '../store/index.ts';
 
 export interface StreamPositionsDeps {
   readonly positions: PositionStore;
@@ -8,13 +8,19 @@ export interface StreamPositionsDeps {
   readonly readersOf: (topic: string) => readonly StreamReader[];
   /** Every reader (they change when a rebuild hands a new generation over). */
   readonly readers: () => readonly StreamReader[];
-  /** Every source topic. */
-  readonly topics: readonly string[];
+  /** Every source topic (a function: the topics in force, which a reload changes). */
+  readonly topics: readonly string[] | (() => readonly string[]);
   readonly source: Pick<ChangeSource, 'assigned' | 'existingTopics' | 'range' | 'ranges' | 'seek'>;
   /** Drops rows remembered in memory: the replay must see what Redis has. */
   readonly forgetCached: () => void;
   /** Told of every partition read again (metrics). */
   readonly onReplay?: (topic: string, partition: number) => void;
+  /**
+   * Whether the consumer group ever committed an offset of a source topic. A Redis without the
+   * loaded marker is then one that lost everything; otherwise it is new: a first start, whose
+   * models are backfilled, not a loss. Without it, every empty Redis counts as a loss.
+   */
+  readonly groupHasCommitted?: () => Promise<boolean>;
   readonly logger: Logger;
 }
 
@@ -23,9 +29,11 @@ const min = (a: bigint | null, b: bigint) => (a === null || b < a ? b : a);
 /**
  * Notices when Redis has lost data, and replays it from Kafka.
  *
- * - Everything lost (flushed, restarted empty, or never filled): the loaded marker is gone, or
- *   (several projectors) names an epoch another projector started after finding it gone. Every
- *   partition assigned to this projector is read again from its earliest retained offset.
+ * - Everything lost (flushed, restarted empty): the loaded marker is gone, or (several
+ *   projectors) names an epoch another projector started after finding it gone. Every partition
+ *   assigned to this projector is read again from its earliest retained offset. A Redis that was
+ *   never filled (no marker, and a consumer group that never committed) is read the same way, as
+ *   a first start: a backfill, not a loss.
  * - Some lost (restored from an older snapshot): Redis keeps each reader's next offset beside its
  *   data, so a batch that starts past it shows the gap; the partition is read again from there.
  *
@@ -39,10 +47,12 @@ export function createStreamPositions({
   readers,
   forgetCached,
   onReplay,
-  topics,
+  groupHasCommitted,
+  topics: topicsInForce,
   source,
   logger,
 }: StreamPositionsDeps) {
+  const sourceTopics = () => (typeof topicsInForce === 'function' ? topicsInForce() : topicsInForce);
   let recovering: Promise<number> | undefined;
   // Per partition this projector applied batches of, the next offset it recorded in Redis.
   const recorded = new Map<string, { topic: string; partition: number; next: bigint }>();
@@ -50,14 +60,29 @@ export function createStreamPositions({
   let knownEpoch: string | null | undefined;
 
   /**
-   * Marks every reader as catching up to its partitions' ends and reads every assigned partition
-   * from the start. A reader whose topics do not exist yet has nothing to catch up: it is ready,
-   * and empty. Waits (returns 0) while the consumer has not joined its group yet.
+   * Why Redis holds no loaded marker: `loss` if this projector saw it hold the models, or its group
+   * has committed offsets (Redis had them once); `start` if the group never committed (a first
+   * start). A new epoch another projector of the group began says why itself.
+   */
+  async function whyEmpty(): Promise<'start' | 'loss'> {
+    const current = await positions.epoch();
+    if (current !== null && current !== knownEpoch) return epochStartedBy(current);
+    if (knownEpoch !== undefined && knownEpoch !== null) return 'loss';
+    return groupHasCommitted !== undefined && !(await groupHasCommitted()) ? 'start' : 'loss';
+  }
+
+  /**
+   * Marks every reader as catching up to its partitions' ends (a backfill on a first start) and
+   * reads every assigned partition from the start. A reader whose topics do not exist yet, or are
+   * empty, has nothing to catch up: it is ready, and empty. Waits (returns 0) while the consumer
+   * has not joined its group yet.
    */
   async function reloadEverything(): Promise<number> {
     const assigned = await source.assigned();
     const existing = new Set(await source.existingTopics());
+    const topics = sourceTopics();
     if (assigned.length === 0 && topics.some((topic) => existing.has(topic))) return 0;
+    const why = await whyEmpty();
     // Every partition, not only this projector's: until each one's owner has replayed it, the
     // models are not ready (other projectors of the group reload theirs when they see the epoch).
     const everyPartition = await source.ranges();
@@ -66,14 +91,27 @@ export function createStreamPositions({
       const mine = everyPartition.filter(
         (range) => readersOf(range.topic).some((r) => r.meta === reader.meta) && range.high !== range.low,
       );
-      await positions.catchUp(reader, new Map(mine.map((r) => [partitionKey(r.topic, r.partition), r.high])));
+      const targets = new Map(mine.map((r) => [partitionKey(r.topic, r.partition), r.high]));
+      if (why === 'start') await positions.backfill(reader, 'start', targets);
+      else await positions.catchUp(reader, targets);
     }
     forgetCached();
     for (const range of assigned) {
       source.seek(range.topic, range.partition, range.low);
-      onReplay?.(range.topic, range.partition);
+      if (why === 'loss') onReplay?.(range.topic, range.partition);
     }
-    knownEpoch = await positions.markLoaded();
+    knownEpoch = await positions.markLoaded(why);
+    const details = {
+      partitions: assigned.map((r) => `${partitionKey(r.topic, r.partition)}@${r.low}..${r.high}`),
+      missingTopics: topics.filter((topic) => !existing.has(topic)),
+    };
+    if (why === 'start') {
+      logger.info(
+        details,
+        'a first start (Redis holds no read models and the consumer group never committed): every read model reads its topic from the start; each is served once it has read to the end',
+      );
+      return Math.max(1, assigned.length);
+    }
     await positions.recordLoss({
       atMs: Date.now(),
       kind: 'everything',
@@ -81,11 +119,8 @@ export function createStreamPositions({
       readers: readers().map((reader) => reader.name),
     });
     logger.warn(
-      {
-        partitions: assigned.map((r) => `${partitionKey(r.topic, r.partition)}@${r.low}..${r.high}`),
-        missingTopics: topics.filter((topic) => !existing.has(topic)),
-      },
-      'Redis holds no read models (new, flushed or restarted empty): reading every partition from the start; not ready until caught up',
+      details,
+      'Redis holds no read models (flushed or restarted empty): reading every partition from the start; not ready until caught up',
     );
     return Math.max(1, assigned.length);
   }

@@ -19,12 +19,20 @@ export { withRowCache } from './row-cache.ts';
 export { createGuardStore } from './guard-store.ts';
 export type { RedisClient, RedisConnectionOptions, RedisNode } from './connection.ts';
 export type { Admission, GuardStore, HeldChange } from './guard-store.ts';
-export { deadLetterKey, heldChannel, modelKeys } from './keys.ts';
+export {
+  deadLetterKey,
+  definitionsReloadedChannel,
+  heldChannel,
+  modelKeys,
+  reloadDefinitionsChannel,
+} from './keys.ts';
+export { connectRedis } from './connection.ts';
 export type { ModelKeys } from './keys.ts';
 export { emptySnapshot, parseVersionNotice } from './model-snapshot.ts';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.ts';
-export { guardReader, modelReader, partitionKey, readerName } from './positions.ts';
+export { epochStartedBy, guardReader, modelReader, partitionKey, readerName } from './positions.ts';
 export type {
+  BackfillReason,
   NoticedLoss,
   PositionStore,
   ReaderReadiness,
@@ -34,5 +42,5 @@ export type {
 export { topologyTrouble } from './topology.ts';
 export type { RedisNodeState, RedisTopology } from './topology.ts';
 export type { GenerationState, GenerationStore, RebuildPhase } from './generations.ts';
-export { checkReadiness } from './readiness.ts';
+export { catchUpProgress, checkReadiness } from './readiness.ts';
 export type { Readiness } from './readiness.ts';

@@ -104,3 +104,17 @@ export function loadedMarkerKey(prefix: string): string {
 export function lossLogKey(prefix: string): string {
   return `${prefix}:losses`;
 }
+
+/**
+ * Shard channel on which `readout reload` asks every projector and API process, on every host, to
+ * read the read-model definitions again (JSON `{"id"}`); each answers on
+ * `definitionsReloadedChannel` with what changed for it. Both share one tag (one cluster slot).
+ */
+export function reloadDefinitionsChannel(prefix: string): string {
+  return `{${prefix}:control}:reload-definitions`;
+}
+
+/** Where each process answers a reload request (JSON: the request's id, the process, what changed). */
+export function definitionsReloadedChannel(prefix: string): string {
+  return `{${prefix}:control}:definitions-reloaded`;
+}

@@ -16,6 +16,11 @@
 --   'catch-up' (topic/partition, target) pairs: the model is not ready until it reaches every
 --     target. Starts a new version epoch (the Redis clock in microseconds) so that versions stay
 --     above any a subscriber saw before the loss, and announces it.
+--   'backfill' why ('start': Redis was new; 'added': a model Redis had never held), then the same
+--     pairs: as 'catch-up', but the model is reading its topic for the first time, not replaying
+--     a loss (META field "backfill" = why, until the last target is reached). With no pair (its
+--     topic is empty or does not exist yet) the model is ready at once, and empty: the version it
+--     gets says a projector has read everything there is.
 -- Every offset is a decimal string (int64 exceeds a Lua double).
 local META, OFFSETS = KEYS[1], KEYS[2]
 local op, channel, model = ARGV[1], ARGV[2], ARGV[3]
@@ -29,6 +34,13 @@ end
 local function epoch()
   local now = redis.call('TIME')
   return now[1] .. string.format('%06d', tonumber(now[2]))
+end
+
+local function catching_up()
+  for _, field in ipairs(redis.call('HKEYS', META)) do
+    if string.sub(field, 1, 9) == 'catch-up:' then return true end
+  end
+  return false
 end
 
 -- A generation being rebuilt has no channel ('') until it becomes the one readers use.
@@ -51,6 +63,9 @@ if op == 'advance' then
   local target = redis.call('HGET', META, field)
   if target and not greater(target, next) then
     redis.call('HDEL', META, field)
+    if redis.call('HEXISTS', META, 'backfill') == 1 and not catching_up() then
+      redis.call('HDEL', META, 'backfill')
+    end
     announce()
     return 'reached'
   end
@@ -65,16 +80,21 @@ if op == 'read' then
   return 'ok'
 end
 
-if op == 'catch-up' then
+if op == 'catch-up' or op == 'backfill' then
+  local first = 4
+  if op == 'backfill' then first = 5 end
   local start = epoch()
   local current = redis.call('HGET', META, 'version')
   if greater(start, current) then redis.call('HSET', META, 'version', start) end
-  for i = 4, #ARGV, 2 do
+  for i = first, #ARGV, 2 do
     local reached = redis.call('HGET', OFFSETS, ARGV[i])
     if not reached or greater(ARGV[i + 1], reached) then
       redis.call('HSET', META, 'catch-up:' .. ARGV[i], ARGV[i + 1])
     end
   end
+  -- A loss replayed is a loss, even of a model still being backfilled.
+  if op == 'catch-up' then redis.call('HDEL', META, 'backfill')
+  elseif catching_up() then redis.call('HSET', META, 'backfill', ARGV[4]) end
   announce()
   return 'ok'
 end

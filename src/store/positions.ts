@@ -61,7 +61,20 @@ export interface ReaderReadiness {
   readonly catchUp: ReadonlyMap<string, string>;
   /** Why it stopped taking changes (its source's schema changed), or null. */
   readonly stopped: ModelStop | null;
+  /**
+   * Set while it reads its topic for the first time (its catch-up targets are the topic's ends
+   * then, not a loss's): `start`, Redis was new; `added`, a model Redis had never held.
+   */
+  readonly backfilling: BackfillReason | null;
+  /** "topic/partition" → the next offset it has read up to, for each partition it is catching up on. */
+  readonly reached: ReadonlyMap<string, string>;
 }
+
+/** Why a reader reads its topic from the start for the first time (see PositionStore.backfill). */
+export type BackfillReason = 'start' | 'added';
+
+const isBackfillReason = (text: string | undefined): text is BackfillReason =>
+  text === 'start' || text === 'added';
 
 /** Where a reader stands on one partition. */
 export interface StreamPosition {
@@ -108,6 +121,14 @@ export async function recordRead(
   return text.startsWith('behind:') ? text.slice('behind:'.length) : null;
 }
 
+/**
+ * Why an epoch of the loaded marker began: `start` when the projector that set it found Redis new
+ * (its consumer group had never committed), `loss` when Redis had lost everything. Markers set
+ * before the reason was kept count as losses.
+ */
+export const epochStartedBy = (epoch: string): 'start' | 'loss' =>
+  epoch.endsWith(' start') ? 'start' : 'loss';
+
 /** How many noticed losses are kept. */
 const LOSSES_KEPT = 20;
 
@@ -135,9 +156,10 @@ export interface PositionStore {
   readiness(readers: readonly StreamReader[]): Promise<ReaderReadiness[]>;
   /**
    * Sets the loaded marker to a new epoch unless another projector already did (after this one
-   * told its readers to catch up); returns the epoch now current.
+   * told its readers to catch up); returns the epoch now current. `why` is kept in the epoch (see
+   * epochStartedBy): `start`, Redis was new; `loss` (the default), Redis lost everything.
    */
-  markLoaded(): Promise<string>;
+  markLoaded(why?: 'start' | 'loss'): Promise<string>;
   /**
    * Records that the readers have seen everything before `next` (clears reached catch-up targets).
    * With `required` (per reader, the offset it must already stand at), a reader short of it is
@@ -152,6 +174,11 @@ export interface PositionStore {
   ): Promise<Array<{ reader: StreamReader; stood: string }>>;
   /** The reader is not ready until it reaches each target again; starts a new version epoch. */
   catchUp(reader: StreamReader, targets: ReadonlyMap<string, string>): Promise<void>;
+  /**
+   * A reader that reads its topic for the first time: as `catchUp` (to the partitions' ends), but
+   * shown as a backfill. With no target (an empty topic, or none yet) it is ready, and empty.
+   */
+  backfill(reader: StreamReader, why: BackfillReason, targets: ReadonlyMap<string, string>): Promise<void>;
 }
 
 /**
@@ -224,11 +251,23 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
     async readiness(readers) {
       try {
         const metas = await Promise.all(readers.map((reader) => redis.hgetall(reader.meta)));
+        const catchUps = metas.map((meta) =>
+          Object.entries(meta).flatMap(([field, value]) =>
+            field.startsWith('catch-up:') ? [[field.slice('catch-up:'.length), value] as const] : [],
+          ),
+        );
+        // Where a reader catching up stands (its progress); the others need not be asked.
+        const reached = await Promise.all(
+          readers.map(async (reader, i) => {
+            const partitions = (catchUps[i] ?? []).map(([partition]) => partition);
+            if (partitions.length === 0) return new Map<string, string>();
+            const offsets = await redis.hmget(reader.offsets, ...partitions);
+            return new Map(partitions.map((partition, j) => [partition, offsets[j] ?? '0']));
+          }),
+        );
         return readers.map((reader, i) => {
           const meta = metas[i] ?? {};
-          const catchUp = Object.entries(meta).flatMap(([field, value]) =>
-            field.startsWith('catch-up:') ? [[field.slice('catch-up:'.length), value] as const] : [],
-          );
+          const catchUp = catchUps[i] ?? [];
           return {
             name: reader.name,
             version: BigInt(meta.version ?? '0'),
@@ -240,6 +279,8 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
             appliedAtMs: meta.appliedAtMs ?? null,
             catchUp: new Map(catchUp),
             stopped: stopOf(meta.stopped),
+            backfilling: catchUp.length > 0 && isBackfillReason(meta.backfill) ? meta.backfill : null,
+            reached: reached[i] ?? new Map<string, string>(),
           };
         });
       } catch (error) {
@@ -247,9 +288,9 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
       }
     },
 
-    async markLoaded() {
+    async markLoaded(why = 'loss') {
       try {
-        await redis.set(marker, `${new Date().toISOString()} ${randomUUID()}`, 'NX');
+        await redis.set(marker, `${new Date().toISOString()} ${randomUUID()} ${why}`, 'NX');
         return (await redis.get(marker)) ?? '';
       } catch (error) {
         throw redisUnavailable('write of the loaded marker', error);
@@ -278,6 +319,14 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
         await call(reader, ['catch-up', ...[...targets].flat()]);
       } catch (error) {
         throw redisUnavailable('record of catch-up targets', error);
+      }
+    },
+
+    async backfill(reader, why, targets) {
+      try {
+        await call(reader, ['backfill', why, ...[...targets].flat()]);
+      } catch (error) {
+        throw redisUnavailable('record of backfill targets', error);
       }
     },
   };

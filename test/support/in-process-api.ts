@@ -1,5 +1,6 @@
 import { loadConfig, type ReadoutConfig } from '../../src/config/index.ts';
-import { wireApi, type DefinitionChanges } from '../../src/cli/run-api.ts';
+import { wireApi } from '../../src/cli/run-api.ts';
+import type { DefinitionChanges } from '../../src/live/index.ts';
 import { foldBatch, type CompiledModel } from '../../src/projection/index.ts';
 import type { ReadModelStore } from '../../src/store/index.ts';
 import { buildHistory } from './order-history.ts';

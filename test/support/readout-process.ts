@@ -6,6 +6,8 @@ const artifacts = new URL('test-artifacts/', root);
 
 export interface ReadoutProcess {
   readonly name: string;
+  /** Its process id (a reload must not change it: nothing restarts). */
+  readonly pid: number | undefined;
   /** Where its output goes (test-artifacts/<name>.log). */
   readonly logFile: string;
   /** Sends a signal and waits for the process to exit. */
@@ -43,6 +45,7 @@ export function startReadout(
   void exited.then(() => process.off('exit', orphanGuard));
   return {
     name,
+    pid: child.pid,
     logFile: new URL(`${name}.log`, artifacts).pathname,
     exited,
     async stop(signal = 'SIGTERM') {
