@@ -76,7 +76,9 @@ fetch_jars() {
   want="$(sha256sum "$READOUT_ROOT/stack/pom.xml" | cut -d' ' -f1)"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return; fi
   say "fetching Kafka, Kafka Connect and Debezium from Maven Central (first run only)"
-  rm -rf "$READOUT_STACK_CACHE/kafka-libs" "$READOUT_STACK_CACHE/connect-plugins"
+  # Maven's unpack markers (target/) go too: with them, a changed pom would leave the plugin
+  # folder empty ("already unpacked").
+  rm -rf "$READOUT_STACK_CACHE/kafka-libs" "$READOUT_STACK_CACHE/connect-plugins" "$READOUT_STACK_CACHE/target"
   mvn -q -B -f "$READOUT_ROOT/stack/pom.xml" -Dstack.cache="$READOUT_STACK_CACHE" package >"$READOUT_STACK_DIR/logs/maven.log" 2>&1 ||
     die "Maven could not fetch the stack's jars: see $LOG_DIR/maven.log"
   echo "$want" >"$stamp"
