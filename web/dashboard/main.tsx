@@ -15,15 +15,23 @@ const timeZone =
   new URLSearchParams(window.location.search).get('timeZone') ??
   Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-/** The page's newest push stands for its freshness; any panel's refusal makes it "not ready". */
+/**
+ * The page's freshness: the push that includes the newest source change (a quiet model's push says
+ * little about the pipeline), heard as recently as any push; any panel's refusal makes it "not
+ * ready".
+ */
 function latestOf(pushes: ReadonlyMap<string, LatestPush>): LatestPush {
+  const commitMs = (push: LatestPush) => Date.parse(push.freshness?.sourceCommitTime ?? '') || 0;
   let newest: LatestPush = { freshness: undefined, receivedAt: undefined, error: undefined };
-  for (const push of pushes.values())
-    if ((push.receivedAt ?? 0) > (newest.receivedAt ?? 0)) newest = { ...push, error: undefined };
+  let heardAt: number | undefined;
+  for (const push of pushes.values()) {
+    if (commitMs(push) >= commitMs(newest) && push.freshness) newest = push;
+    if ((push.receivedAt ?? 0) > (heardAt ?? 0)) heardAt = push.receivedAt;
+  }
   const refused = [...pushes].filter(([, push]) => push.error);
   const error =
     refused.length > 0 ? refused.map(([name, push]) => `${name}: ${push.error ?? ''}`).join('; ') : undefined;
-  return { ...newest, error };
+  return { freshness: newest.freshness, receivedAt: heardAt, error };
 }
 
 function Dashboard() {

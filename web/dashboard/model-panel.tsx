@@ -114,12 +114,14 @@ function TimeBars(props: { model: ModelInfo; answer: Answer }) {
   if (!time || !measure) return null;
   // Asked newest first (so the newest buckets are kept), shown oldest first.
   const rows = [...answer.rows].reverse();
-  const bars = rows.map((row) => {
+  // Every few bars a label: "14:05" for minutes and hours, "11-24" for days.
+  const every = Math.max(1, Math.ceil(rows.length / 12));
+  const bars = rows.map((row, i) => {
     const label = dimensionText(row[time.field]);
     const value = row[measure.field];
     return {
       key: label,
-      label: label.slice(11, 16),
+      label: i % every === every - 1 ? (time.unit === 'DAY' ? label.slice(5, 10) : label.slice(11, 16)) : '',
       value: typeof value === 'string' ? Number(value) : 0, // a bar's height only: the title is exact
       title: `${label}: ${measureText(measure, value)} ${measure.name}`,
     };
@@ -165,7 +167,7 @@ export function ModelPanel(props: { model: ModelInfo; report: (name: string, pus
       testId={`model-${model.name}`}
       error={live.error}
       freshness={answer?.freshness}
-      wide={shape === 'bars' || model.dimensions.length + model.measures.length > 5}
+      wide={shape === 'bars' || (shape === 'table' && model.dimensions.length + model.measures.length > 3)}
     >
       {body}
       <p className="source">

@@ -11,7 +11,12 @@ export interface ModelInfo {
   readonly field: string;
   readonly description: string | null;
   readonly source: string;
-  readonly dimensions: ReadonlyArray<{ name: string; field: string; kind: 'COLUMN' | 'TIME' | 'BAND' }>;
+  readonly dimensions: ReadonlyArray<{
+    name: string;
+    field: string;
+    kind: 'COLUMN' | 'TIME' | 'BAND';
+    unit: 'MINUTE' | 'HOUR' | 'DAY' | null;
+  }>;
   readonly measures: ReadonlyArray<{
     name: string;
     field: string;
@@ -22,7 +27,7 @@ export interface ModelInfo {
 }
 
 const READ_MODELS = `{ readModels { name field description source
-  dimensions { name field kind } measures { name field type scale } top { by limit } } }`;
+  dimensions { name field kind unit } measures { name field type scale } top { by limit } } }`;
 
 /** The read models, asked once over the page's socket. */
 export function loadReadModels(): Promise<ModelInfo[]> {
