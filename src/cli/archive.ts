@@ -34,7 +34,7 @@ export const archiveCommand: CommandRun = {
         json: { type: 'boolean', default: false },
       },
     });
-    if (!values.table) throw new UsageError('--table is required (schema.table, e.g. public.orders)');
+    if (!values.table) throw new UsageError('--table is required (schema.table, e.g. public.invoices)');
     if (!values['older-than']) throw new UsageError('--older-than is required (e.g. 90d)');
     if (!/^\d+(m|h|d)$/.test(values['older-than']))
       throw new UsageError(`--older-than must look like 90d, 36h or 45m, got "${values['older-than']}"`);

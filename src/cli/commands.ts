@@ -100,7 +100,7 @@ readout held release <id> --as archive|retract
   {
     name: 'archive',
     summary: 'archive old rows in tagged batches (dashboards with "archive: keep" do not drop)',
-    usage: `readout archive --table public.orders --older-than 90d [options]
+    usage: `readout archive --table public.invoices --older-than 90d [options]
   Copies rows whose --column (default created_at) is older than --older-than (e.g. 90d, 36h,
   45m) to an archive table and deletes them, in batches of one transaction each, tagged so that
   the projector knows these deletes are archival. Rows of tables that cascade from it (ON DELETE

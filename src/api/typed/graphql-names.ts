@@ -3,8 +3,8 @@ import { dimensionsOf } from '../model-view.ts';
 
 /**
  * The GraphQL names a read model gets in the generated schema, all derived from its snake_case
- * names: model `orders_by_status` → field `ordersByStatus`, types `OrdersByStatus`,
- * `OrdersByStatusRow`, …; measure `average_amount` → row field `averageAmount`.
+ * names: model `sales_by_region` → field `salesByRegion`, types `SalesByRegion`,
+ * `SalesByRegionRow`, …; measure `average_amount` → row field `averageAmount`.
  */
 
 /** snake_case → camelCase (`average_amount` → `averageAmount`). */
@@ -12,7 +12,7 @@ export function camelCase(snake: string): string {
   return snake.replace(/_+([a-z0-9])/g, (_match, next: string) => next.toUpperCase());
 }
 
-/** snake_case → PascalCase (`orders_by_status` → `OrdersByStatus`). */
+/** snake_case → PascalCase (`sales_by_region` → `SalesByRegion`). */
 export function pascalCase(snake: string): string {
   const camel = camelCase(snake);
   return camel.charAt(0).toUpperCase() + camel.slice(1);

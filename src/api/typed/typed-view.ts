@@ -138,7 +138,7 @@ export function typedAnswer(
       );
     return out;
   });
-  // A model without dimensions always answers one row: "no open orders" is 0, not nothing.
+  // A model without dimensions always answers one row: "no open tickets" is 0, not nothing.
   if (dimensions.length === 0 && typed.length === 0) {
     const out: TypedRow = {};
     if (definition.top) out[RANK_FIELD] = null;
