@@ -4,7 +4,17 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'src/api/generated/', 'web/demo/gql/', 'stack/.cache/', '.stack*/', 'dist/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'src/api/generated/',
+      'web/demo/gql/',
+      'test-artifacts/',
+      'stack/.cache/',
+      '.stack*/',
+      'dist/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

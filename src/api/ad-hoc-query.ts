@@ -47,6 +47,18 @@ export class QueryRejected extends Error {
   }
 }
 
+/** The most rows one answer holds (`aggregate`'s and every typed field's `limit`). */
+export const MAX_ROWS = 1000;
+
+/** An ISO-8601 instant argument as epoch ms (null when not given); anything else is refused. */
+export function instantArgument(text: string | null | undefined, argument: string): number | null {
+  if (text === null || text === undefined) return null;
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms))
+    throw new QueryRejected(`${argument} must be an ISO-8601 instant, got "${text}"`, argument);
+  return ms;
+}
+
 const UNIT_ORDER: readonly BucketUnit[] = ['minute', 'hour', 'day'];
 
 /** Exact partial results of a result row: what can be added up across groups. */
@@ -209,7 +221,8 @@ export function runAdHocQuery(
     let bucket: { startMs: number; label: string } | null = null;
     if (keepTime && row.bucket && granularity) {
       bucket = bucketOf(row.bucket.startMs, granularity, timeZone);
-      if (time?.unit && granularity !== time.unit) {
+      // Buckets re-cut in another zone, or rolled up, must hold whole buckets of the model's.
+      if (time?.unit && (granularity !== time.unit || timeZone !== (time.timeZone ?? 'UTC'))) {
         const last = bucketOf(row.bucket.startMs + unitMs(time.unit) - 1, granularity, timeZone);
         if (last.startMs !== bucket.startMs)
           throw new QueryRejected(

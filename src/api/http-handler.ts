@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { HeaderMap, type HTTPGraphQLRequest, type HTTPGraphQLResponse } from '@apollo/server';
 import { ErrorCode } from '../errors/index.ts';
 import type { ApiContext } from './context.ts';
 
@@ -28,11 +28,14 @@ function send(
   response.end(body);
 }
 
+/** Executes one GraphQL request over HTTP: Apollo Server's integration API, on the server of the moment. */
+export type HttpExecutor = (request: HTTPGraphQLRequest, context: ApiContext) => Promise<HTTPGraphQLResponse>;
+
 /**
  * Hands an HTTP request to Apollo Server (its integration API), so HTTP and graphql-ws can share
  * one Node server, one port and one path without a web framework.
  */
-export function createGraphQLHttpHandler(apollo: ApolloServer<ApiContext>, context: ApiContext) {
+export function createGraphQLHttpHandler(execute: HttpExecutor, context: ApiContext) {
   return async (request: IncomingMessage, response: ServerResponse, search: string): Promise<void> => {
     let rawBody: string;
     try {
@@ -76,10 +79,7 @@ export function createGraphQLHttpHandler(apollo: ApolloServer<ApiContext>, conte
         return;
       }
     }
-    const result = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method ?? 'GET', headers, search, body },
-      context: () => Promise.resolve(context),
-    });
+    const result = await execute({ method: request.method ?? 'GET', headers, search, body }, context);
     for (const [name, value] of result.headers) response.setHeader(name, value);
     response.statusCode = result.status ?? 200;
     if (result.body.kind === 'complete') {

@@ -1,38 +1,28 @@
 import type { HeldState } from '../live/index.ts';
 import type { ModelSnapshot } from '../store/index.ts';
-import { QueryRejected, runAdHocQuery } from './ad-hoc-query.ts';
+import { MAX_ROWS, QueryRejected, instantArgument, runAdHocQuery } from './ad-hoc-query.ts';
 import type { ApiContext } from './context.ts';
 import type { QueryAggregateArgs, Resolvers } from './generated/resolvers-types.ts';
 import { readModelInfo } from './read-model-info.ts';
 import { BigIntScalar, DateTimeScalar, DecimalScalar } from './scalars.ts';
 import { EMPTY_SNAPSHOT, answer, requireModel, servable } from './serving.ts';
 
-const MAX_AGGREGATE_ROWS = 1000;
-
 function isoFromMs(ms: string | null): string | null {
   return ms === null ? null : new Date(Number(ms)).toISOString();
-}
-
-function instant(text: string | null | undefined, argument: string): number | null {
-  if (text === null || text === undefined) return null;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms))
-    throw new QueryRejected(`${argument} must be an ISO-8601 instant, got "${text}"`, argument);
-  return ms;
 }
 
 function aggregate(context: ApiContext, snapshot: ModelSnapshot, args: QueryAggregateArgs) {
   const model = requireModel(context, args.readModel);
   return answer(() => {
     const limit = args.limit ?? 100;
-    if (limit < 1 || limit > MAX_AGGREGATE_ROWS)
-      throw new QueryRejected(`limit must be between 1 and ${MAX_AGGREGATE_ROWS}, got ${limit}`, 'limit');
+    if (limit < 1 || limit > MAX_ROWS)
+      throw new QueryRejected(`limit must be between 1 and ${MAX_ROWS}, got ${limit}`, 'limit');
     const result = runAdHocQuery(model.definition, snapshot, {
       where:
         args.where?.map((filter) => ({ dimension: filter.dimension, in: filter.in.map((v) => v ?? null) })) ??
         [],
-      fromMs: instant(args.from, 'from'),
-      toMs: instant(args.to, 'to'),
+      fromMs: instantArgument(args.from, 'from'),
+      toMs: instantArgument(args.to, 'to'),
       granularity: args.granularity ? (args.granularity.toLowerCase() as 'minute' | 'hour' | 'day') : null,
       timeZone: args.timeZone ?? null,
       groupBy: args.groupBy ?? null,

@@ -11,7 +11,7 @@ import { createApiAuth, credentialFromHeaders } from './auth.ts';
 import { clientError } from './client-errors.ts';
 import type { ApiContext } from './context.ts';
 import { GRAPHQL_PATH, attachGraphQLWs } from './graphql-ws.ts';
-import { createGraphQLHttpHandler } from './http-handler.ts';
+import { createGraphQLHttpHandler, type HttpExecutor } from './http-handler.ts';
 import { QUERY_REDIS_DEADLINE_MS, withinDeadline } from './redis-deadline.ts';
 import { limitRules } from './limits.ts';
 import { createApiMetrics } from './metrics.ts';
@@ -44,9 +44,10 @@ export interface Api {
   start(): Promise<string>;
   /**
    * Serves the schema of these definitions from now on (HTTP and new subscriptions; open ones keep
-   * theirs). Throws, serving the old one still, when their GraphQL names clash.
+   * theirs), calling `commit` just before it does. Throws, serving the old one still (and without
+   * calling `commit`), when their GraphQL names clash. One reload at a time, in order.
    */
-  useDefinitions(definitions: readonly ReadModelDefinition[]): Promise<void>;
+  useDefinitions(definitions: readonly ReadModelDefinition[], commit?: () => void): Promise<void>;
   /** The first step of a shutdown: takes no new connections. */
   stopAccepting(): void;
   /** Then: closes every WebSocket with 1001 and every HTTP connection. */
@@ -92,11 +93,40 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
         }),
     });
   /**
-   * What serves GraphQL now: the schema of the loaded definitions and an Apollo Server over it.
-   * Reloaded definitions get a new pair; Apollo cannot change its schema in place.
+   * What serves GraphQL now: the schema of the loaded definitions and an Apollo Server over it,
+   * with the HTTP requests it is executing. Reloaded definitions get a new one (Apollo cannot
+   * change its schema in place); the one it replaces stops once its requests are done.
    */
-  let schema = buildSchema([...context.models.values()].map((model) => model.definition));
-  let apollo = apolloFor(schema);
+  interface Serving {
+    readonly schema: GraphQLSchema;
+    readonly apollo: ApolloServer<ApiContext>;
+    inFlight: number;
+    retired: boolean;
+  }
+  const servingFor = (schema: GraphQLSchema): Serving => ({
+    schema,
+    apollo: apolloFor(schema),
+    inFlight: 0,
+    retired: false,
+  });
+  let serving = servingFor(buildSchema([...context.models.values()].map((model) => model.definition)));
+  const stopWhenIdle = (retired: Serving): Promise<void> =>
+    retired.inFlight === 0 ? retired.apollo.stop() : Promise.resolve();
+  const executeHttp: HttpExecutor = async (httpGraphQLRequest, contextValue) => {
+    const current = serving;
+    current.inFlight += 1;
+    try {
+      return await current.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => Promise.resolve(contextValue),
+      });
+    } finally {
+      current.inFlight -= 1;
+      if (current.retired) void stopWhenIdle(current);
+    }
+  };
+  /** Swaps run one at a time, in the order asked: the last definitions asked for are served. */
+  let swaps: Promise<unknown> = Promise.resolve();
   /**
    * Readiness within READINESS_DEADLINE_MS, never a rejection: a load balancer's probe must have
    * its 503 before its own timeout, also while ioredis holds commands through reconnect attempts.
@@ -117,25 +147,15 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
     held: { ...context.held, current: () => withinDeadline(context.held.current(), QUERY_REDIS_DEADLINE_MS) },
   };
   let server: Server | undefined;
-  let swap: ((definitions: readonly ReadModelDefinition[]) => Promise<void>) | undefined;
+  let started = false;
   let wss: WebSocketServer | undefined;
   let disposeWs: (() => Promise<void>) | undefined;
 
   return {
     async start() {
-      await apollo.start();
-      let handleGraphQL = createGraphQLHttpHandler(apollo, served);
-      swap = async (definitions) => {
-        const next = buildSchema(definitions); // refuses clashing names before anything changes
-        const nextApollo = apolloFor(next);
-        await nextApollo.start();
-        const previous = apollo;
-        schema = next;
-        apollo = nextApollo;
-        handleGraphQL = createGraphQLHttpHandler(nextApollo, served);
-        // Requests already handed to the previous server finish there; it takes no new ones.
-        await previous.stop();
-      };
+      await serving.apollo.start();
+      started = true;
+      const handleGraphQL = createGraphQLHttpHandler(executeHttp, served);
       server = createServer((request, response) => {
         const url = new URL(request.url ?? '/', 'http://localhost');
         if (url.pathname === '/healthz') {
@@ -195,7 +215,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
       });
       ({ wss, dispose: disposeWs } = attachGraphQLWs({
         server,
-        schema: () => schema,
+        schema: () => serving.schema,
         context: served,
         settings,
         rules,
@@ -217,12 +237,19 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
       return url;
     },
 
-    async useDefinitions(definitions) {
-      if (swap) await swap(definitions);
-      else {
-        schema = buildSchema(definitions);
-        apollo = apolloFor(schema);
-      }
+    useDefinitions(definitions, commit) {
+      const swap = async () => {
+        const next = servingFor(buildSchema(definitions)); // refuses clashing names first
+        if (started) await next.apollo.start();
+        commit?.();
+        const previous = serving;
+        serving = next;
+        previous.retired = true;
+        if (started) await stopWhenIdle(previous);
+      };
+      const run = swaps.then(swap);
+      swaps = run.catch(() => undefined);
+      return run;
     },
 
     stopAccepting() {
@@ -234,7 +261,7 @@ export function createApi({ context, settings, logger, readiness }: ApiDeps): Ap
       await disposeWs?.(); // graphql-ws closes every socket with 1001 "Going away"
       wss?.close();
       server?.closeAllConnections();
-      await apollo.stop();
+      await serving.apollo.stop();
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   type DocumentNode,
   type ExecutionArgs,
   type ExecutionResult,
+  type GraphQLSchema,
 } from 'graphql';
 import { LatestQueue } from '../live/index.ts';
 
@@ -17,6 +18,18 @@ type Result = ExecutionResult;
 export interface Versioned {
   readonly model: string;
   readonly version: bigint;
+}
+
+/** A number per schema object, for keys: the API builds a new schema on each reload. */
+const schemaIds = new WeakMap<GraphQLSchema, number>();
+let schemasSeen = 0;
+function schemaId(schema: GraphQLSchema): number {
+  let id = schemaIds.get(schema);
+  if (id === undefined) {
+    id = ++schemasSeen;
+    schemaIds.set(schema, id);
+  }
+  return id;
 }
 
 function isSnapshot(event: unknown): event is Versioned {
@@ -117,7 +130,9 @@ export function createSharedSubscribe(
   return async function sharedSubscribe(
     args: ExecutionArgs,
   ): Promise<AsyncIterableIterator<Result> | Result> {
+    // One hub per schema too: after a reload, a subscription runs on the schema it was validated by.
     const key = JSON.stringify([
+      schemaId(args.schema),
       printOnce(args.document),
       args.variableValues ?? null,
       args.operationName ?? null,

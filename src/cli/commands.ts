@@ -128,7 +128,7 @@ readout held release <id> --as archive|retract
   {
     name: 'sources',
     summary: 'check what capturing the definitions’ tables needs; --apply fixes it and backfills new tables',
-    usage: `readout sources check [--apply] [--no-wait] [--json]
+    usage: `readout sources check [--apply] [--no-wait] [--timeout S] [--json]
   Checks the source database for every table the read models read (READOUT_READMODELS_DIR) and
   for Readout's signal table (READOUT_SIGNAL_TABLE): wal_level, the publication holds the table
   whole, the capture role may read it, a primary key, a replica identity. Prints each result and
@@ -140,6 +140,7 @@ readout held release <id> --as archive|retract
              asks for a backfill (an incremental snapshot) of each table it starts to capture,
              and waits until each has read every row (progress on stderr)
   --no-wait  under --apply: do not wait for the backfills (a later check shows where they are)
+  --timeout S  under --apply: wait for the backfills at most S seconds (3600); then exit 1
   Exit code 0 when everything holds, 1 when something is missing or failed, 2 on bad usage or
   configuration. Running --apply again changes nothing.
 readout sources connector

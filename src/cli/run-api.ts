@@ -24,6 +24,7 @@ import { untilSignal, type CommandRun } from './command.ts';
 import { shutDownInOrder } from './shutdown.ts';
 import { checkNames } from '../api/schema.ts';
 import { definitionChanges } from './definition-changes.ts';
+import { checkSourceColumns } from './source-columns.ts';
 import { loadModels, redisSettings } from './wiring.ts';
 
 export interface ApiWiring {
@@ -56,6 +57,8 @@ export function wireApi(
     );
   const logger = createLogger(config.logLevel, 'api', config.logFormat);
   const byName = new Map((models ?? loadModels(config)).map((model) => [model.name, model]));
+  /** Models a reload added: while no projector has taken one on, it does not take /readyz down. */
+  const addedByReload = new Set<string>();
   const modelNamed = (name: string) => {
     const model = byName.get(name);
     if (!model) throw new Error(`unknown read model ${name}`);
@@ -82,15 +85,24 @@ export function wireApi(
     context: { store, guard, live, held, models: byName, now: () => Date.now() },
     settings: config.api,
     logger,
-    readiness: () => checkReadiness(store, byName, config.redis.keyPrefix),
+    readiness: () => checkReadiness(store, byName, config.redis.keyPrefix, addedByReload),
   });
   const reload = async (): Promise<DefinitionChanges> => {
     const next = loadModels(config); // every problem of the files at once, naming each file
     checkNames(next.map((model) => model.definition));
+    // Refused as the projector refuses them (a column the table lacks), so both keep the same set.
+    await checkSourceColumns(config, logger);
     const changes = definitionChanges([...byName.values()], next);
-    byName.clear();
-    for (const model of next) byName.set(model.name, model);
-    await api.useDefinitions(next.map((model) => model.definition));
+    // The models change with the schema: a field is never served without its model.
+    await api.useDefinitions(
+      next.map((model) => model.definition),
+      () => {
+        byName.clear();
+        for (const model of next) byName.set(model.name, model);
+        for (const name of changes.added) addedByReload.add(name);
+        for (const name of changes.removed) addedByReload.delete(name);
+      },
+    );
     logger.info(changes, 'read-model definitions reloaded');
     return changes;
   };
@@ -137,17 +149,9 @@ export function wireApi(
 
 export const apiCommand: CommandRun = {
   async run(config) {
-    const wiring = wireApi(config);
-    const { api, logger, closeSteps } = wiring;
+    // SIGHUP reloads the definitions, queued with `readout reload`'s requests.
+    const { api, logger, closeSteps } = wireApi(config, undefined, true);
     await api.start();
-    // SIGHUP: read the definitions again (bad files are logged, the previous ones kept).
-    process.on('SIGHUP', () => {
-      wiring
-        .reload()
-        .catch((error: unknown) =>
-          logger.error({ err: error }, 'definitions not reloaded: the previous ones are still served'),
-        );
-    });
     const signal = await untilSignal();
     logger.info({ signal }, 'api stopping');
     await shutDownInOrder(logger, [['stopped taking connections', () => api.stopAccepting()], ...closeSteps]);

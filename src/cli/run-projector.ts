@@ -103,8 +103,17 @@ async function reloadDefinitions(
       topics,
     });
     generations.setModels(next);
-    await generations.refresh();
-    await afterSwap();
+    // The new definitions are in force from here: a failure below (Redis away for a moment) is
+    // made good before the next batch (which refreshes and prepares again), not a refusal.
+    try {
+      await generations.refresh();
+      await afterSwap();
+    } catch (error) {
+      logger.warn(
+        { err: error },
+        'definitions in force; taking new models on is retried before the next batch',
+      );
+    }
   });
   logger.info({ ...changes, topics }, `read-model definitions reloaded: ${describeChanges(changes)}`);
   return { ok: true, ...changes };

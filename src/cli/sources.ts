@@ -18,7 +18,7 @@ import {
   type SourcesReport,
   type TableName,
 } from '../sources/index.ts';
-import { UsageError, print, toJson, type CommandRun } from './command.ts';
+import { UsageError, positiveInteger, print, toJson, type CommandRun } from './command.ts';
 
 /** The template, the definitions' tables and the connector configuration they make. */
 function plan(config: ReadoutConfig): {
@@ -83,6 +83,7 @@ export const sourcesCommand: CommandRun = {
       options: {
         apply: { type: 'boolean', default: false },
         'no-wait': { type: 'boolean', default: false },
+        timeout: { type: 'string', default: '3600' },
         json: { type: 'boolean', default: false },
       },
     });
@@ -132,6 +133,7 @@ export const sourcesCommand: CommandRun = {
           desired,
           apply: values.apply,
           wait: !values['no-wait'],
+          waitMs: positiveInteger(values.timeout, '--timeout') * 1000,
         },
       );
       print(values.json ? toJson(report) : render(report));

@@ -49,6 +49,16 @@ export function parseConnectorTemplate(file: string, text: string): ConnectorTem
     if (value === undefined || value === '' || value.includes('${'))
       problems.push(`config.${key}: expected a plain value (Readout inspects PostgreSQL with it)`);
   }
+  // Backfills are followed through Debezium's notifications: without the sink channel, never.
+  if (
+    !(values['notification.enabled.channels'] ?? '')
+      .split(',')
+      .map((c) => c.trim())
+      .includes('sink')
+  )
+    problems.push(
+      'config.notification.enabled.channels: expected it to include "sink" (backfills report there)',
+    );
   if (problems.length > 0) throw invalid(file, problems.join('; '));
   return { name, config: values };
 }

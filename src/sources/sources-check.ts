@@ -46,6 +46,8 @@ export interface SourcesCheckInput {
   readonly apply: boolean;
   /** Under --apply: wait until every backfill has ended. */
   readonly wait: boolean;
+  /** How long to wait for the backfills at most (default an hour); then they are reported unfinished. */
+  readonly waitMs?: number;
 }
 
 export interface BackfillEntry {
@@ -156,19 +158,29 @@ export async function runSourcesCheck(
       await connect.waitFor(name, 'RUNNING', isRunning);
     } else if (plan.changedKeys.length > 0) {
       await connect.stop(name);
-      await connect.waitFor(name, 'STOPPED', (s) => s?.state === 'STOPPED');
       applied.push(`stopped connector ${name}`);
-      // Signals written while it is stopped are read by the task with the new table list.
-      const pending = new Set(await pendingTables(db, input.names.signal));
-      for (const table of plan.added) {
-        if (pending.has(table)) continue;
-        await requestBackfill(db, input.names.signal, tableName(table), deps.now());
-        applied.push(`requested a backfill of ${table}`);
+      const requested: string[] = [];
+      try {
+        await connect.waitFor(name, 'STOPPED', (s) => s?.state === 'STOPPED');
+        // Signals written while it is stopped are read by the task with the new table list.
+        const pending = new Set(await pendingTables(db, input.names.signal));
+        for (const table of plan.added) {
+          if (pending.has(table)) continue;
+          requested.push(await requestBackfill(db, input.names.signal, tableName(table), deps.now()));
+          applied.push(`requested a backfill of ${table}`);
+        }
+        await connect.putConfig(name, input.desired);
+        applied.push(
+          `configured connector ${name}: tables ${plan.added.length + plan.removed.length > 0 ? describeTables(plan) : 'unchanged'}`,
+        );
+      } catch (error) {
+        // Capture must not stay stopped: the old configuration resumes, without signals it would
+        // take for tables it does not list.
+        for (const id of requested)
+          await db.query(doneSignalSql(input.names.signal), [id]).catch(() => undefined);
+        await connect.resume(name).catch(() => undefined);
+        throw error;
       }
-      await connect.putConfig(name, input.desired);
-      applied.push(
-        `configured connector ${name}: tables ${plan.added.length + plan.removed.length > 0 ? describeTables(plan) : 'unchanged'}`,
-      );
       await connect.resume(name);
       await connect.waitFor(name, 'RUNNING', isRunning);
       applied.push(`resumed connector ${name}`);
@@ -195,7 +207,7 @@ export async function runSourcesCheck(
         `requested the backfill of ${entry.table} again (the last one ended ${describeBackfill(entry.id, entry.state)})`,
       );
     }
-    if (input.wait) backfills = await readBackfills(deps, input.names.signal, true);
+    if (input.wait) backfills = await readBackfills(deps, input.names.signal, true, input.waitMs);
     // Seen through: forgotten, so that the next run has nothing to wait for.
     for (const entry of backfills.filter((b) => succeeded(b.state)))
       await db.query(doneSignalSql(input.names.signal), [entry.id]);
@@ -215,14 +227,17 @@ function describeTables(plan: ConnectorPlan): string {
   return [...plan.added.map((table) => `+${table}`), ...plan.removed.map((table) => `-${table}`)].join(' ');
 }
 
+/** Writes a backfill signal for the table; resolves with its id. */
 async function requestBackfill(
   db: pg.ClientBase,
   signal: TableName,
   table: TableName,
   atMs: number,
-): Promise<void> {
-  const { text, values } = backfillSignalSql(signal, backfillSignalId(table, atMs), table);
+): Promise<string> {
+  const id = backfillSignalId(table, atMs);
+  const { text, values } = backfillSignalSql(signal, id, table);
   await db.query(text, values);
+  return id;
 }
 
 async function pendingIds(db: pg.ClientBase, signal: TableName): Promise<string[]> {
@@ -241,9 +256,11 @@ async function readBackfills(
   deps: SourcesCheckDeps,
   signal: TableName,
   wait: boolean,
+  waitMs = 3_600_000,
 ): Promise<BackfillEntry[]> {
   const ids = await pendingIds(deps.db, signal);
   if (ids.length === 0) return [];
+  const deadline = deps.now() + waitMs;
   if (wait) for (const id of ids) deps.progress(`waiting for ${tableOfSignal(id) ?? id}'s backfill (${id})`);
   const states = backfillStates(ids, []);
   let lastProgress = 0;
@@ -260,8 +277,12 @@ async function readBackfills(
         deps.progress(describeBackfill(notification.id, next));
       }
     },
-    (caughtUp) => (wait ? allDone() : caughtUp),
+    (caughtUp) => (wait ? allDone() || deps.now() >= deadline : caughtUp),
   );
+  if (wait && !allDone())
+    deps.progress(
+      `stopped waiting after ${Math.round(waitMs / 1000)} s: a later check shows where the backfills are`,
+    );
   return ids.map((id) => ({
     id,
     table: tableOfSignal(id) ?? id,

@@ -41,6 +41,11 @@ export async function checkReadiness(
   store: ReadModelStore,
   models: ReadonlyMap<string, CompiledModel>,
   keyPrefix: string,
+  /**
+   * Models this process took on through a reload: one that no projector has taken on yet (a
+   * projector reloads a moment later, or later still) is listed as backfilling, not as not ready.
+   */
+  addedByReload: ReadonlySet<string> = new Set(),
 ): Promise<Readiness> {
   const names = [...models.keys()];
   let generations: Map<string, GenerationState>;
@@ -67,7 +72,9 @@ export async function checkReadiness(
     const state = states[i];
     const generation = generations.get(name);
     const definition = generation?.definitions.get(generation.current);
-    if (!state || state.version === 0n)
+    if ((!state || state.version === 0n) && addedByReload.has(name))
+      backfilling[name] = 'a new read model, not taken on by a projector yet (has every projector reloaded?)';
+    else if (!state || state.version === 0n)
       notReady[name] = 'no data yet: no projector has taken it on (is one running with this definition?)';
     else if (definition !== undefined && definition !== models.get(name)?.fingerprint)
       notReady[name] = `computed with another definition than the file's: run readout rebuild ${name}`;

@@ -5,6 +5,7 @@
  * being served. In this process, over a real redis-server.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -40,6 +41,28 @@ function compiled(name: string): CompiledModel {
 async function query(url: string, text: string) {
   const { body } = await postGraphQL(url, text);
   return body;
+}
+
+/** A query over HTTP whose body is sent in two parts: the second when `finish` is called. */
+function slowQuery(url: string, text: string) {
+  const body = JSON.stringify({ query: text });
+  let finish: () => void = () => undefined;
+  let started: () => void = () => undefined;
+  const answer = new Promise<{ status: number | undefined; body: unknown }>((resolve, reject) => {
+    const request = httpRequest(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+    });
+    request.on('response', (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      response.on('end', () => resolve({ status: response.statusCode, body: JSON.parse(text) as unknown }));
+    });
+    request.on('error', reject);
+    request.write(body.slice(0, 10), () => started());
+    finish = () => request.end(body.slice(10));
+  });
+  return { answer, started: new Promise<void>((resolve) => (started = resolve)), finish: () => finish() };
 }
 
 let redis: TestRedis;
@@ -107,6 +130,42 @@ describe('reloading the definitions in a running API', () => {
     expect(await api.reload()).toEqual({ added: [], changed: [], removed: ['customer_revenue'] });
     const gone = await query(api.url, '{ customerRevenue { rows { customer } } }');
     expect(gone.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('answers every request while reloads swap the schema, and serves the last definitions asked for', async () => {
+    // A request whose body is still arriving when the schema is swapped under it.
+    const slow = slowQuery(api.url, '{ paidByStatus { rows { orders } } }');
+    await slow.started;
+    // Reloads racing each other and the queries: the files change between them.
+    writeFileSync(join(directory, 'customer-revenue.yaml'), BY_CUSTOMER);
+    const first = api.reload();
+    rmSync(join(directory, 'customer-revenue.yaml'));
+    const second = api.reload();
+    const third = api.reload();
+    await Promise.all([first, second, third]);
+    slow.finish();
+    expect(await slow.answer).toEqual({
+      status: 200,
+      body: { data: { paidByStatus: { rows: [{ orders: '2' }] } } },
+    });
+    const gone = await query(api.url, '{ customerRevenue { rows { customer } } }');
+    expect(gone.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+  });
+
+  it('keeps /readyz at 200 while no projector has taken an added model on yet, listing it', async () => {
+    writeFileSync(
+      join(directory, 'customer-revenue-2.yaml'),
+      BY_CUSTOMER.replace('customer_revenue', 'late_model'),
+    );
+    await api.reload();
+    const response = await fetch(api.url.replace('/graphql', '/readyz'));
+    const body = (await response.json()) as { backfilling?: Record<string, string> };
+    expect(response.status).toBe(200);
+    expect(body.backfilling?.late_model).toMatch(/not taken on by a projector yet/);
+    const refused = await query(api.url, '{ lateModel { rows { customer } } }');
+    expect(refused.errors?.[0]?.extensions?.code).toBe('READ_MODEL_NOT_READY');
+    rmSync(join(directory, 'customer-revenue-2.yaml'));
+    await api.reload();
   });
 
   it('refuses invalid definitions, naming the file, and keeps serving the previous ones', async () => {

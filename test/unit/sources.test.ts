@@ -80,6 +80,11 @@ describe('the connector template and the configuration the definitions make', ()
       config: { ...document.config, 'database.user': '${env:USER}' },
     });
     expect(() => parseConnectorTemplate('t.json', withEnv)).toThrow(/database.user: expected a plain value/);
+    // Without Debezium's notifications, --apply would wait for a backfill's end for ever.
+    const { ['notification.enabled.channels']: _channels, ...silent } = document.config;
+    expect(() => parseConnectorTemplate('t.json', JSON.stringify({ ...document, config: silent }))).toThrow(
+      /notification.enabled.channels: expected it to include "sink"/,
+    );
   });
 
   it('lists the tables sorted, once, as anchored patterns, with the signal table and notification topic', () => {

@@ -136,6 +136,9 @@ describe('the typed schema generated from read-model definitions', () => {
         readModelDefinition.parse({ name: 'a1', source: 'a.b', measures: [{ name: 'n', type: 'count' }] }),
       ]),
     ).toThrow(/read models "a_1" and "a1" both become the GraphQL field a1/);
+    expect(
+      clash({ name: 'x', dimensions: [{ column: 'Region' }], measures: [{ name: 'region', type: 'count' }] }),
+    ).toThrow(/"region" and "Region" both become the order value REGION/);
     expect(() =>
       readModelDefinition.parse({
         name: 'x',
@@ -289,6 +292,70 @@ describe('the typed schema generated from read-model definitions', () => {
           ],
         },
       });
+    });
+
+    it('ranks a top-N model with time buckets within each bucket, in time order', async () => {
+      const daily = readModelDefinition.parse({
+        name: 'daily_top',
+        source: 'billing.invoices',
+        dimensions: [
+          { name: 'day', bucket: { column: 'issued_at', unit: 'day', timeZone: 'UTC' } },
+          { column: 'account' },
+        ],
+        measures: [{ name: 'billed', type: 'sum', column: 'total', scale: 0 }],
+        top: { by: 'billed', limit: 2 },
+      });
+      const day = (iso: string) => bucketOf(Date.parse(iso), 'day', 'UTC');
+      const [d1, d2] = [day('2026-12-06T12:00:00Z'), day('2026-12-07T12:00:00Z')];
+      const billed = (account: string, units: bigint) => group([account], { billed: units });
+      const own = new Map([
+        [
+          'daily_top',
+          snapshot('daily_top', [
+            {
+              label: d1.label,
+              startMs: d1.startMs,
+              ranking: [['b'], ['a']],
+              groups: [billed('a', 5n), billed('b', 9n), billed('c', 1n)],
+            },
+            {
+              label: d2.label,
+              startMs: d2.startMs,
+              ranking: [['a'], ['c']],
+              groups: [billed('a', 7n), billed('c', 3n)],
+            },
+          ]),
+        ],
+      ]);
+      const result = await run(
+        buildSchema([daily]),
+        contextFor([compileModel(daily)], own),
+        '{ dailyTop(limit: 10) { rows { day { start } rank account } } }',
+      );
+      expect(result.errors).toBeUndefined();
+      const start = (bucket: { startMs: number }) => new Date(bucket.startMs).toISOString();
+      expect(result.data).toEqual({
+        dailyTop: {
+          rows: [
+            { day: { start: start(d1) }, rank: 1, account: 'b' },
+            { day: { start: start(d1) }, rank: 2, account: 'a' },
+            { day: { start: start(d1) }, rank: null, account: 'c' },
+            { day: { start: start(d2) }, rank: 1, account: 'a' },
+            { day: { start: start(d2) }, rank: 2, account: 'c' },
+          ],
+        },
+      });
+    });
+
+    it('refuses another zone whose buckets would cut the model’s in two, naming timeZone', async () => {
+      // Kolkata's hours start at :30 in Berlin: an hour of the model is no hour there.
+      const berlin = await run(schema, context, '{ ticketLoad(timeZone: "Europe/Berlin") { totalRows } }');
+      expect(berlin.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/do not fit whole into hours of Europe\/Berlin/) as unknown,
+        extensions: { argumentName: 'timeZone' },
+      });
+      const sameOffset = await run(schema, context, '{ ticketLoad(timeZone: "Asia/Colombo") { totalRows } }');
+      expect(sameOffset.errors).toBeUndefined();
     });
 
     it('answers one row of zeros for a model without dimensions that has no rows yet', async () => {

@@ -36,6 +36,7 @@ function Table(props: { model: ModelInfo; answer: Answer }) {
       <table>
         <thead>
           <tr>
+            {model.top ? <th>rank</th> : null}
             {model.dimensions.map((d) => (
               <th key={d.field}>{d.name}</th>
             ))}
@@ -50,6 +51,7 @@ function Table(props: { model: ModelInfo; answer: Answer }) {
               key={model.dimensions.map((d) => dimensionText(row[d.field])).join('\u0000')}
               data-testid={`row-${i + 1}`}
             >
+              {model.top ? <td data-testid="rank">{typeof row.rank === 'number' ? row.rank : '–'}</td> : null}
               {model.dimensions.map((d) => (
                 <td key={d.field} data-testid={d.field}>
                   {dimensionText(row[d.field])}

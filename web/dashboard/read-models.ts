@@ -51,7 +51,9 @@ export function loadReadModels(): Promise<ModelInfo[]> {
 export type Shape = 'number' | 'bars' | 'ranking' | 'table';
 
 export function shapeOf(model: ModelInfo): Shape {
-  if (model.top) return 'ranking';
+  const timed = model.dimensions.some((d) => d.kind === 'TIME');
+  // A ranking per time bucket is a table (newest first, with its rank), not one list.
+  if (model.top && !timed) return 'ranking';
   if (model.dimensions.length === 0) return 'number';
   if (model.dimensions.length === 1 && model.dimensions[0]?.kind === 'TIME') return 'bars';
   return 'table';
@@ -65,11 +67,13 @@ export const TABLE_ROWS = 50;
 export function panelSubscription(model: ModelInfo): string {
   const shape = shapeOf(model);
   const time = model.dimensions.find((d) => d.kind === 'TIME');
+  // Newest buckets first, so that a limit keeps the newest.
+  const newest = time ? `orderBy: [{ by: ${time.name.toUpperCase()}, direction: DESC }], ` : '';
   const args =
-    shape === 'bars' && time
-      ? `(orderBy: [{ by: ${time.name.toUpperCase()}, direction: DESC }], limit: ${BARS})`
+    shape === 'bars'
+      ? `(${newest}limit: ${BARS})`
       : shape === 'table'
-        ? `(limit: ${TABLE_ROWS})`
+        ? `(${newest}limit: ${TABLE_ROWS})`
         : '';
   const fields = [
     ...(model.top ? ['rank'] : []),

@@ -91,6 +91,16 @@ export function nameClashes(
     claim(fields, taken.fields, names.field, 'field');
     for (const type of [names.type, names.row, names.where, names.orderField, names.orderBy])
       if (type !== null) claim(types, taken.types, type, 'type');
+    const orderValues = new Map<string, string>();
+    for (const name of [...(definition.top ? [RANK_FIELD] : []), ...names.rowFields.keys()]) {
+      const value = enumValue(name);
+      const owner = orderValues.get(value);
+      if (owner !== undefined)
+        problems.push(
+          `read model "${definition.name}": "${name}" and "${owner}" both become the order value ${value}`,
+        );
+      orderValues.set(value, name);
+    }
     const rowFields = new Map<string, string>();
     if (definition.top) rowFields.set(RANK_FIELD, 'the top-N rank');
     for (const [name, field] of names.rowFields) {

@@ -1,4 +1,5 @@
 import type { MeasureDefinition, ReadModelDefinition } from '../../definitions/index.ts';
+import { MAX_ROWS } from '../ad-hoc-query.ts';
 import { dimensionsOf, type DimensionInfo } from '../model-view.ts';
 import { RANK_FIELD, enumValue, modelNames } from './graphql-names.ts';
 
@@ -10,8 +11,7 @@ import { RANK_FIELD, enumValue, modelNames } from './graphql-names.ts';
  * schema/readmodels.graphql so that clients can be generated from it.
  */
 
-/** The largest `limit` a typed field accepts (the same as `aggregate`'s). */
-export const MAX_TYPED_ROWS = 1000;
+/** A typed field's `limit` when none is given (a top-N model's: its N). */
 export const DEFAULT_TYPED_ROWS = 100;
 
 function description(text: string, indent = ''): string {
@@ -108,7 +108,7 @@ function argumentsOf(definition: ReadModelDefinition): string {
         .join(', ') || 'none';
   args.push(`${description(`Default: ${defaultOrder}, ascending.`, '    ')}    orderBy: [${names.orderBy}!]`);
   const limit = definition.top?.limit ?? DEFAULT_TYPED_ROWS;
-  args.push(`${description(`At most ${MAX_TYPED_ROWS}.`, '    ')}    limit: Int = ${limit}`);
+  args.push(`${description(`At most ${MAX_ROWS}.`, '    ')}    limit: Int = ${limit}`);
   return `(\n${args.join('\n')}\n  )`;
 }
 

@@ -1,10 +1,17 @@
 import { formatUnscaled } from '../../decode/index.ts';
 import type { MeasureDefinition, ReadModelDefinition } from '../../definitions/index.ts';
 import type { ModelSnapshot } from '../../store/index.ts';
-import { QueryRejected, runAdHocQuery, type AdHocMeasure, type AdHocRow } from '../ad-hoc-query.ts';
+import {
+  MAX_ROWS,
+  QueryRejected,
+  instantArgument,
+  runAdHocQuery,
+  type AdHocMeasure,
+  type AdHocRow,
+} from '../ad-hoc-query.ts';
 import { dimensionsOf } from '../model-view.ts';
 import { RANK_FIELD, enumValue, modelNames } from './graphql-names.ts';
-import { MAX_TYPED_ROWS } from './typed-sdl.ts';
+import { DEFAULT_TYPED_ROWS } from './typed-sdl.ts';
 
 /** A typed field's arguments as GraphQL hands them over (see typed-sdl.ts). */
 export interface TypedArgs {
@@ -26,14 +33,6 @@ export interface TypedAnswer {
   readonly rows: TypedRow[];
   readonly totalRows: number;
   readonly freshness: ModelSnapshot;
-}
-
-function instant(text: string | null | undefined, argument: string): number | null {
-  if (text === null || text === undefined) return null;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms))
-    throw new QueryRejected(`${argument} must be an ISO-8601 instant, got "${text}"`, argument);
-  return ms;
 }
 
 function measureValue(measure: AdHocMeasure | undefined): string | null {
@@ -80,9 +79,9 @@ export function typedAnswer(
       name,
     ]),
   );
-  const limit = args.limit ?? definition.top?.limit ?? 100;
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_TYPED_ROWS)
-    throw new QueryRejected(`limit must be between 1 and ${MAX_TYPED_ROWS}, got ${limit}`, 'limit');
+  const limit = args.limit ?? definition.top?.limit ?? DEFAULT_TYPED_ROWS;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ROWS)
+    throw new QueryRejected(`limit must be between 1 and ${MAX_ROWS}, got ${limit}`, 'limit');
   const where = Object.entries(args.where ?? {}).flatMap(([field, values]) =>
     values ? [{ dimension: byField.get(field) ?? field, in: [...values] }] : [],
   );
@@ -97,8 +96,8 @@ export function typedAnswer(
   const granularity = args.granularity ? (args.granularity.toLowerCase() as 'minute' | 'hour' | 'day') : null;
   const result = runAdHocQuery(definition, snapshot, {
     where,
-    fromMs: instant(args.from, 'from'),
-    toMs: instant(args.to, 'to'),
+    fromMs: instantArgument(args.from, 'from'),
+    toMs: instantArgument(args.to, 'to'),
     granularity,
     timeZone: args.timeZone ?? null,
     orderBy: orderBy.filter((order) => order.by !== RANK_FIELD),
@@ -113,10 +112,13 @@ export function typedAnswer(
       ? (places.get(JSON.stringify([row.time?.startMs ?? null, row.dimensions.map((d) => d.value)])) ?? null)
       : null;
   let rows = result.rows.map((row) => ({ row, rank: rankOf(row) }));
+  // A top-N model with time buckets ranks within each bucket: bucket by bucket, in time order.
   if (rankFirst)
     rows = rows
       .map((entry, index) => ({ ...entry, index }))
       .sort((a, b) => {
+        const byTime = (a.row.time?.startMs ?? 0) - (b.row.time?.startMs ?? 0);
+        if (byTime !== 0) return byTime;
         if (a.rank === b.rank) return a.index - b.index;
         if (a.rank === null) return 1; // outside the top N: after it, either direction
         if (b.rank === null) return -1;
