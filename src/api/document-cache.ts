@@ -36,7 +36,8 @@ function withCode(error: GraphQLError, code: string): GraphQLError {
  * Parses and validates an operation once per distinct text. Thousands of dashboards send the same
  * few subscriptions: without this each socket kept its own syntax tree (its tokens and locations
  * were most of a subscriber's memory), and each one was validated again. The answer depends only
- * on the text, the schema and the rules, all fixed for the process, so refusals are kept too.
+ * on the text, the schema and the rules, all fixed for one cache (a reloaded schema gets a new
+ * cache), so refusals are kept too.
  */
 export function createDocumentCache({ schema, rules, maxTokens, capacity }: DocumentCacheOptions) {
   const checked = new Map<string, Checked>();

@@ -43,7 +43,7 @@ export function dimensionsOf(definition: ReadModelDefinition): DimensionInfo[] {
 }
 
 /** The dimensions stored in a group's values (all but the time bucket), in that order. */
-export function groupDimensionsOf(definition: ReadModelDefinition): DimensionInfo[] {
+function groupDimensionsOf(definition: ReadModelDefinition): DimensionInfo[] {
   return dimensionsOf(definition).filter((dimension) => dimension.kind !== 'time');
 }
 

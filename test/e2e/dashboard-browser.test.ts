@@ -11,7 +11,8 @@ import type pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReadModelStore } from '../../src/store/index.ts';
-import { count, money } from '../../web/shared/format.ts';
+import { money } from '../../web/demo/money.ts';
+import { count } from '../../web/shared/format.ts';
 import { launchChromium } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
 import {

@@ -1,6 +1,8 @@
-import { measureText } from '../../src/api/measure-values.ts';
+import { roundedQuotient } from '../../src/api/measure-values.ts';
+import { formatUnscaled } from '../../src/decode/index.ts';
+import type { MeasureDefinition } from '../../src/definitions/index.ts';
 import type { CompiledModel } from '../../src/projection/index.ts';
-import type { ModelSnapshot } from '../../src/store/index.ts';
+import type { GroupState, ModelSnapshot } from '../../src/store/index.ts';
 
 /** "bucket / group" → measure → exact text, plus "bucket / top" → the ranked groups. */
 export type ModelView = Record<string, Record<string, string>>;
@@ -21,4 +23,29 @@ export function snapshotView(model: CompiledModel, snapshot: ModelSnapshot): Mod
     if (bucket.ranking) view[`${label} / top`] = { ranking: JSON.stringify(bucket.ranking) };
   }
   return view;
+}
+
+/**
+ * A measure of one group as exact text: counts and distinct counts as integers, sums, averages and
+ * extremes as decimals at the measure's scale. Null when no row has a value (min/max, avg).
+ */
+function measureText(measure: MeasureDefinition, group: GroupState): string | null {
+  switch (measure.type) {
+    case 'count':
+      return (group.counters[measure.name] ?? 0n).toString();
+    case 'sum':
+      return formatUnscaled(group.counters[measure.name] ?? 0n, measure.scale);
+    case 'avg': {
+      const n = group.counters[`${measure.name}.n`] ?? 0n;
+      if (n === 0n) return null;
+      return formatUnscaled(roundedQuotient(group.counters[`${measure.name}.sum`] ?? 0n, n), measure.scale);
+    }
+    case 'min':
+    case 'max': {
+      const units = group.extremes[measure.name];
+      return units === undefined || units === null ? null : formatUnscaled(BigInt(units), measure.scale);
+    }
+    case 'distinct':
+      return (group.distincts[measure.name] ?? 0n).toString();
+  }
 }

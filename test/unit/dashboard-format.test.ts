@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { count, money } from '../../web/shared/format.ts';
+import { money, sumDecimals } from '../../web/demo/money.ts';
+import { count, decimal } from '../../web/shared/format.ts';
 
 describe("the dashboard's number formats", () => {
   it('formats exact decimal strings as money with two decimals, never through a float', () => {
@@ -13,5 +14,14 @@ describe("the dashboard's number formats", () => {
   it('groups big integers exactly', () => {
     expect(count('12345678901234567890')).toBe('12,345,678,901,234,567,890');
     expect(count(0)).toBe('0');
+  });
+
+  it('adds decimal strings exactly, and keeps every decimal place of a measure', () => {
+    expect(sumDecimals(['0.10', '0.2', '-1.005', '18446744073709551615.99'])).toBe(
+      '18446744073709551615.285',
+    );
+    expect(sumDecimals([])).toBe('0');
+    expect(decimal('1234.500000', 6)).toBe('1,234.500000');
+    expect(decimal('-0.000001', 6)).toBe('-0.000001');
   });
 });

@@ -1,4 +1,5 @@
-import { count, money } from '../../shared/format.ts';
+import { count } from '../../shared/format.ts';
+import { money } from '../money.ts';
 import type { Live } from '../../shared/live.ts';
 import { Panel } from '../../shared/panel.tsx';
 import type { OrdersByStatusSubscription } from '../gql/graphql.ts';

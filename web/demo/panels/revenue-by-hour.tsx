@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { money, sumDecimals } from '../../shared/format.ts';
+import { money, sumDecimals } from '../money.ts';
 import { useLive } from '../../shared/live.ts';
 import { Bars, Panel } from '../../shared/panel.tsx';
 import { RevenueByHourDocument } from '../documents.ts';
