@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { describeError } from '../errors/index.ts';
-import { requestDefinitionReload, type ReloadReply } from '../live/index.ts';
+import { describeChanges, requestDefinitionReload, type ReloadReply } from '../live/index.ts';
 import { createLogger } from '../log/logger.ts';
 import {
   connectRedis,
@@ -9,7 +9,6 @@ import {
   reloadDefinitionsChannel,
 } from '../store/index.ts';
 import { positiveInteger, print, toJson, type CommandRun } from './command.ts';
-import { describeChanges } from './definition-changes.ts';
 import { checkSourceColumns } from './source-columns.ts';
 import { loadModels, redisSettings } from './wiring.ts';
 

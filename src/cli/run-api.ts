@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import {
   createHeldFeed,
   createLiveFeed,
+  definitionChanges,
   watchDefinitionReloads,
   type DefinitionChanges,
 } from '../live/index.ts';
@@ -23,7 +24,6 @@ import {
 import { untilSignal, type CommandRun } from './command.ts';
 import { shutDownInOrder } from './shutdown.ts';
 import { checkNames } from '../api/schema.ts';
-import { definitionChanges } from './definition-changes.ts';
 import { checkSourceColumns } from './source-columns.ts';
 import { loadModels, redisSettings } from './wiring.ts';
 

@@ -8,6 +8,7 @@ export type { LiveFeed, LiveFeedDeps } from './live-feed.ts';
 export { LatestQueue } from './latest-queue.ts';
 export { createHeldFeed, HELD_CHANGES } from './held-feed.ts';
 export type { HeldFeed, HeldState } from './held-feed.ts';
+export { definitionChanges, describeChanges } from './definition-changes.ts';
 export { parseReloadReply, requestDefinitionReload, watchDefinitionReloads } from './definition-reloads.ts';
 export type {
   DefinitionChanges,

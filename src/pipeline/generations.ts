@@ -130,7 +130,7 @@ export function createGenerations({ models: initial, store, keyPrefix, topicOf, 
           modelReader(keyPrefix, model.name, generation, true),
           new Map(ends.map((range) => [partitionKey(range.topic, range.partition), range.high])),
         );
-        if (!(await store.generations.advance(model.name, generation, 'handoff', 'dual'))) continue;
+        if (!(await store.generations.advance(model.name, generation, 'handoff'))) continue;
         taken = true;
         logger.info(
           {

@@ -11,3 +11,10 @@ export { rebuild } from './rebuild.ts';
 export type { RebuildProgress, RebuildResult } from './rebuild.ts';
 export { createBackfills } from './backfills.ts';
 export type { Backfills } from './backfills.ts';
+export { createProjectorService, canMove } from './projector-service.ts';
+export type {
+  ProjectorReadiness,
+  ProjectorService,
+  ProjectorServiceDeps,
+  ProjectorStatus,
+} from './projector-service.ts';

@@ -8,7 +8,20 @@ import {
   type CompiledModel,
   type FoldEvent,
 } from '../projection/index.ts';
-import type { BatchOffset, DeadLetter, LetterConcern, ReadModelStore } from '../store/index.ts';
+import {
+  readerName,
+  type BatchOffset,
+  type DeadLetter,
+  type LetterConcern,
+  type ReadModelStore,
+} from '../store/index.ts';
+import { lostWritesError } from './position-decision.ts';
+
+/** "topic/partition" → [topic, partition] (a topic name may hold slashes; the partition may not). */
+const splitPartition = (key: string): [string, string] => {
+  const at = key.lastIndexOf('/');
+  return [key.slice(0, at), key.slice(at + 1)];
+};
 
 const MAX_CONFLICT_RETRIES = 5;
 
@@ -117,19 +130,23 @@ export function createModelWriter({ store, logger }: { store: ReadModelStore; lo
       if (outcome.kind === 'behind') {
         // Delivered again, the batch finds the model behind it before folding, and the partition
         // is read again from where the model stands (stream-positions.ts).
-        throw new ReadoutError(
-          ErrorCode.StoreLostWrites,
-          `${model.name} stands at offset ${outcome.stood}, before this batch: Redis lost writes since they were made (a failover?)`,
-          { retriable: true, details: { ...where } },
+        throw lostWritesError(
+          readerName(model.name, model.generation),
+          BigInt(outcome.stood),
+          BigInt(context.offset?.first ?? outcome.stood),
+          { ...where },
         );
       }
       if (outcome.kind === 'unread') {
         // The caller saw the model past these records; Redis no longer has it there (a failover
         // took writes back meanwhile). Tried again, the caller looks again.
-        throw new ReadoutError(
-          ErrorCode.StoreLostWrites,
-          `${model.name} stands at offset ${outcome.stood ?? '(none)'} of ${outcome.partition}, before changes applied after their batch: Redis lost writes since they were made (a failover?)`,
-          { retriable: true },
+        const [topic = '', partition = ''] = splitPartition(outcome.partition);
+        const past = BigInt(context.readPast?.get(outcome.partition) ?? '0') + 1n;
+        throw lostWritesError(
+          readerName(model.name, model.generation),
+          outcome.stood === null ? null : BigInt(outcome.stood),
+          past,
+          { topic, partition },
         );
       }
       logger.warn(

@@ -15,7 +15,7 @@ import {
   type RowEvent,
   type Truncate,
 } from '../decode/index.ts';
-import { ErrorCode, ReadoutError, isReadoutError } from '../errors/index.ts';
+import { ErrorCode, isReadoutError } from '../errors/index.ts';
 import type { SourceBatch } from '../ingest/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CompiledModel, FoldEvent } from '../projection/index.ts';
@@ -33,6 +33,7 @@ import { judgeEvents, type SchemaChange } from './record-verdicts.ts';
 import { createSchemaWatch } from './schema-watch.ts';
 import { createCleanupActions, type CleanupActions } from './cleanup-actions.ts';
 import { inGenerationOrder } from './write-order.ts';
+import { lostWritesError } from './position-decision.ts';
 import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.ts';
 
 export interface CleanupDeps {
@@ -85,6 +86,33 @@ export interface Projector {
 interface Segment {
   readonly events: RowEvent[];
   readonly truncate: Truncate | null;
+}
+
+/** What every step of a batch shares: the records, where their dead letters go, who recorded the batch. */
+interface BatchWork {
+  readonly part: SourceBatch;
+  readonly context: WriteContext;
+  readonly recordedBy: Set<string>;
+  readonly letters: DeadLetter[];
+}
+
+/** One segment as it passes the steps: the events the next step sees, what waits, what was written. */
+interface SegmentWork {
+  readonly segment: Segment;
+  /** The row events every model of their table can take (the judge's verdict). */
+  admitted: RowEvent[];
+  /** What is to be written, as archival recognition and the guard leave it. */
+  events: FoldEvent[];
+  waiting: DeleteGroup[];
+  schemaChanges: readonly SchemaChange[];
+  readonly written: WriteTotals;
+}
+
+type SegmentStep = (work: SegmentWork, batch: BatchWork) => Promise<void>;
+
+function add(total: WriteTotals, more: WriteTotals): void {
+  total.applied += more.applied;
+  total.duplicates += more.duplicates;
 }
 
 /**
@@ -268,11 +296,10 @@ export function createProjector({
     quiet.forEach((model, i) => {
       const at = stood[i];
       if (at === null || at === undefined) return;
-      throw new ReadoutError(
-        ErrorCode.StoreLostWrites,
-        `${model.name} stands at offset ${at}, before this batch: Redis lost writes since they were made (a failover?)`,
-        { retriable: true, details: { topic: offset.topic, partition: offset.partition } },
-      );
+      throw lostWritesError(readerName(model.name, model.generation), BigInt(at), BigInt(offset.first), {
+        topic: offset.topic,
+        partition: offset.partition,
+      });
     });
   }
 
@@ -361,6 +388,60 @@ export function createProjector({
   }
 
   /**
+   * The steps each segment of a batch goes through, in order. The guard's two steps are there only
+   * when a guard is: it withholds untagged deletes before the write and settles them after it.
+   */
+  const segmentSteps: readonly SegmentStep[] = [
+    judgeStep,
+    archivalStep,
+    ...(guard ? [guardStep] : []),
+    writeStep,
+    ...(guard ? [settleWithheldStep] : []),
+    truncateStep,
+  ];
+
+  /** One verdict per record for every model of its table; refused records are dead-lettered. */
+  async function judgeStep(work: SegmentWork, { context, letters }: BatchWork): Promise<void> {
+    await schemas.learn(work.segment.events);
+    const verdicts = judgeEvents(work.segment.events, current(), schemas.known);
+    for (const { event, reasons } of verdicts.refused) {
+      const record = context.records.get(event.record.offset);
+      if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));
+    }
+    work.admitted = verdicts.admitted;
+    work.schemaChanges = verdicts.schemaChanges;
+  }
+
+  /** Archival deletes (by replication origin, or past a declared retention) are marked as such. */
+  async function archivalStep(work: SegmentWork): Promise<void> {
+    work.events = await recogniseArchival(work.admitted);
+  }
+
+  /** Untagged deletes of large transactions wait for their END, or for an operator. */
+  async function guardStep(work: SegmentWork, { part }: BatchWork): Promise<void> {
+    const { events, waiting } = await admit(work.events, part);
+    work.events = events;
+    work.waiting = waiting;
+  }
+
+  async function writeStep(work: SegmentWork, { context, recordedBy }: BatchWork): Promise<void> {
+    add(work.written, await writeAll(work.events, context, recordedBy, work.schemaChanges));
+  }
+
+  /** Withheld deletes whose END came while the batch was written are applied after it. */
+  async function settleWithheldStep(work: SegmentWork, { context, recordedBy }: BatchWork): Promise<void> {
+    if (work.waiting.length === 0) return;
+    await recordReadBy(work.waiting, context, recordedBy);
+    const late = await decidedMeanwhile(work.waiting);
+    if (late.length > 0) add(work.written, await writeAll(late, context, recordedBy, work.schemaChanges));
+  }
+
+  /** A TRUNCATE ends its segment: held, or applied as its policy says, after the rows before it. */
+  async function truncateStep(work: SegmentWork, { part, letters }: BatchWork): Promise<void> {
+    if (work.segment.truncate) add(work.written, await onTruncate(work.segment.truncate, letters, part));
+  }
+
+  /**
    * Applies `records`, all of `batch` or some of them: the offsets recorded with the models are
    * the whole batch's (the partition is read past it once this resolves).
    */
@@ -385,26 +466,20 @@ export function createProjector({
         records: new Map(records.map((record) => [record.offset, record])),
         letters,
       };
+      const batchWork: BatchWork = { part, context, recordedBy, letters };
       for (const segment of timing.measure(() => decodeSegments(part, letters, timing))) {
         for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
-        await schemas.learn(segment.events);
-        const verdicts = judgeEvents(segment.events, current(), schemas.known);
-        for (const { event, reasons } of verdicts.refused) {
-          const record = context.records.get(event.record.offset);
-          if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));
-        }
-        const { events, waiting } = await admit(await recogniseArchival(verdicts.admitted), batch);
-        const written = await writeAll(events, context, recordedBy, verdicts.schemaChanges);
-        if (waiting.length > 0) await recordReadBy(waiting, context, recordedBy);
-        const late = await decidedMeanwhile(waiting);
-        if (late.length > 0) {
-          const more = await writeAll(late, context, recordedBy, verdicts.schemaChanges);
-          written.applied += more.applied;
-          written.duplicates += more.duplicates;
-        }
-        const truncated = segment.truncate ? await onTruncate(segment.truncate, letters, part) : null;
-        total.applied += written.applied + (truncated?.applied ?? 0);
-        total.duplicates += written.duplicates + (truncated?.duplicates ?? 0);
+        const work: SegmentWork = {
+          segment,
+          admitted: [],
+          events: [],
+          waiting: [],
+          schemaChanges: [],
+          written: { applied: 0, duplicates: 0 },
+        };
+        for (const step of segmentSteps) await step(work, batchWork);
+        total.applied += work.written.applied;
+        total.duplicates += work.written.duplicates;
       }
     }
     await keepDeadLetters(letters);

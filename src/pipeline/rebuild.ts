@@ -11,6 +11,7 @@ import {
   type ReadModelStore,
   type StreamReader,
 } from '../store/index.ts';
+import { decidePositions } from './position-decision.ts';
 import { createProjector } from './projector.ts';
 
 export interface RebuildDeps {
@@ -135,12 +136,24 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
           if (!isReadoutError(error) || error.code !== ErrorCode.StoreLostWrites) throw error;
           // A failover lost writes of the new generation: the partition is read again from the
           // earliest place one of them stands.
+          const first = BigInt(records[0]?.offset ?? '0');
           const { positions } = await store.positions.read(mine, batch.topic, batch.partition);
-          const from = positions.reduce(
-            (low, position) =>
-              position.next !== null && BigInt(position.next) < low ? BigInt(position.next) : low,
-            BigInt(records[0]?.offset ?? '0'),
-          );
+          const stands = mine.map((reader, i) => {
+            const next = positions[i]?.next;
+            return { name: reader.name, next: next ? BigInt(next) : null, catchingUp: false };
+          });
+          const low = stands.some((reader) => reader.next === null)
+            ? BigInt((await source.range(batch.topic, batch.partition)).low)
+            : 0n;
+          const decision = decidePositions({
+            at: 'before-batch',
+            marker: 'known',
+            low,
+            readers: stands,
+            expected: () => first,
+          });
+          // Proceeding means the loss was not this partition's: the batch is simply read again.
+          const from = decision.kind === 'rewind' ? decision.from : first;
           logger.warn(
             { topic: batch.topic, partition: batch.partition, from: from.toString() },
             'Redis lost writes of the rebuilt generation (a failover?): reading the partition again',
@@ -219,8 +232,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
     await requireComplete(store, targets, readers);
 
     // 3. The projector takes over.
-    for (const model of targets)
-      await store.generations.advance(model.name, model.generation, 'replay', 'handoff');
+    for (const model of targets) await store.generations.advance(model.name, model.generation, 'replay');
     await waitForPhase(
       deps,
       targets,
@@ -243,8 +255,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
       }
     }
     await requireComplete(store, targets, readers);
-    for (const model of targets)
-      await store.generations.advance(model.name, model.generation, 'dual', 'ready');
+    for (const model of targets) await store.generations.advance(model.name, model.generation, 'dual');
   } catch (error) {
     await giveUp(deps, targets, error);
     throw error;

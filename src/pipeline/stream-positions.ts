@@ -1,6 +1,13 @@
-import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from '../ingest/index.ts';
+import type { ChangeSource, Rewind, SourceBatch } from '../ingest/index.ts';
 import type { Logger } from '../log/logger.ts';
-import { epochStartedBy, partitionKey, type PositionStore, type StreamReader } from '../store/index.ts';
+import {
+  epochStartedBy,
+  partitionKey,
+  type PositionStore,
+  type StreamPosition,
+  type StreamReader,
+} from '../store/index.ts';
+import { decidePositions, markerState, type ReaderStand } from './position-decision.ts';
 
 export interface StreamPositionsDeps {
   readonly positions: PositionStore;
@@ -15,6 +22,8 @@ export interface StreamPositionsDeps {
   readonly forgetCached: () => void;
   /** Told of every partition read again (metrics). */
   readonly onReplay?: (topic: string, partition: number) => void;
+  /** Told of every partition read again after a loss, with the offset it must reach again. */
+  readonly onRecovery?: (topic: string, partition: number, until: bigint) => void;
   /**
    * Whether the consumer group ever committed an offset of a source topic. A Redis without the
    * loaded marker is then one that lost everything; otherwise it is new: a first start, whose
@@ -24,7 +33,19 @@ export interface StreamPositionsDeps {
   readonly logger: Logger;
 }
 
-const min = (a: bigint | null, b: bigint) => (a === null || b < a ? b : a);
+/** Readers as the decision sees them, from the positions Redis returned (same order). */
+const standsOf = (readers: readonly StreamReader[], positions: readonly StreamPosition[]): ReaderStand[] =>
+  readers.map((reader, i) => {
+    const position = positions[i];
+    return {
+      name: reader.name,
+      next: position?.next === null || position?.next === undefined ? null : BigInt(position.next),
+      catchingUp: position?.catchUpTo !== null && position?.catchUpTo !== undefined,
+    };
+  });
+
+const named = (readers: readonly StreamReader[], names: readonly string[]) =>
+  readers.filter((reader) => names.includes(reader.name));
 
 /**
  * Notices when Redis has lost data, and replays it from Kafka.
@@ -47,6 +68,7 @@ export function createStreamPositions({
   readers,
   forgetCached,
   onReplay,
+  onRecovery,
   groupHasCommitted,
   topics: topicsInForce,
   source,
@@ -98,7 +120,10 @@ export function createStreamPositions({
     forgetCached();
     for (const range of assigned) {
       source.seek(range.topic, range.partition, range.low);
-      if (why === 'loss') onReplay?.(range.topic, range.partition);
+      if (why === 'loss') {
+        onReplay?.(range.topic, range.partition);
+        onRecovery?.(range.topic, range.partition, BigInt(range.high));
+      }
     }
     knownEpoch = await positions.markLoaded(why);
     const details = {
@@ -135,11 +160,16 @@ export function createStreamPositions({
     recovering ??= positions
       .epoch()
       .then((epoch) => {
-        if (epoch !== null && (knownEpoch === undefined || epoch === knownEpoch)) {
-          knownEpoch = epoch;
-          return 0;
-        }
-        return reloadEverything();
+        const decision = decidePositions({
+          at: 'periodic',
+          marker: markerState(epoch, knownEpoch),
+          low: 0n,
+          readers: [],
+          expected: () => null,
+        });
+        if (decision.kind === 'reload-everything') return reloadEverything();
+        knownEpoch = epoch;
+        return 0;
       })
       .finally(() => (recovering = undefined));
     return recovering;
@@ -163,6 +193,7 @@ export function createStreamPositions({
     await Promise.all(lost.map((reader) => positions.catchUp(reader, new Map([[key, target]]))));
     forgetCached();
     onReplay?.(topic, partition);
+    onRecovery?.(topic, partition, BigInt(target));
     const readers = lost.map((reader) => reader.name);
     await positions.recordLoss({ atMs: Date.now(), kind: 'partition', partition: key, readers });
     logger.warn({ topic, partition, from: from.toString(), readers, ...details }, message);
@@ -185,26 +216,24 @@ export function createStreamPositions({
       const stood = await positions.read(fed, range.topic, range.partition);
       if (!stood.loaded) continue; // everything lost: checkForLoss reloads
       // Readers already catching up are being replayed: only the others can have gone back.
-      const behind: StreamReader[] = [];
-      let from = mine.next;
-      for (const [i, position] of stood.positions.entries()) {
-        const at = BigInt(position.next ?? range.low);
-        const reader = fed[i];
-        if (!reader || position.catchUpTo !== null || at >= mine.next) continue;
-        behind.push(reader);
-        from = min(from, at);
-      }
-      if (behind.length === 0) continue;
+      const decision = decidePositions({
+        at: 'periodic',
+        marker: 'known',
+        low: BigInt(range.low),
+        readers: standsOf(fed, stood.positions),
+        expected: () => mine.next,
+      });
+      if (decision.kind !== 'rewind') continue;
       await replayLost(
         range.topic,
         range.partition,
-        behind,
+        named(fed, decision.lost),
         mine.next.toString(),
-        from,
+        decision.from,
         'Redis lost writes this projector had recorded (a failover?): reading the partition again; not ready until caught up',
         { recorded: mine.next.toString() },
       );
-      source.seek(range.topic, range.partition, from.toString());
+      source.seek(range.topic, range.partition, decision.from.toString());
       rewound += 1;
     }
     return rewound;
@@ -220,44 +249,39 @@ export function createStreamPositions({
       const fed = readersOf(batch.topic);
       if (fed.length === 0) return null;
       const stood = await positions.read(fed, batch.topic, batch.partition);
-      if (!stood.loaded) {
+      const readers = standsOf(fed, stood.positions);
+      // The partition's start matters only to a reader that recorded nothing there.
+      const low = readers.some((reader) => reader.next === null)
+        ? BigInt((await source.range(batch.topic, batch.partition)).low)
+        : 0n;
+      const decision = decidePositions({
+        at: 'before-batch',
+        marker: stood.loaded ? 'known' : 'gone',
+        low,
+        readers,
+        expected: () => first,
+      });
+      if (decision.kind === 'proceed') return null;
+      if (decision.kind === 'reload-everything') {
         await checkForLoss();
         return { rewindTo: (await source.range(batch.topic, batch.partition)).low };
       }
-      let from: bigint | null = null;
-      const behind: StreamReader[] = [];
-      let range: PartitionRange | undefined;
-      for (const [i, position] of stood.positions.entries()) {
-        const reader = fed[i];
-        if (!reader) continue;
-        let at: bigint;
-        if (position.next === null) {
-          range ??= await source.range(batch.topic, batch.partition);
-          if (first <= BigInt(range.low)) continue; // nothing recorded yet, and nothing skipped
-          at = BigInt(range.low);
-        } else if (BigInt(position.next) < first) {
-          at = BigInt(position.next);
-        } else continue;
-        from = min(from, at);
-        // A reader with a target is already replaying (a rebuilt generation handed over, or an
-        // earlier loss): it is expected to stand behind, and read again from there; not a loss.
-        if (position.catchUpTo === null) behind.push(reader);
-      }
-      if (from === null) return null;
-      if (behind.length === 0) {
+      // A reader with a target is already replaying (a rebuilt generation handed over, or an
+      // earlier loss): it is expected to stand behind, and read again from there; not a loss.
+      if (decision.lost.length === 0) {
         forgetCached();
-        return { rewindTo: from.toString() };
+        return { rewindTo: decision.from.toString() };
       }
       await replayLost(
         batch.topic,
         batch.partition,
-        behind,
+        named(fed, decision.lost),
         batch.highWatermark,
-        from,
+        decision.from,
         'Redis lost data (a failover, or an older snapshot): reading the partition again from where the model stands; not ready until caught up',
         { offset: batch.records[0]?.offset },
       );
-      return { rewindTo: from.toString() };
+      return { rewindTo: decision.from.toString() };
     },
 
     /**
@@ -273,28 +297,41 @@ export function createStreamPositions({
       if (first === undefined || last === undefined) return null;
       const next = (BigInt(last) + 1n).toString();
       const key = partitionKey(batch.topic, batch.partition);
+      const required = (name: string) => (recordedBy.has(name) ? next : first);
+      // positions.lua compares each reader with its required offset as it records (atomically) and
+      // answers with those short of it; the decision says what that means.
       const behind = await positions.advance(
         readersOf(batch.topic),
         batch.topic,
         batch.partition,
         next,
-        (reader) => (recordedBy.has(reader.name) ? next : first),
+        (reader) => required(reader.name),
       );
-      if (behind.length === 0) {
+      const decision = decidePositions({
+        at: 'after-batch',
+        marker: 'known',
+        low: 0n,
+        readers: behind.map(({ reader, stood }) => ({
+          name: reader.name,
+          next: BigInt(stood),
+          catchingUp: false,
+        })),
+        expected: (reader) => BigInt(required(reader.name)),
+      });
+      if (decision.kind !== 'rewind') {
         recorded.set(key, { topic: batch.topic, partition: batch.partition, next: BigInt(next) });
         return null;
       }
-      const from = behind.reduce<bigint>((low, { stood }) => min(low, BigInt(stood)), BigInt(first));
       await replayLost(
         batch.topic,
         batch.partition,
-        behind.map(({ reader }) => reader),
+        named(readersOf(batch.topic), decision.lost),
         next,
-        from,
+        decision.from,
         'Redis lost writes while a batch ran (a failover?): reading the partition again; not ready until caught up',
         { offset: first },
       );
-      return { rewindTo: from.toString() };
+      return { rewindTo: decision.from.toString() };
     },
   };
 }

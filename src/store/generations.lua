@@ -5,7 +5,9 @@
 --   'adopt' fingerprint: records the current generation's definition if none is (first run).
 --   'start' fingerprint, now ms: a new generation to build (numbers are never reused). Returns
 --     { generation, the generation it replaces as "building" or '' }.
---   'phase' generation, from, to: moves the rebuild on if it is at `from`. Returns 1 or 0.
+--   'phase' generation, from, to: moves the rebuild on if it is at `from`. Returns 1 or 0. Only
+--     the transitions of docs/positions-spec.md are taken (replay → handoff → dual → ready); any
+--     other is an error, whatever the stored phase.
 --   'switch' generation, channel, model: if that generation is built and caught up ("ready"),
 --     readers use it from now on. Its version starts above the old one's, and is announced, so a
 --     subscriber re-reads once and never sees a version go back. Returns { old generation } or {}.
@@ -39,7 +41,13 @@ if op == 'start' then
   return { generation, building or '' }
 end
 
+-- The rebuild's phases, each with the one it may move to ('switch' and 'abandon' end it).
+local NEXT_PHASE = { replay = 'handoff', handoff = 'dual', dual = 'ready' }
+
 if op == 'phase' then
+  if NEXT_PHASE[ARGV[4]] ~= ARGV[5] then
+    return redis.error_reply('generations.lua: no rebuild moves from ' .. tostring(ARGV[4]) .. ' to ' .. tostring(ARGV[5]))
+  end
   if building ~= ARGV[3] or redis.call('HGET', GENERATIONS, 'phase') ~= ARGV[4] then return 0 end
   redis.call('HSET', GENERATIONS, 'phase', ARGV[5])
   return 1

@@ -13,6 +13,13 @@ const generationsScript = loadLuaScript('./generations.lua');
  */
 export type RebuildPhase = 'replay' | 'handoff' | 'dual' | 'ready';
 
+/**
+ * The only moves a rebuild makes between phases (docs/positions-spec.md); `ready` ends in a switch
+ * (or an abandon). generations.lua refuses any other.
+ */
+export const NEXT_PHASE = { replay: 'handoff', handoff: 'dual', dual: 'ready' } as const;
+export type MovablePhase = keyof typeof NEXT_PHASE;
+
 export interface GenerationState {
   readonly current: number;
   readonly building: number | null;
@@ -29,8 +36,8 @@ export interface GenerationStore {
   adopt(model: CompiledModel): Promise<void>;
   /** Starts building a new generation (forgetting an unfinished earlier rebuild's claim). */
   start(model: CompiledModel): Promise<{ generation: number; abandoned: number | null }>;
-  /** Moves a rebuild from one phase to the next; false if it was not at `from`. */
-  advance(model: string, generation: number, from: RebuildPhase, to: RebuildPhase): Promise<boolean>;
+  /** Moves a rebuild from `from` to its next phase (NEXT_PHASE); false if it was not at `from`. */
+  advance(model: string, generation: number, from: MovablePhase): Promise<boolean>;
   /** Makes a ready generation the one readers use; the generation replaced, or null if not ready. */
   switchTo(model: string, generation: number): Promise<number | null>;
   abandon(model: string, generation: number): Promise<void>;
@@ -92,7 +99,8 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
       return { generation: Number(generation), abandoned: abandoned === '' ? null : Number(abandoned) };
     },
 
-    async advance(model, generation, from, to) {
+    async advance(model, generation, from) {
+      const to = NEXT_PHASE[from];
       return (await call(model, ['phase', generation, from, to], 'rebuild phase change')) === 1;
     },
 

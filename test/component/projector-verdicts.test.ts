@@ -5,7 +5,7 @@ import { readModelDefinition } from '../../src/definitions/index.ts';
 import { createProjector } from '../../src/pipeline/projector.ts';
 import { compileModel, type CompiledModel } from '../../src/projection/index.ts';
 import { createRedisStore, modelReader, type ReadModelStore } from '../../src/store/index.ts';
-import { capturedRecord, withValueText } from '../support/fixtures.ts';
+import { capturedOrder, withValueText } from '../support/fixtures.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 /**
@@ -29,20 +29,7 @@ const TOPIC = 'readout.public.orders';
 const AMOUNT_SCHEMA =
   '{"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal","version":1,"parameters":{"scale":"2","connect.decimal.precision":"12"},"field":"amount"}';
 
-/** Bob's paid order (a real Debezium insert) as order `id` at `offset`, its LSN made unique. */
-function order(id: number, offset: number): RawRecord {
-  const record = capturedRecord('create-bob-paid', String(offset));
-  const keyed = {
-    ...record,
-    key: Buffer.from(record.key?.toString('utf8').replace('"id":2', `"id":${id}`) ?? ''),
-  };
-  return withValueText(
-    withValueText(keyed, '"id":2,', `"id":${id},`, { everywhere: true }),
-    '"lsn":26849296',
-    `"lsn":${26849296 + offset}`,
-    { everywhere: true },
-  );
-}
+const order = capturedOrder;
 
 const models = (suffix: string): CompiledModel[] =>
   [

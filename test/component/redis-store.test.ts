@@ -25,6 +25,7 @@ import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.ts';
 import { buildHistory, deliver, delivery, rowsKeptBy } from '../support/order-history.ts';
 import { referenceAggregate } from '../support/reference-aggregate.ts';
 import { scanKeys } from '../../src/store/connection.ts';
+import { loadLuaScript, runLuaScript } from '../../src/store/lua-script.ts';
 import type { RedisClient } from '../../src/store/index.ts';
 import { startRedis, startRedisCluster, type TestRedis } from '../support/redis-server.ts';
 
@@ -412,10 +413,22 @@ describe.each([
         version: before.version,
       });
       expect(await store.generations.switchTo(target.name, generation)).toBeNull(); // not ready yet
-      expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(true);
-      expect(await store.generations.advance(target.name, generation, 'replay', 'handoff')).toBe(false);
-      await store.generations.advance(target.name, generation, 'handoff', 'dual');
-      await store.generations.advance(target.name, generation, 'dual', 'ready');
+      // The script takes no move outside docs/positions-spec.md's, whatever its caller asks.
+      const raw = redis.client();
+      const keys = modelKeys('gen', target.name);
+      await expect(
+        runLuaScript(
+          raw,
+          loadLuaScript('./generations.lua'),
+          [keys.generations],
+          ['phase', keys.base, generation, 'replay', 'ready'],
+        ),
+      ).rejects.toThrow(/no rebuild moves from replay to ready/);
+      raw.disconnect();
+      expect(await store.generations.advance(target.name, generation, 'replay')).toBe(true);
+      expect(await store.generations.advance(target.name, generation, 'replay')).toBe(false);
+      await store.generations.advance(target.name, generation, 'handoff');
+      await store.generations.advance(target.name, generation, 'dual');
       expect(await store.generations.switchTo(target.name, generation)).toBe(0);
 
       const after = await store.readSnapshot(target);

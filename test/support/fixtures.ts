@@ -108,3 +108,18 @@ export function decodeError(run: () => unknown): ReadoutError {
   }
   throw new Error('expected a decode error');
 }
+
+/** Bob's paid order of 12.50 (a real Debezium insert) as order `id` at `offset`, its LSN made unique. */
+export function capturedOrder(id: number, offset: number): RawRecord {
+  const record = capturedRecord('create-bob-paid', String(offset));
+  const keyed = {
+    ...record,
+    key: Buffer.from(record.key?.toString('utf8').replace('"id":2', `"id":${id}`) ?? ''),
+  };
+  return withValueText(
+    withValueText(keyed, '"id":2,', `"id":${id},`, { everywhere: true }),
+    '"lsn":26849296',
+    `"lsn":${26849296 + offset}`,
+    { everywhere: true },
+  );
+}

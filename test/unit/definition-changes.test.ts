@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { definitionChanges, describeChanges } from '../../src/cli/definition-changes.ts';
+import { definitionChanges, describeChanges } from '../../src/live/index.ts';
 import { parseReloadReply } from '../../src/live/index.ts';
 import { everyMeasureModel } from '../support/demo-models.ts';
 

@@ -1,4 +1,4 @@
-import type { DefinitionChanges } from '../live/index.ts';
+import type { DefinitionChanges } from './definition-reloads.ts';
 import type { CompiledModel } from '../projection/index.ts';
 
 /**
