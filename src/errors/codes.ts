@@ -33,6 +33,11 @@ export const ErrorCode = {
   RebuildFailed: 'REBUILD_FAILED',
   /** A record whose application kept failing for an unforeseen reason: set aside after a few tries. */
   RecordFailed: 'RECORD_FAILED',
+  /**
+   * A Redis script answered what this version of Readout does not know (a script and its codec out
+   * of step, a key edited by hand): nothing is guessed from it.
+   */
+  StoreProtocol: 'STORE_PROTOCOL',
   /** Redis or Kafka was unreachable or failed a command; retrying may succeed. */
   DependencyUnavailable: 'DEPENDENCY_UNAVAILABLE',
 

@@ -1,9 +1,13 @@
 import type { CompiledModel } from '../projection/index.ts';
 import { isKeyOfGeneration, modelKeys } from './keys.ts';
-import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.ts';
+import { redisUnavailable } from './lua-script.ts';
 import { scanKeys, type RedisClient } from './connection.ts';
-
-const generationsScript = loadLuaScript('./generations.lua');
+import { unknownReply } from './scripts/script-reply.ts';
+import {
+  runGenerations,
+  type GenerationsReply,
+  type GenerationsRequest,
+} from './scripts/generations-script.ts';
 
 /**
  * Where a rebuild is: `replay` (the rebuild command reads the history into the new generation),
@@ -59,15 +63,13 @@ function decode(fields: Record<string, string>): GenerationState {
 }
 
 export function createGenerationStore(redis: RedisClient, keyPrefix: string): GenerationStore {
-  const call = async (model: string, args: Array<string | number>, what: string) => {
-    const keys = modelKeys(keyPrefix, model);
+  const call = async (
+    model: string,
+    request: GenerationsRequest,
+    what: string,
+  ): Promise<GenerationsReply> => {
     try {
-      return await runLuaScript(
-        redis,
-        generationsScript,
-        [keys.generations],
-        [String(args[0]), keys.base, ...args.slice(1)],
-      );
+      return await runGenerations(redis, modelKeys(keyPrefix, model).generations, request);
     } catch (error) {
       throw redisUnavailable(what, error);
     }
@@ -87,35 +89,56 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
     read,
 
     async adopt(model) {
-      await call(model.name, ['adopt', model.fingerprint], 'record of a definition fingerprint');
+      await call(
+        model.name,
+        { op: 'adopt', fingerprint: model.fingerprint },
+        'record of a definition fingerprint',
+      );
     },
 
     async start(model) {
-      const [generation, abandoned] = (await call(
+      const reply = await call(
         model.name,
-        ['start', model.fingerprint, Date.now()],
+        { op: 'start', fingerprint: model.fingerprint, nowMs: Date.now() },
         'start of a rebuild',
-      )) as [string, string];
-      return { generation: Number(generation), abandoned: abandoned === '' ? null : Number(abandoned) };
+      );
+      if (reply.kind !== 'started') throw unknownReply('generations.lua start', reply);
+      return { generation: reply.generation, abandoned: reply.abandoned };
     },
 
     async advance(model, generation, from) {
-      const to = NEXT_PHASE[from];
-      return (await call(model, ['phase', generation, from, to], 'rebuild phase change')) === 1;
+      const reply = await call(
+        model,
+        { op: 'phase', generation, from, to: NEXT_PHASE[from] },
+        'rebuild phase change',
+      );
+      return reply.kind === 'moved';
     },
 
     async switchTo(model, generation) {
-      const keys = modelKeys(keyPrefix, model);
-      const reply = (await call(
-        model,
-        ['switch', generation, keys.channel, model],
-        'generation switch',
-      )) as string[];
-      return reply.length === 0 ? null : Number(reply[0]);
+      // The current generation as seen now: the script switches only if it still is (else: read again).
+      for (;;) {
+        const seen = (await read([model])).get(model)?.current ?? 0;
+        const reply = await call(
+          model,
+          {
+            op: 'switch',
+            generation,
+            seen,
+            currentMeta: modelKeys(keyPrefix, model, seen).meta,
+            newMeta: modelKeys(keyPrefix, model, generation).meta,
+            channel: modelKeys(keyPrefix, model).channel,
+            model,
+          },
+          'generation switch',
+        );
+        if (reply.kind === 'switched') return reply.old;
+        if (reply.kind !== 'stale') return null;
+      }
     },
 
     async abandon(model, generation) {
-      await call(model, ['abandon', generation], 'abandon of a rebuild');
+      await call(model, { op: 'abandon', generation }, 'abandon of a rebuild');
     },
 
     async drop(model, generation) {

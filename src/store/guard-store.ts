@@ -1,15 +1,15 @@
 import type { WaitingChange } from '../cleanup/index.ts';
-import { guardTag, heldChannel } from './keys.ts';
+import { guardKeys, guardTag, heldChannel, transactionField } from './keys.ts';
 import { connectRedis, scanKeys, type RedisConnectionOptions } from './connection.ts';
-import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.ts';
-
-const guardScript = loadLuaScript('./guard.lua');
+import { redisUnavailable } from './lua-script.ts';
+import { unknownReply } from './scripts/script-reply.ts';
+import { runGuard, type Admission, type GuardReply, type GuardRequest } from './scripts/guard-script.ts';
 
 /** How long END records are kept: deletes of a transaction arrive long before this runs out. */
 const END_RECORDS_KEPT_MS = 7 * 24 * 3_600_000;
 
 /** What happens to a transaction's untagged deletes now. */
-export type Admission = 'apply' | 'pending' | 'hold' | 'archive' | 'retract';
+export type { Admission } from './scripts/guard-script.ts';
 
 export interface HeldChange {
   /** "<table>/tx/<txId>" or "<table>/truncate/<lsn>". */
@@ -102,54 +102,51 @@ function decodeEntry(text: string): WaitingChange {
 export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: string }): GuardStore {
   const redis = connectRedis(options);
   const tag = guardTag(options.keyPrefix);
-  const held = `${tag}:held`;
-  const decided = `${tag}:decided`;
+  const keys = guardKeys(options.keyPrefix);
+  const { held, decided } = keys;
   const changed = heldChannel(options.keyPrefix);
-  const guard = async (args: Array<string | number>): Promise<string[]> => {
+  const guard = async (request: GuardRequest): Promise<GuardReply> => {
     try {
-      return (await runLuaScript(
-        redis,
-        guardScript,
-        [held],
-        [args[0] ?? '', tag, ...args.slice(1)],
-      )) as string[];
+      return await runGuard(redis, keys, changed, request);
     } catch (error) {
-      throw redisUnavailable(`guard ${String(args[0])}`, error);
+      throw redisUnavailable(`guard ${request.op}`, error);
     }
   };
 
   return {
     async admitDeletes(table, txId, threshold, deletes) {
-      const entries = deletes.flatMap((change) => [entryId(change), encodeEntry(change)]);
-      const [decision] = await guard(['admit', table, txId.toString(), threshold, Date.now(), ...entries]);
-      return decision as Admission;
+      const reply = await guard({
+        op: 'admit',
+        table,
+        txId: txId.toString(),
+        threshold,
+        nowMs: Date.now(),
+        entries: deletes.map((change) => ({ id: entryId(change), entry: encodeEntry(change) })),
+      });
+      if (reply.kind !== 'admission') throw unknownReply('guard.lua admit', reply);
+      return reply.admission;
     },
 
     async recordEnd(txId, changedRows, thresholds) {
-      const reply = await guard([
-        'end',
-        txId.toString(),
-        JSON.stringify(changedRows),
-        JSON.stringify(thresholds),
-        Date.now(),
-        END_RECORDS_KEPT_MS,
-      ]);
-      const result: Array<{ table: string; deletes: WaitingChange[] }> = [];
-      for (let i = 0; i < reply.length;) {
-        const table = reply[i] ?? '';
-        const count = Number(reply[i + 1] ?? '0');
-        result.push({ table, deletes: reply.slice(i + 2, i + 2 + count).map(decodeEntry) });
-        i += 2 + count;
-      }
-      return result;
+      const reply = await guard({
+        op: 'end',
+        txId: txId.toString(),
+        counts: changedRows,
+        thresholds,
+        nowMs: Date.now(),
+        keepMs: END_RECORDS_KEPT_MS,
+      });
+      if (reply.kind !== 'released') throw unknownReply('guard.lua end', reply);
+      return reply.tables.map(({ table, entries }) => ({ table, deletes: entries.map(decodeEntry) }));
     },
 
     async clearPending(table, txId, deletes) {
       if (deletes.length === 0) return;
-      const key = `${tag}:pending:${table}:${txId}`;
+      const key = keys.pending(table, txId.toString());
       try {
         await redis.hdel(key, ...deletes.map(entryId));
-        if ((await redis.hlen(key)) === 0) await redis.srem(`${tag}:pending-index`, `${table}|${txId}`);
+        if ((await redis.hlen(key)) === 0)
+          await redis.srem(keys.pendingIndex, transactionField(table, txId.toString()));
       } catch (error) {
         throw redisUnavailable('pending delete cleanup', error);
       }
@@ -157,7 +154,13 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async holdTruncate(table, truncate) {
       const id = `${table}/truncate/${truncate.lsn}`;
-      await guard(['truncate', table, id, Date.now(), entryId(truncate), encodeEntry(truncate)]);
+      await guard({
+        op: 'truncate',
+        table,
+        id,
+        nowMs: Date.now(),
+        entry: { id: entryId(truncate), entry: encodeEntry(truncate) },
+      });
       return id;
     },
 
@@ -171,7 +174,7 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
       const changes = await Promise.all(
         Object.values(all).map(async (text) => {
           const meta = JSON.parse(text) as Omit<HeldChange, 'rows' | 'txId'> & { txId?: string };
-          const rows = meta.kind === 'deletes' ? await redis.hlen(`${tag}:held-rows:${meta.id}`) : 0;
+          const rows = meta.kind === 'deletes' ? await redis.hlen(keys.heldRows(meta.id)) : 0;
           return { ...meta, txId: meta.txId ?? null, heldAtMs: Number(meta.heldAtMs), rows };
         }),
       );
@@ -179,7 +182,7 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async heldChanges(id) {
-      const values = await redis.hvals(`${tag}:held-rows:${id}`);
+      const values = await redis.hvals(keys.heldRows(id));
       return values.map(decodeEntry).sort((a, b) => (a.lsn < b.lsn ? -1 : a.lsn > b.lsn ? 1 : 0));
     },
 
@@ -194,14 +197,14 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
       }
       await redis
         .multi()
-        .hset(decided, `${meta.table}|${meta.txId}`, decision)
-        .hdel(`${tag}:held-tx`, `${meta.table}|${meta.txId}`)
+        .hset(decided, transactionField(meta.table, meta.txId), decision)
+        .hdel(keys.heldTx, transactionField(meta.table, meta.txId))
         .spublish(changed, id)
         .exec();
     },
 
     async decisionOf(change) {
-      const field = change.txId === null ? change.id : `${change.table}|${change.txId}`;
+      const field = change.txId === null ? change.id : transactionField(change.table, change.txId);
       const decision = await redis.hget(decided, field);
       return decision === 'archive' || decision === 'retract' ? decision : null;
     },
@@ -220,11 +223,11 @@ export function createGuardStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async drop(id) {
-      await redis.multi().del(`${tag}:held-rows:${id}`).hdel(held, id).spublish(changed, id).exec();
+      await redis.multi().del(keys.heldRows(id)).hdel(held, id).spublish(changed, id).exec();
     },
 
     async countPending() {
-      return await redis.scard(`${tag}:pending-index`);
+      return await redis.scard(keys.pendingIndex);
     },
 
     async quit() {

@@ -22,12 +22,14 @@ export type { Admission, GuardStore, HeldChange } from './guard-store.ts';
 export {
   deadLetterKey,
   definitionsReloadedChannel,
+  guardKeys,
   heldChannel,
   modelKeys,
   reloadDefinitionsChannel,
+  transactionField,
 } from './keys.ts';
 export { connectRedis } from './connection.ts';
-export type { ModelKeys } from './keys.ts';
+export type { GuardKeys, ModelKeys } from './keys.ts';
 export { emptySnapshot, parseVersionNotice } from './model-snapshot.ts';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.ts';
 export { epochStartedBy, guardReader, modelReader, partitionKey, readerName } from './positions.ts';

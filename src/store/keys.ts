@@ -42,27 +42,58 @@ export interface ModelKeys {
   readonly channel: string;
 }
 
-const NO_BUCKET = '-';
+/** The label of the one bucket of a model without time buckets. */
+export const NO_BUCKET = '-';
+
+/**
+ * What follows a generation's base in each of its keys. The only place these are written: the
+ * functions below use them, and scripts that find keys as they run (a bucket's label, the current
+ * generation) receive them from `modelKeyLayout`.
+ */
+export const KEY_SUFFIX = {
+  rows: ':rows',
+  meta: ':meta',
+  offsets: ':offsets',
+  buckets: ':buckets',
+  missed: ':missed',
+  counters: ':agg:',
+  extremes: ':ext:',
+  distinct: ':dst:',
+  ranking: ':rank:',
+  bucketKeys: ':bucket-keys:',
+} as const;
 
 /** Generation 0 keeps the names Readout used before rebuilds existed. */
 export function modelKeys(prefix: string, model: string, generation = 0): ModelKeys {
   const tag = `{${prefix}:${model}}`;
   const base = generation === 0 ? tag : `${tag}:g${generation}`;
+  const x = KEY_SUFFIX;
   return {
     base,
     generations: `${tag}:generation`,
-    rows: `${base}:rows`,
-    meta: `${base}:meta`,
-    offsets: `${base}:offsets`,
-    buckets: `${base}:buckets`,
-    missed: `${base}:missed`,
-    counters: (bucket) => `${base}:agg:${bucket ?? NO_BUCKET}`,
-    extremes: (measure, bucket, group) => `${base}:ext:${measure}:${bucket ?? NO_BUCKET}:${group}`,
-    distinct: (measure, bucket, group) => `${base}:dst:${measure}:${bucket ?? NO_BUCKET}:${group}`,
-    ranking: (measure, bucket) => `${base}:rank:${measure}:${bucket ?? NO_BUCKET}`,
-    bucketKeys: (bucket) => `${base}:bucket-keys:${bucket}`,
+    rows: base + x.rows,
+    meta: base + x.meta,
+    offsets: base + x.offsets,
+    buckets: base + x.buckets,
+    missed: base + x.missed,
+    counters: (bucket) => `${base}${x.counters}${bucket ?? NO_BUCKET}`,
+    extremes: (measure, bucket, group) => `${base}${x.extremes}${measure}:${bucket ?? NO_BUCKET}:${group}`,
+    distinct: (measure, bucket, group) => `${base}${x.distinct}${measure}:${bucket ?? NO_BUCKET}:${group}`,
+    ranking: (measure, bucket) => `${base}${x.ranking}${measure}:${bucket ?? NO_BUCKET}`,
+    bucketKeys: (bucket) => base + x.bucketKeys + bucket,
     channel: `${tag}:changes`,
   };
+}
+
+/**
+ * How a script that learns the generation as it runs (the read script: readers use whichever is
+ * current at that instant) names that generation's keys: generation 0's base is `tag`, another's
+ * is `generationPrefix` followed by its number; then the suffixes above, and for keys per
+ * measure, bucket and group the parts joined by ':' as in `modelKeys`.
+ */
+export function modelKeyLayout(prefix: string, model: string) {
+  const tag = `{${prefix}:${model}}`;
+  return { tag, generationPrefix: `${tag}:g`, noBucket: NO_BUCKET, suffix: KEY_SUFFIX };
 }
 
 /** Does `key` belong to generation `generation` of the model whose keys are `keys`? */
@@ -72,20 +103,59 @@ export function isKeyOfGeneration(key: string, keys: ModelKeys, generation: numb
   return generation !== 0 || !/^:g\d+:/.test(key.slice(keys.base.length));
 }
 
-/**
- * The mass-delete guard's keys share this tag (one cluster slot): `<tag>:held` (hash: held id →
- * JSON), `<tag>:held-rows:<id>`, `<tag>:pending:<table>:<txId>` (hash: "partition/offset" → entry),
- * `<tag>:pending-index`, `<tag>:held-tx`, `<tag>:decided`, `<tag>:ends`, `<tag>:ends-at`
- * (built by guard.lua from the tag).
- */
+/** The tag every key of the mass-delete guard shares (one cluster slot). */
 export function guardTag(prefix: string): string {
   return `{${prefix}:guard}`;
 }
 
-/** Channel told (with the held id) whenever the guard's held set changes; guard.lua builds it too. */
+/** Channel told (with the held id) whenever the guard's held set changes. */
 export function heldChannel(prefix: string): string {
   return `${guardTag(prefix)}:held-changed`;
 }
+
+/** Every key of the mass-delete guard (guard-store.ts, guard.lua and its positions). */
+export interface GuardKeys {
+  /** Hash: held id → JSON of the held change. */
+  readonly held: string;
+  /** Hash: a transaction's field ("table|txId") → the id its deletes are held under. */
+  readonly heldTx: string;
+  /** Hash: a transaction's field, or a TRUNCATE's held id → the operator's decision. */
+  readonly decided: string;
+  /** Hash: txId → its END's counts per table (JSON), and when each came (sorted set). */
+  readonly ends: string;
+  readonly endsAt: string;
+  /** Set of the transaction fields that have pending deletes. */
+  readonly pendingIndex: string;
+  /** The guard's place in the transaction topic, as a reader's (positions.ts). */
+  readonly meta: string;
+  readonly offsets: string;
+  /** Hash: entry id → entry, for the untagged deletes of one transaction and table awaiting its END. */
+  pending(table: string, txId: string): string;
+  /** Hash: entry id → entry, for the changes held under one id. */
+  heldRows(id: string): string;
+}
+
+export function guardKeys(prefix: string): GuardKeys {
+  const tag = guardTag(prefix);
+  return {
+    held: `${tag}:held`,
+    heldTx: `${tag}:held-tx`,
+    decided: `${tag}:decided`,
+    ends: `${tag}:ends`,
+    endsAt: `${tag}:ends-at`,
+    pendingIndex: `${tag}:pending-index`,
+    meta: `${tag}:meta`,
+    offsets: `${tag}:offsets`,
+    pending: (table, txId) => `${tag}:pending:${table}:${txId}`,
+    heldRows: (id) => `${tag}:held-rows:${id}`,
+  };
+}
+
+/** A transaction's field in the guard's hashes and pending index. */
+export const transactionField = (table: string, txId: string): string => `${table}|${txId}`;
+
+/** The id a transaction's held deletes of one table are known by (operators name it). */
+export const heldDeletesId = (table: string, txId: string): string => `${table}/tx/${txId}`;
 
 /** Hash: "topic/partition/offset" → JSON {code, reason, key, value}. */
 export function deadLetterKey(prefix: string): string {

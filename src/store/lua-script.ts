@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { ErrorCode, ReadoutError, describeError } from '../errors/index.ts';
+import { ErrorCode, ReadoutError, describeError, isReadoutError } from '../errors/index.ts';
 import { ReplyError } from 'ioredis';
 import type { RedisClient } from './connection.ts';
 
@@ -55,6 +55,8 @@ const transientReply =
  * than retry them forever.
  */
 export function redisUnavailable(operation: string, error: unknown): ReadoutError {
+  // Already said (a reply a codec does not know, say): kept as it is.
+  if (isReadoutError(error)) return error;
   const message = describeError(error);
   const answered = error instanceof ReplyError && !transientReply.test(message);
   return new ReadoutError(

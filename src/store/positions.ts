@@ -1,11 +1,10 @@
 import { stopOf } from './read-snapshot.ts';
 import type { ModelStop } from './redis-store.ts';
 import { randomUUID } from 'node:crypto';
-import { guardTag, heldChannel, loadedMarkerKey, lossLogKey, modelKeys } from './keys.ts';
-import { loadLuaScript, redisUnavailable, runLuaScript } from './lua-script.ts';
+import { guardKeys, heldChannel, loadedMarkerKey, lossLogKey, modelKeys } from './keys.ts';
+import { redisUnavailable } from './lua-script.ts';
 import type { RedisClient } from './connection.ts';
-
-const positionsScript = loadLuaScript('./positions.lua');
+import { runPositions, type PositionsRequest } from './scripts/positions-script.ts';
 
 /** "topic/partition", as offsets and catch-up targets are keyed. */
 export const partitionKey = (topic: string, partition: number): string => `${topic}/${partition}`;
@@ -41,8 +40,8 @@ export const modelReader = (
 
 export const guardReader = (keyPrefix: string): StreamReader => ({
   name: '(guard)',
-  meta: `${guardTag(keyPrefix)}:meta`,
-  offsets: `${guardTag(keyPrefix)}:offsets`,
+  meta: guardKeys(keyPrefix).meta,
+  offsets: guardKeys(keyPrefix).offsets,
   channel: heldChannel(keyPrefix),
 });
 
@@ -106,19 +105,16 @@ export async function recordRead(
   next: string,
   required: string,
 ): Promise<string | null> {
-  let answer: unknown;
   try {
-    answer = await runLuaScript(
+    const reply = await runPositions(
       redis,
-      positionsScript,
-      [reader.meta, reader.offsets],
-      ['read', '', reader.name, partition, next, required],
+      { ...reader, channel: '' },
+      { op: 'read', partition, next, required },
     );
+    return reply.kind === 'behind' ? reply.stood : null;
   } catch (error) {
     throw redisUnavailable('record of a stream position', error);
   }
-  const text = String(answer);
-  return text.startsWith('behind:') ? text.slice('behind:'.length) : null;
 }
 
 /**
@@ -188,13 +184,7 @@ export interface PositionStore {
  */
 export function createPositionStore(redis: RedisClient, keyPrefix: string): PositionStore {
   const marker = loadedMarkerKey(keyPrefix);
-  const call = async (reader: StreamReader, args: string[]) =>
-    await runLuaScript(
-      redis,
-      positionsScript,
-      [reader.meta, reader.offsets],
-      [args[0] ?? '', reader.channel, reader.name, ...args.slice(1)],
-    );
+  const call = (reader: StreamReader, request: PositionsRequest) => runPositions(redis, reader, request);
   const lossLog = lossLogKey(keyPrefix);
   return {
     async recordLoss(loss) {
@@ -298,25 +288,29 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
     },
 
     async advance(readers, topic, partition, next, required) {
-      let answers: unknown[];
       try {
-        answers = await Promise.all(
+        const replies = await Promise.all(
           readers.map((reader) =>
-            call(reader, ['advance', partitionKey(topic, partition), next, required?.(reader) ?? '']),
+            call(reader, {
+              op: 'advance',
+              partition: partitionKey(topic, partition),
+              next,
+              required: required?.(reader) ?? null,
+            }),
           ),
         );
+        return readers.flatMap((reader, i) => {
+          const reply = replies[i];
+          return reply?.kind === 'behind' ? [{ reader, stood: reply.stood }] : [];
+        });
       } catch (error) {
         throw redisUnavailable('record of stream positions', error);
       }
-      return readers.flatMap((reader, i) => {
-        const answer = String(answers[i]);
-        return answer.startsWith('behind:') ? [{ reader, stood: answer.slice('behind:'.length) }] : [];
-      });
     },
 
     async catchUp(reader, targets) {
       try {
-        await call(reader, ['catch-up', ...[...targets].flat()]);
+        await call(reader, { op: 'catch-up', targets });
       } catch (error) {
         throw redisUnavailable('record of catch-up targets', error);
       }
@@ -324,7 +318,7 @@ export function createPositionStore(redis: RedisClient, keyPrefix: string): Posi
 
     async backfill(reader, why, targets) {
       try {
-        await call(reader, ['backfill', why, ...[...targets].flat()]);
+        await call(reader, { op: 'backfill', why, targets });
       } catch (error) {
         throw redisUnavailable('record of backfill targets', error);
       }

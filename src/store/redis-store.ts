@@ -5,7 +5,6 @@ import {
   type RowPosition,
   type StoredRow,
 } from '../projection/index.ts';
-import { buildApplyRequest } from './batch-request.ts';
 import {
   connectRedis,
   dataNodes,
@@ -13,8 +12,15 @@ import {
   type RedisClient,
   type RedisConnectionOptions,
 } from './connection.ts';
-import { loadLuaScript, redisUnavailable, runLuaScript, type LuaScript } from './lua-script.ts';
+import { redisUnavailable } from './lua-script.ts';
+import {
+  runApplyBatch,
+  type ApplyOutcome,
+  type BatchOffset,
+  type ModelStop,
+} from './scripts/apply-batch-script.ts';
 import { deadLetterKey, modelKeys } from './keys.ts';
+import { runReadModel } from './scripts/read-model-script.ts';
 import type { ModelSnapshot } from './model-snapshot.ts';
 import { createGenerationStore, type GenerationStore } from './generations.ts';
 import {
@@ -27,9 +33,6 @@ import {
 import { snapshotFromRead } from './read-snapshot.ts';
 import { readTopology, type RedisTopology } from './topology.ts';
 import { decodeStoredRow, storedPosition } from './stored-row.ts';
-
-const applyScript = loadLuaScript('./apply-batch.lua', ['./exact-integers.lua']);
-const readScript = loadLuaScript('./read-model.lua');
 
 function mergeConcerns(a: readonly LetterConcern[], b: readonly LetterConcern[]): LetterConcern[] {
   const byName = new Map([...a, ...b].map((c) => [`${c.model}#${c.generation}`, c]));
@@ -77,66 +80,6 @@ export interface BatchWrite {
    * nothing and answers `unread`: a change must not overtake the changes before it.
    */
   readonly readPast?: ReadonlyMap<string, string>;
-}
-
-export interface BatchOffset {
-  readonly topic: string;
-  readonly partition: number;
-  /** The batch's first offset: the model must stand there or beyond, or it lost writes. */
-  readonly first: string;
-  readonly next: string;
-}
-
-export type ApplyOutcome =
-  | { readonly kind: 'applied'; readonly version: bigint }
-  | { readonly kind: 'conflict'; readonly rowKey: string }
-  /** The written generation is neither the current one nor the one being rebuilt (a switch happened). */
-  | { readonly kind: 'moved'; readonly current: number }
-  /** The model stands before the batch's first offset: Redis lost writes since they were made. */
-  | { readonly kind: 'behind'; readonly stood: string }
-  /** A change applied after its batch that the model has not read yet (see BatchWrite.readPast). */
-  | { readonly kind: 'unread'; readonly partition: string; readonly stood: string | null }
-  /**
-   * The batch can never be applied as it is (a key of the wrong type, a stored value that is not
-   * an integer): nothing was written, and trying again would give the same answer.
-   */
-  | { readonly kind: 'refused'; readonly reason: string }
-  /** The generation was stopped (see stopModel) and takes no changes. */
-  | { readonly kind: 'stopped'; readonly stop: ModelStop };
-
-/** Why a model generation stopped taking changes, and at which record. */
-export interface ModelStop {
-  readonly code: string;
-  readonly reason: string;
-  /** The record that showed it: "topic/partition/offset". */
-  readonly at: string;
-}
-
-/** The apply script's reply; anything it does not say is an error, never a guess. */
-function applyOutcomeOf(reply: unknown): ApplyOutcome {
-  const [status, detail] = Array.isArray(reply) ? (reply as unknown[]) : [];
-  if (typeof detail === 'string') {
-    switch (status) {
-      case 'applied':
-        return { kind: 'applied', version: BigInt(detail) };
-      case 'moved':
-        return { kind: 'moved', current: Number(detail) };
-      case 'behind':
-        return { kind: 'behind', stood: detail };
-      case 'unread': {
-        const at = detail.lastIndexOf('@');
-        const stood = detail.slice(at + 1);
-        return { kind: 'unread', partition: detail.slice(0, at), stood: stood === '' ? null : stood };
-      }
-      case 'conflict':
-        return { kind: 'conflict', rowKey: detail };
-      case 'refused':
-        return { kind: 'refused', reason: detail };
-      case 'stopped':
-        return { kind: 'stopped', stop: JSON.parse(detail) as ModelStop };
-    }
-  }
-  throw new Error(`the apply script answered ${JSON.stringify(reply)}`);
 }
 
 /** A time range of buckets to read, epoch ms, inclusive. */
@@ -229,8 +172,6 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
   const redis = connectRedis(options);
   const { keyPrefix } = options;
 
-  const run = (script: LuaScript, keys: string[], args: string[]) => runLuaScript(redis, script, keys, args);
-
   return {
     positions: createPositionStore(redis, keyPrefix),
     generations: createGenerationStore(redis, keyPrefix),
@@ -279,19 +220,11 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async applyBatch(model, { fold, offset, readPast }) {
       const keys = modelKeys(keyPrefix, model.name, model.generation);
-      const { keys: scriptKeys, request, rows } = buildApplyRequest(model, keys, fold, offset, readPast);
-      let reply: unknown;
       try {
-        reply = await run(applyScript, scriptKeys, [
-          keys.channel,
-          keys.base,
-          JSON.stringify(request),
-          ...rows,
-        ]);
+        return await runApplyBatch(redis, { model, keys, fold, offset, ...(readPast ? { readPast } : {}) });
       } catch (error) {
         throw redisUnavailable('apply script', error);
       }
-      return applyOutcomeOf(reply);
     },
 
     async readOffsets(model, partitions) {
@@ -396,25 +329,20 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async readSnapshot(model, range) {
-      // Generation 0's base is the bare hash tag; the script finds the current generation from it.
-      const keys = modelKeys(keyPrefix, model.name);
       const measures = model.definition.measures;
-      const request = {
-        bucketed: model.retentionMs !== null,
-        from: range ? String(range.fromMs) : '-inf',
-        to: range ? String(range.toMs) : '+inf',
-        extremes: measures.flatMap((m) => (m.type === 'min' || m.type === 'max' ? [[m.name, m.type]] : [])),
-        distincts: measures.flatMap((m) => (m.type === 'distinct' ? [m.name] : [])),
-        ranking: model.top?.measure ?? '',
-        limit: model.top?.limit ?? 0,
-      };
       try {
-        const json = (await run(
-          readScript,
-          [keys.generations],
-          [keys.base, JSON.stringify(request)],
-        )) as string;
-        return snapshotFromRead(model.name, json, model.top);
+        const reply = await runReadModel(redis, keyPrefix, model.name, {
+          bucketed: model.retentionMs !== null,
+          from: range ? String(range.fromMs) : '-inf',
+          to: range ? String(range.toMs) : '+inf',
+          extremes: measures.flatMap((m) =>
+            m.type === 'min' || m.type === 'max' ? [[m.name, m.type] as const] : [],
+          ),
+          distincts: measures.flatMap((m) => (m.type === 'distinct' ? [m.name] : [])),
+          ranking: model.top?.measure ?? '',
+          limit: model.top?.limit ?? 0,
+        });
+        return snapshotFromRead(model.name, reply.json, model.top);
       } catch (error) {
         throw redisUnavailable('snapshot read', error);
       }
@@ -550,3 +478,5 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
   };
 }
+
+export type { ApplyOutcome, BatchOffset, ModelStop } from './scripts/apply-batch-script.ts';

@@ -25,7 +25,7 @@ import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.ts';
 import { buildHistory, deliver, delivery, rowsKeptBy } from '../support/order-history.ts';
 import { referenceAggregate } from '../support/reference-aggregate.ts';
 import { scanKeys } from '../../src/store/connection.ts';
-import { loadLuaScript, runLuaScript } from '../../src/store/lua-script.ts';
+import { runGenerations } from '../../src/store/scripts/generations-script.ts';
 import type { RedisClient } from '../../src/store/index.ts';
 import { startRedis, startRedisCluster, type TestRedis } from '../support/redis-server.ts';
 
@@ -415,14 +415,13 @@ describe.each([
       expect(await store.generations.switchTo(target.name, generation)).toBeNull(); // not ready yet
       // The script takes no move outside docs/positions-spec.md's, whatever its caller asks.
       const raw = redis.client();
-      const keys = modelKeys('gen', target.name);
       await expect(
-        runLuaScript(
-          raw,
-          loadLuaScript('./generations.lua'),
-          [keys.generations],
-          ['phase', keys.base, generation, 'replay', 'ready'],
-        ),
+        runGenerations(raw, modelKeys('gen', target.name).generations, {
+          op: 'phase',
+          generation,
+          from: 'replay',
+          to: 'ready',
+        }),
       ).rejects.toThrow(/no rebuild moves from replay to ready/);
       raw.disconnect();
       expect(await store.generations.advance(target.name, generation, 'replay')).toBe(true);

@@ -1,3 +1,23 @@
+-- The helpers every Readout script shares, placed before each script's own code (lua-script.ts).
+-- Every key a script touches is named by TypeScript (store/keys.ts) and handed over in KEYS or,
+-- for keys found only inside the script (a bucket's label, a transaction's id), as a prefix the
+-- script completes; every reply is a table whose first element names its kind, decoded by the
+-- script's codec beside it (an unknown kind is an error there, never a guess).
+
+-- Is decimal string a > b? (LSNs, offsets and versions exceed what a Lua double holds exactly.)
+-- An absent or empty b is less than anything.
+local function greater(a, b)
+  if not b or b == '' then return true end
+  if #a ~= #b then return #a > #b end
+  return a > b
+end
+
+-- The Redis clock in microseconds, as text: where versions start (it is below 2^53).
+local function clock_micros()
+  local now = redis.call('TIME')
+  return now[1] .. string.format('%06d', tonumber(now[2]))
+end
+
 -- Exact integers of any size as decimal strings ("-1200", "0"). Lua numbers are doubles, exact
 -- only below 2^53, and Redis's HINCRBY stops at 2^63: a sum of numeric(38,18) amounts passes both.
 -- Additions are done on 7-digit chunks (a chunk sum stays far below 2^53).

@@ -2,8 +2,9 @@
 -- Applies one folded batch of a read model atomically: row positions and memories, counter deltas
 -- (with top-N ranking), min/max members, distinct refcounts, time-bucket registry and retention,
 -- the source position, the Kafka offset and a new version; then announces the version.
--- KEYS[1..5]: rows, meta, offsets, buckets, the model's generations hash; KEYS[6..]: the aggregate
--- keys the request refers to by index. ARGV[1]: channel, ARGV[2]: the generation's key base,
+-- Codec: apply-batch-script.ts. KEYS[1..5]: rows, meta, offsets, buckets, the model's generations
+-- hash; KEYS[6..]: the aggregate keys the request refers to by index. ARGV[1]: channel, ARGV[2]:
+-- what the key listing a bucket's keys starts with (keys.ts bucketKeys, the label follows),
 -- ARGV[3]: the aggregate request (JSON, with the generation written),
 -- ARGV[4..]: the rows as triples (row key, expected position or '', new stored value), kept out of
 -- the JSON so that thousands of rows cost no decoding and a few variadic commands.
@@ -15,16 +16,9 @@
 -- { 'refused', reason } with nothing written. (The shebang has Redis refuse the whole script up
 -- front when it is out of memory, rather than at its first write.)
 -- Replies: { 'applied', version } | { 'moved', current generation } | { 'behind', stored offset }
---        | { 'unread', 'topic/partition@stored offset' } | { 'conflict', row key }
+--        | { 'unread', 'topic/partition', stored offset or '' } | { 'conflict', row key }
 --        | { 'refused', reason } | { 'stopped', why (JSON) }.
 local request = cjson.decode(ARGV[3])
-
--- Is decimal string a > b? (LSNs and offsets exceed what a Lua double holds exactly.)
-local function greater(a, b)
-  if not b or b == '' then return true end
-  if #a ~= #b then return #a > #b end
-  return a > b
-end
 local ROWS, META, OFFSETS, BUCKETS, GENERATIONS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local FIRST_ROW, CHUNK = 4, 1000
 
@@ -50,7 +44,7 @@ for _, b in ipairs(request.buckets) do expect(KEYS[b[3]], 'set') end
 -- batch writes are checked above); the keys themselves are deleted whatever they hold.
 if request.retainFrom and redis.call('TYPE', BUCKETS).ok == 'zset' then
   for _, label in ipairs(redis.call('ZRANGEBYSCORE', BUCKETS, '-inf', '(' .. request.retainFrom)) do
-    expect(ARGV[2] .. ':bucket-keys:' .. label, 'set')
+    expect(ARGV[2] .. label, 'set')
   end
 end
 
@@ -94,7 +88,7 @@ end
 if request.readPast then
   for _, p in ipairs(request.readPast) do
     local stood = redis.call('HGET', OFFSETS, p[1])
-    if not stood or not greater(stood, p[2]) then return { 'unread', p[1] .. '@' .. (stood or '') } end
+    if not stood or not greater(stood, p[2]) then return { 'unread', p[1], stood or '' } end
   end
 end
 
@@ -246,7 +240,7 @@ end
 if request.retainFrom then
   local expired = redis.call('ZRANGEBYSCORE', BUCKETS, '-inf', '(' .. request.retainFrom)
   for _, label in ipairs(expired) do
-    local set = ARGV[2] .. ':bucket-keys:' .. label
+    local set = ARGV[2] .. label
     local keys = redis.call('SMEMBERS', set)
     keys[#keys + 1] = set
     for first = 1, #keys, CHUNK do

@@ -1,0 +1,327 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeRecord, isRowEvent, type RowEvent } from '../../src/decode/index.ts';
+import { readModelDefinition } from '../../src/definitions/index.ts';
+import { ErrorCode } from '../../src/errors/index.ts';
+import { compileModel, foldBatch, type CompiledModel } from '../../src/projection/index.ts';
+import {
+  guardKeys,
+  heldChannel,
+  modelKeys,
+  transactionField,
+  type RedisClient,
+} from '../../src/store/index.ts';
+import {
+  APPLY_BATCH_REPLY_KINDS,
+  decodeApplyBatch,
+  runApplyBatch,
+  type ApplyBatchRequest,
+} from '../../src/store/scripts/apply-batch-script.ts';
+import {
+  decodeGenerations,
+  GENERATIONS_REPLY_KINDS,
+  runGenerations,
+  type GenerationsReply,
+} from '../../src/store/scripts/generations-script.ts';
+import {
+  decodeGuard,
+  GUARD_REPLY_KINDS,
+  runGuard,
+  type GuardReply,
+} from '../../src/store/scripts/guard-script.ts';
+import {
+  decodePositions,
+  POSITIONS_REPLY_KINDS,
+  runPositions,
+  type PositionsReply,
+  type PositionsTarget,
+} from '../../src/store/scripts/positions-script.ts';
+import {
+  decodeReadModel,
+  READ_MODEL_REPLY_KINDS,
+  runReadModel,
+} from '../../src/store/scripts/read-model-script.ts';
+import { capturedOrder } from '../support/fixtures.ts';
+import { startRedis, type TestRedis } from '../support/redis-server.ts';
+
+/**
+ * The TypeScript ↔ Lua protocol (src/store/scripts/): every script, through its codec, on a real
+ * redis-server, made to give every kind of reply its codec knows, each decoded to what it means.
+ * A codec's list of kinds is the test's checklist: a kind added to a script without a case here
+ * fails the coverage check at the end of its block. And a reply no codec knows is an error.
+ */
+
+let redis: TestRedis;
+let client: RedisClient;
+let run = 0;
+
+beforeAll(async () => {
+  redis = await startRedis();
+  client = redis.client();
+});
+afterAll(async () => {
+  client.disconnect();
+  await redis.stop();
+});
+
+const prefix = () => `protocol${(run += 1)}`;
+
+/** Collects the kinds a block saw, to compare with its codec's list. */
+function kindsSeen(): { see<T extends { kind: string }>(reply: T): T; readonly kinds: Set<string> } {
+  const kinds = new Set<string>();
+  return {
+    kinds,
+    see(reply) {
+      kinds.add(reply.kind);
+      return reply;
+    },
+  };
+}
+
+describe('positions.lua', () => {
+  it('answers ok, reached and behind', async () => {
+    const seen = kindsSeen();
+    const keys = modelKeys(prefix(), 'orders');
+    const reader: PositionsTarget = {
+      name: 'orders',
+      meta: keys.meta,
+      offsets: keys.offsets,
+      channel: keys.channel,
+    };
+    const call = async (request: Parameters<typeof runPositions>[2]): Promise<PositionsReply> =>
+      seen.see(await runPositions(client, reader, request));
+    expect(await call({ op: 'advance', partition: 't/0', next: '10', required: null })).toEqual({
+      kind: 'ok',
+    });
+    expect(await call({ op: 'catch-up', targets: new Map([['t/0', '20']]) })).toEqual({ kind: 'ok' });
+    expect(await call({ op: 'advance', partition: 't/0', next: '15', required: '10' })).toEqual({
+      kind: 'ok',
+    });
+    expect(await call({ op: 'advance', partition: 't/0', next: '20', required: '15' })).toEqual({
+      kind: 'reached',
+    });
+    expect(await call({ op: 'advance', partition: 't/0', next: '40', required: '30' })).toEqual({
+      kind: 'behind',
+      stood: '20',
+    });
+    expect(await call({ op: 'read', partition: 't/0', next: '40', required: '30' })).toEqual({
+      kind: 'behind',
+      stood: '20',
+    });
+    expect(await call({ op: 'read', partition: 't/0', next: '30', required: '20' })).toEqual({ kind: 'ok' });
+    expect(await call({ op: 'backfill', why: 'added', targets: new Map() })).toEqual({ kind: 'ok' });
+    expect(await client.hget(keys.offsets, 't/0')).toBe('30');
+    expect([...seen.kinds].sort()).toEqual([...POSITIONS_REPLY_KINDS].sort());
+  });
+});
+
+describe('generations.lua', () => {
+  it('answers ok, started, moved, not-at, switched, not-ready and stale, and refuses a move outside the table', async () => {
+    const seen = kindsSeen();
+    const p = prefix();
+    const keys = (generation = 0) => modelKeys(p, 'orders', generation);
+    const call = async (request: Parameters<typeof runGenerations>[2]): Promise<GenerationsReply> =>
+      seen.see(await runGenerations(client, keys().generations, request));
+    const switchTo = (generation: number, seen: number) =>
+      call({
+        op: 'switch',
+        generation,
+        seen,
+        currentMeta: keys(seen).meta,
+        newMeta: keys(generation).meta,
+        channel: keys().channel,
+        model: 'orders',
+      });
+    expect(await call({ op: 'adopt', fingerprint: 'f0' })).toEqual({ kind: 'ok' });
+    expect(await call({ op: 'start', fingerprint: 'f1', nowMs: 1 })).toEqual({
+      kind: 'started',
+      generation: 1,
+      abandoned: null,
+    });
+    expect(await call({ op: 'start', fingerprint: 'f2', nowMs: 2 })).toEqual({
+      kind: 'started',
+      generation: 2,
+      abandoned: 1,
+    });
+    expect(await switchTo(2, 0)).toEqual({ kind: 'not-ready' });
+    expect(await call({ op: 'phase', generation: 2, from: 'handoff', to: 'dual' })).toEqual({
+      kind: 'not-at',
+    });
+    for (const [from, to] of [
+      ['replay', 'handoff'],
+      ['handoff', 'dual'],
+      ['dual', 'ready'],
+    ] as const)
+      expect(await call({ op: 'phase', generation: 2, from, to })).toEqual({ kind: 'moved' });
+    await expect(call({ op: 'phase', generation: 2, from: 'replay', to: 'ready' })).rejects.toThrow(
+      /no rebuild moves from replay to ready/,
+    );
+    await client.hset(keys(0).meta, 'version', '500');
+    expect(await switchTo(2, 1)).toEqual({ kind: 'stale' }); // the caller saw another current one
+    expect(await switchTo(2, 0)).toEqual({ kind: 'switched', old: 0 });
+    expect(await client.hget(keys(2).meta, 'version')).toBe('501');
+    expect(await call({ op: 'abandon', generation: 3 })).toEqual({ kind: 'ok' });
+    expect([...seen.kinds].sort()).toEqual([...GENERATIONS_REPLY_KINDS].sort());
+  });
+});
+
+describe('read-model.lua', () => {
+  it('answers a snapshot of the current generation', async () => {
+    const p = prefix();
+    const keys = modelKeys(p, 'orders', 0);
+    await client.hset(keys.meta, 'version', '7');
+    await client.hset(keys.counters(null), '_rows|["paid"]', '2');
+    const reply = await runReadModel(client, p, 'orders', {
+      bucketed: false,
+      from: '-inf',
+      to: '+inf',
+      extremes: [],
+      distincts: [],
+      ranking: '',
+      limit: 0,
+    });
+    expect(READ_MODEL_REPLY_KINDS).toEqual([reply.kind]);
+    const state = JSON.parse(reply.json) as { generation: string; buckets: Array<{ counters: string[] }> };
+    expect(state.generation).toBe('0');
+    expect(state.buckets[0]?.counters).toEqual(['_rows|["paid"]', '2']);
+  });
+});
+
+const ordersModel: CompiledModel = compileModel(
+  readModelDefinition.parse({
+    name: 'protocol_orders',
+    source: 'public.orders',
+    dimensions: [{ column: 'status' }],
+    measures: [{ name: 'revenue', type: 'sum', column: 'amount', scale: 2 }],
+  }),
+);
+
+function orderEvent(id: number, offset: number): RowEvent {
+  const event = decodeRecord(capturedOrder(id, offset), 'auto');
+  if (!isRowEvent(event)) throw new Error('fixture');
+  return event;
+}
+
+describe('apply-batch.lua', () => {
+  it('answers applied, conflict, moved, behind, unread, refused and stopped', async () => {
+    const seen = kindsSeen();
+    const p = prefix();
+    const keys = (generation = 0) => modelKeys(p, ordersModel.name, generation);
+    const fold = (id: number, offset: number) =>
+      foldBatch(ordersModel, [orderEvent(id, offset)], { rows: new Map(), maxCommitTimeMs: null });
+    const offset = (first: string, next: string) => ({ topic: 't', partition: 0, first, next });
+    const apply = async (request: Partial<ApplyBatchRequest> & Pick<ApplyBatchRequest, 'fold'>) =>
+      seen.see(
+        await runApplyBatch(client, {
+          model: ordersModel,
+          keys: keys(),
+          offset: offset('0', '1'),
+          ...request,
+        }),
+      );
+
+    const first = await apply({ fold: fold(1, 1) });
+    expect(first.kind).toBe('applied');
+    // The same fold again: row 1 is no longer where the fold read it (nowhere).
+    expect(await apply({ fold: fold(1, 1) })).toEqual({ kind: 'conflict', rowKey: 'id=1' });
+    expect(
+      await apply({ fold: fold(2, 2), model: { ...ordersModel, generation: 4 }, keys: keys(4) }),
+    ).toEqual({
+      kind: 'moved',
+      current: 0,
+    });
+    expect(await apply({ fold: fold(2, 2), offset: offset('5', '6') })).toEqual({
+      kind: 'behind',
+      stood: '1',
+    });
+    expect(await apply({ fold: fold(2, 2), offset: null, readPast: new Map([['t/0', '3']]) })).toEqual({
+      kind: 'unread',
+      partition: 't/0',
+      stood: '1',
+    });
+    expect(await apply({ fold: fold(2, 2), offset: null, readPast: new Map([['t/9', '3']]) })).toEqual({
+      kind: 'unread',
+      partition: 't/9',
+      stood: null,
+    });
+    await client.set(keys().counters(null), 'not a hash');
+    const refused = await apply({ fold: fold(2, 2), offset: offset('1', '2') });
+    expect(refused.kind).toBe('refused');
+    await client.del(keys().counters(null));
+    const stop = { code: 'SOURCE_SCHEMA_CHANGED', reason: 'amount left', at: 't/0/2' };
+    await client.hset(keys().meta, 'stopped', JSON.stringify(stop));
+    expect(await apply({ fold: fold(2, 2), offset: offset('1', '2') })).toEqual({ kind: 'stopped', stop });
+    expect([...seen.kinds].sort()).toEqual([...APPLY_BATCH_REPLY_KINDS].sort());
+  });
+});
+
+describe('guard.lua', () => {
+  it('answers every admission, and released deletes at an END', async () => {
+    const seen = kindsSeen();
+    const p = prefix();
+    const keys = guardKeys(p);
+    const call = async (request: Parameters<typeof runGuard>[3]): Promise<GuardReply> =>
+      seen.see(await runGuard(client, keys, heldChannel(p), request));
+    const admissions = new Set<string>();
+    const admit = async (txId: string, threshold: number, ids: string[]) => {
+      const reply = await call({
+        op: 'admit',
+        table: 'public.orders',
+        txId,
+        threshold,
+        nowMs: 1,
+        entries: ids.map((id) => ({ id, entry: `entry ${id}` })),
+      });
+      if (reply.kind === 'admission') admissions.add(reply.admission);
+      return reply;
+    };
+    expect(await admit('1', 3, ['a'])).toEqual({ kind: 'admission', admission: 'pending' });
+    expect(
+      await call({
+        op: 'end',
+        txId: '1',
+        counts: { 'public.orders': 1 },
+        thresholds: { '*': 3 },
+        nowMs: 2,
+        keepMs: 1000,
+      }),
+    ).toEqual({ kind: 'released', tables: [{ table: 'public.orders', entries: ['entry a'] }] });
+    expect(await admit('1', 3, ['b'])).toEqual({ kind: 'admission', admission: 'apply' }); // its END said small
+    expect(await admit('2', 2, ['c', 'd'])).toEqual({ kind: 'admission', admission: 'hold' });
+    expect(await client.hlen(keys.heldRows('public.orders/tx/2'))).toBe(2);
+    await client.hset(keys.decided, transactionField('public.orders', '3'), 'archive');
+    expect(await admit('3', 2, ['e'])).toEqual({ kind: 'admission', admission: 'archive' });
+    await client.hset(keys.decided, transactionField('public.orders', '4'), 'retract');
+    expect(await admit('4', 2, ['f'])).toEqual({ kind: 'admission', admission: 'retract' });
+    expect(
+      await call({
+        op: 'truncate',
+        table: 'public.orders',
+        id: 'public.orders/truncate/9',
+        nowMs: 3,
+        entry: { id: 'x', entry: 'entry x' },
+      }),
+    ).toEqual({ kind: 'admission', admission: 'hold' });
+    expect([...seen.kinds].sort()).toEqual(['admission', 'released']);
+    expect([...admissions, 'released'].sort()).toEqual([...GUARD_REPLY_KINDS].sort());
+  });
+});
+
+describe('a reply no codec knows', () => {
+  it('is a protocol error, never a guess', () => {
+    const decoders = [decodePositions, decodeGenerations, decodeReadModel, decodeApplyBatch, decodeGuard];
+    for (const decode of decoders) {
+      for (const reply of [['no-such-kind'], 'ok', [], null, [{ nested: true }]]) {
+        let caught: unknown;
+        try {
+          decode(reply);
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).toMatchObject({ code: ErrorCode.StoreProtocol, retriable: false });
+      }
+    }
+    // A kind the codec knows, short of its fields.
+    expect(() => decodeApplyBatch(['behind'])).toThrow(/apply-batch\.lua answered/);
+    expect(() => decodeGuard(['released', 'public.orders', '3', 'only one'])).toThrow(/guard\.lua answered/);
+  });
+});
