@@ -9,6 +9,8 @@ export type { ChangeKind, CompiledModel, Contribution, MeasureValue } from './co
 export { DeltaSet, ROWS_FIELD, counterField } from './delta-set.ts';
 export type { CounterDelta, DistinctDelta, ExtremeDelta } from './delta-set.ts';
 export { foldBatch } from './fold-batch.ts';
+export { foldLane } from './fold-lane.ts';
+export type { LaneFold, LaneRow, LaneRowWrite, LaneState, MemberFold } from './fold-lane.ts';
 export { extremeMember, extremeScore, sortableInteger, valueOfExtremeMember } from './extreme-member.ts';
 export type { FoldEvent, FoldResult, ModelState, RowWrite, StoredRow } from './fold-batch.ts';
 export { RowRejected } from './memory-row.ts';
