@@ -14,11 +14,12 @@ import {
 } from './connection.ts';
 import { redisUnavailable } from './lua-script.ts';
 import {
-  runApplyBatch,
-  type ApplyOutcome,
+  runApplyLane,
+  type ApplyLaneOutcome,
+  type ApplyLaneRequest,
   type BatchOffset,
   type ModelStop,
-} from './scripts/apply-batch-script.ts';
+} from './scripts/apply-lane-script.ts';
 import { deadLetterKey, modelKeys } from './keys.ts';
 import { runReadModel } from './scripts/read-model-script.ts';
 import type { ModelSnapshot } from './model-snapshot.ts';
@@ -91,6 +92,11 @@ export interface BucketRange {
 export interface ReadModelStore {
   readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
   applyBatch(model: CompiledModel, write: BatchWrite): Promise<ApplyOutcome>;
+  /**
+   * Applies a lane's batch (models of one table sharing one memory per row, see lanes.ts) with
+   * one script: all or nothing, for every member.
+   */
+  applyLane(request: ApplyLaneRequest): Promise<ApplyLaneOutcome>;
   /**
    * Where a model generation stands in each partition ("topic/partition"): the next offset it will
    * read, or null if it has read none there (or Redis lost it).
@@ -220,8 +226,25 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async applyBatch(model, { fold, offset, readPast }) {
       const keys = modelKeys(keyPrefix, model.name, model.generation);
+      const member = {
+        deltas: fold.deltas,
+        maxCommitTimeMs: fold.maxCommitTimeMs,
+        retainFromMs: fold.retainFromMs,
+      };
+      return asModelOutcome(
+        await this.applyLane({
+          rows: keys.rows,
+          members: [{ model, keys, fold: member }],
+          fold,
+          offset,
+          ...(readPast ? { readPast } : {}),
+        }),
+      );
+    },
+
+    async applyLane(request) {
       try {
-        return await runApplyBatch(redis, { model, keys, fold, offset, ...(readPast ? { readPast } : {}) });
+        return await runApplyLane(redis, request);
       } catch (error) {
         throw redisUnavailable('apply script', error);
       }
@@ -479,4 +502,44 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
   };
 }
 
-export type { ApplyOutcome, BatchOffset, ModelStop } from './scripts/apply-batch-script.ts';
+export type {
+  ApplyLaneOutcome,
+  ApplyLaneRequest,
+  BatchOffset,
+  LaneMemberWrite,
+  ModelStop,
+} from './scripts/apply-lane-script.ts';
+
+/** What applying a batch of one model answers (a lane of one: see applyLane). */
+export type ApplyOutcome =
+  | { readonly kind: 'applied'; readonly version: bigint }
+  | { readonly kind: 'conflict'; readonly rowKey: string }
+  /** The written generation is neither the current one nor the one being rebuilt (a switch happened). */
+  | { readonly kind: 'moved'; readonly current: number }
+  /** The model stands before the batch's first offset: Redis lost writes since they were made. */
+  | { readonly kind: 'behind'; readonly stood: string }
+  /** A change applied after its batch that the model has not read yet (see BatchWrite.readPast). */
+  | { readonly kind: 'unread'; readonly partition: string; readonly stood: string | null }
+  /** The batch can never be applied as it is: nothing was written, and trying again would give the same answer. */
+  | { readonly kind: 'refused'; readonly reason: string }
+  /** The generation was stopped (see stopModel) and takes no changes. */
+  | { readonly kind: 'stopped'; readonly stop: ModelStop };
+
+/** A lane's outcome as one model's (the lane's only member). */
+function asModelOutcome(outcome: ApplyLaneOutcome): ApplyOutcome {
+  switch (outcome.kind) {
+    case 'applied':
+      return { kind: 'applied', version: [...outcome.versions.values()][0] ?? 0n };
+    case 'moved':
+      return { kind: 'moved', current: outcome.current };
+    case 'behind':
+      return { kind: 'behind', stood: outcome.stood };
+    case 'unread':
+      return { kind: 'unread', partition: outcome.partition, stood: outcome.stood };
+    case 'stopped':
+      return { kind: 'stopped', stop: outcome.stop };
+    case 'conflict':
+    case 'refused':
+      return outcome;
+  }
+}

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeRecord, isRowEvent, type RowEvent } from '../../src/decode/index.ts';
 import { readModelDefinition } from '../../src/definitions/index.ts';
 import { ErrorCode } from '../../src/errors/index.ts';
-import { compileModel, foldBatch, type CompiledModel } from '../../src/projection/index.ts';
+import { compileModel, foldLane, type CompiledModel } from '../../src/projection/index.ts';
 import {
   guardKeys,
   heldChannel,
@@ -11,11 +11,11 @@ import {
   type RedisClient,
 } from '../../src/store/index.ts';
 import {
-  APPLY_BATCH_REPLY_KINDS,
-  decodeApplyBatch,
-  runApplyBatch,
-  type ApplyBatchRequest,
-} from '../../src/store/scripts/apply-batch-script.ts';
+  APPLY_LANE_REPLY_KINDS,
+  decodeApplyLane,
+  runApplyLane,
+  type ApplyLaneOutcome,
+} from '../../src/store/scripts/apply-lane-script.ts';
 import {
   decodeGenerations,
   GENERATIONS_REPLY_KINDS,
@@ -186,13 +186,13 @@ describe('read-model.lua', () => {
   });
 });
 
-const ordersModel: CompiledModel = compileModel(
-  readModelDefinition.parse({
-    name: 'protocol_orders',
-    source: 'public.orders',
-    dimensions: [{ column: 'status' }],
-    measures: [{ name: 'revenue', type: 'sum', column: 'amount', scale: 2 }],
-  }),
+const laneModels: CompiledModel[] = [
+  { name: 'protocol_revenue', measures: [{ name: 'revenue', type: 'sum', column: 'amount', scale: 2 }] },
+  { name: 'protocol_orders', measures: [{ name: 'orders', type: 'count' }] },
+].map((definition) =>
+  compileModel(
+    readModelDefinition.parse({ source: 'public.orders', dimensions: [{ column: 'status' }], ...definition }),
+  ),
 );
 
 function orderEvent(id: number, offset: number): RowEvent {
@@ -201,58 +201,91 @@ function orderEvent(id: number, offset: number): RowEvent {
   return event;
 }
 
-describe('apply-batch.lua', () => {
+describe('apply-lane.lua', () => {
   it('answers applied, conflict, moved, behind, unread, refused and stopped', async () => {
     const seen = kindsSeen();
     const p = prefix();
-    const keys = (generation = 0) => modelKeys(p, ordersModel.name, generation);
-    const fold = (id: number, offset: number) =>
-      foldBatch(ordersModel, [orderEvent(id, offset)], { rows: new Map(), maxCommitTimeMs: null });
+    const [revenue, orders] = laneModels as [CompiledModel, CompiledModel];
+    const keys = (model: CompiledModel, generation = 0) => modelKeys(p, model.name, generation);
+    // The lane's rows live apart from either model's keys (a standalone Redis has no slots).
+    const rows = `{${p}:lane}:rows`;
     const offset = (first: string, next: string) => ({ topic: 't', partition: 0, first, next });
-    const apply = async (request: Partial<ApplyBatchRequest> & Pick<ApplyBatchRequest, 'fold'>) =>
-      seen.see(
-        await runApplyBatch(client, {
-          model: ordersModel,
-          keys: keys(),
-          offset: offset('0', '1'),
-          ...request,
+    const apply = async (
+      id: number,
+      options: {
+        generation?: number;
+        offset?: ReturnType<typeof offset> | null;
+        readPast?: Map<string, string>;
+      } = {},
+    ): Promise<ApplyLaneOutcome> => {
+      const members = laneModels.map((model, i) => ({
+        ...model,
+        ...(i === 1 && options.generation !== undefined ? { generation: options.generation } : {}),
+      }));
+      const fold = foldLane(members, [orderEvent(id, id)], { rows: new Map(), maxCommitTimeMs: new Map() });
+      return seen.see(
+        await runApplyLane(client, {
+          rows,
+          members: members.map((model) => ({
+            model,
+            keys: keys(model, model.generation ?? 0),
+            fold: fold.members.get(model.name) ?? assertNever(),
+          })),
+          fold,
+          offset: options.offset === undefined ? offset('0', '1') : options.offset,
+          ...(options.readPast ? { readPast: options.readPast } : {}),
         }),
       );
+    };
 
-    const first = await apply({ fold: fold(1, 1) });
+    const first = await apply(1);
     expect(first.kind).toBe('applied');
+    if (first.kind !== 'applied') return;
+    expect([...first.versions.keys()]).toEqual([revenue.name, orders.name]);
+    expect(await client.hget(keys(orders).counters(null), 'orders|["paid"]')).toBe('1');
+    expect(await client.hget(keys(revenue).counters(null), 'revenue|["paid"]')).toBe('1250');
+    expect(await client.hlen(rows)).toBe(1);
     // The same fold again: row 1 is no longer where the fold read it (nowhere).
-    expect(await apply({ fold: fold(1, 1) })).toEqual({ kind: 'conflict', rowKey: 'id=1' });
-    expect(
-      await apply({ fold: fold(2, 2), model: { ...ordersModel, generation: 4 }, keys: keys(4) }),
-    ).toEqual({
-      kind: 'moved',
-      current: 0,
-    });
-    expect(await apply({ fold: fold(2, 2), offset: offset('5', '6') })).toEqual({
+    expect(await apply(1)).toEqual({ kind: 'conflict', rowKey: 'id=1' });
+    expect(await apply(2, { generation: 4 })).toEqual({ kind: 'moved', model: orders.name, current: 0 });
+    expect(await apply(2, { offset: offset('5', '6') })).toEqual({
       kind: 'behind',
+      model: revenue.name,
       stood: '1',
     });
-    expect(await apply({ fold: fold(2, 2), offset: null, readPast: new Map([['t/0', '3']]) })).toEqual({
+    expect(await apply(2, { offset: null, readPast: new Map([['t/0', '3']]) })).toEqual({
       kind: 'unread',
+      model: revenue.name,
       partition: 't/0',
       stood: '1',
     });
-    expect(await apply({ fold: fold(2, 2), offset: null, readPast: new Map([['t/9', '3']]) })).toEqual({
+    expect(await apply(2, { offset: null, readPast: new Map([['t/9', '3']]) })).toEqual({
       kind: 'unread',
+      model: revenue.name,
       partition: 't/9',
       stood: null,
     });
-    await client.set(keys().counters(null), 'not a hash');
-    const refused = await apply({ fold: fold(2, 2), offset: offset('1', '2') });
+    // Refused for one member's key: nothing written for either.
+    await client.set(keys(orders).counters(null), 'not a hash');
+    const refused = await apply(2, { offset: offset('1', '2') });
     expect(refused.kind).toBe('refused');
-    await client.del(keys().counters(null));
+    expect(await client.hget(keys(revenue).counters(null), 'revenue|["paid"]')).toBe('1250');
+    expect(await client.hlen(rows)).toBe(1);
+    await client.del(keys(orders).counters(null));
     const stop = { code: 'SOURCE_SCHEMA_CHANGED', reason: 'amount left', at: 't/0/2' };
-    await client.hset(keys().meta, 'stopped', JSON.stringify(stop));
-    expect(await apply({ fold: fold(2, 2), offset: offset('1', '2') })).toEqual({ kind: 'stopped', stop });
-    expect([...seen.kinds].sort()).toEqual([...APPLY_BATCH_REPLY_KINDS].sort());
+    await client.hset(keys(orders).meta, 'stopped', JSON.stringify(stop));
+    expect(await apply(2, { offset: offset('1', '2') })).toEqual({
+      kind: 'stopped',
+      model: orders.name,
+      stop,
+    });
+    expect([...seen.kinds].sort()).toEqual([...APPLY_LANE_REPLY_KINDS].sort());
   });
 });
+
+function assertNever(): never {
+  throw new Error('a member without its fold');
+}
 
 describe('guard.lua', () => {
   it('answers every admission, and released deletes at an END', async () => {
@@ -308,7 +341,13 @@ describe('guard.lua', () => {
 
 describe('a reply no codec knows', () => {
   it('is a protocol error, never a guess', () => {
-    const decoders = [decodePositions, decodeGenerations, decodeReadModel, decodeApplyBatch, decodeGuard];
+    const decoders = [
+      decodePositions,
+      decodeGenerations,
+      decodeReadModel,
+      (reply: unknown) => decodeApplyLane(reply, ['a']),
+      decodeGuard,
+    ];
     for (const decode of decoders) {
       for (const reply of [['no-such-kind'], 'ok', [], null, [{ nested: true }]]) {
         let caught: unknown;
@@ -321,7 +360,9 @@ describe('a reply no codec knows', () => {
       }
     }
     // A kind the codec knows, short of its fields.
-    expect(() => decodeApplyBatch(['behind'])).toThrow(/apply-batch\.lua answered/);
+    expect(() => decodeApplyLane(['behind', 'a'], ['a'])).toThrow(/apply-lane\.lua answered/);
+    // Fewer versions than members.
+    expect(() => decodeApplyLane(['applied', '1'], ['a', 'b'])).toThrow(/apply-lane\.lua answered/);
     expect(() => decodeGuard(['released', 'public.orders', '3', 'only one'])).toThrow(/guard\.lua answered/);
   });
 });
