@@ -1,9 +1,9 @@
 import { deleteOf, type WaitingChange } from '../cleanup/index.ts';
 import type { Logger } from '../log/logger.ts';
 import { truncateDeletes, type CompiledModel, type FoldEvent } from '../projection/index.ts';
-import { partitionKey, type GuardStore, type ReadModelStore } from '../store/index.ts';
-import { inGenerationOrder } from './write-order.ts';
-import type { ModelWriter, WriteContext, WriteTotals } from './model-writer.ts';
+import { partitionKey, type GuardStore, type Lane, type ReadModelStore } from '../store/index.ts';
+import { inLaneOrder } from './write-order.ts';
+import type { LaneWriter, WriteContext, WriteTotals } from './lane-writer.ts';
 
 export interface CleanupActions {
   /**
@@ -53,24 +53,48 @@ function readBy(
   return { read, readPast };
 }
 
+/**
+ * Where a lane stands in each partition: the offset every member has read up to (the least of
+ * theirs; null where one has read nothing), so that a change is applied only once all have read
+ * the changes before it.
+ */
+async function readByEveryMember(
+  store: Pick<ReadModelStore, 'readOffsets'>,
+  lane: Lane,
+  partitions: readonly string[],
+): Promise<Map<string, string | null>> {
+  const stood = await Promise.all(lane.members.map((model) => store.readOffsets(model, partitions)));
+  return new Map(
+    partitions.map((partition) => {
+      let least: string | null | undefined;
+      for (const offsets of stood) {
+        const next = offsets.get(partition) ?? null;
+        if (next === null || least === null) least = null;
+        else if (least === undefined || BigInt(next) < BigInt(least)) least = next;
+      }
+      return [partition, least ?? null] as const;
+    }),
+  );
+}
+
 export function createCleanupActions(deps: {
   /** The model instances to write now (a rebuild may add one, or move one to a new generation). */
   readonly targets: () => readonly CompiledModel[];
   readonly store: ReadModelStore;
   readonly guard: GuardStore;
-  readonly writer: ModelWriter;
+  readonly writer: LaneWriter;
   readonly logger: Logger;
 }): CleanupActions {
   const { targets, store, guard, writer, logger } = deps;
-  const modelsOf = (table: string) => targets().filter((model) => model.table === table);
+  const lanesOf = (table: string) => store.lanesOf(targets().filter((model) => model.table === table));
   /** Writes changes after their batch; what Redis refused of them is kept as dead letters. */
   const writeAfterTheirBatch = async (
-    model: CompiledModel,
+    lane: Lane,
     events: readonly FoldEvent[],
     readPast?: ReadonlyMap<string, string>,
   ) => {
     const context = afterTheirBatch(readPast);
-    const result = await writer.write(model, events, context);
+    const result = await writer.write(lane, events, context);
     if (context.letters.length > 0) await store.recordDeadLetters(context.letters);
     return result;
   };
@@ -90,11 +114,11 @@ export function createCleanupActions(deps: {
       const partitions = [
         ...new Set(events.map((event) => partitionKey(event.record.topic, event.record.partition))),
       ];
-      for (const part of await inGenerationOrder(modelsOf(table), async (model) => {
-        const { read, readPast } = readBy(events, await store.readOffsets(model, partitions));
+      for (const part of await inLaneOrder(lanesOf(table), async (lane) => {
+        const { read, readPast } = readBy(events, await readByEveryMember(store, lane, partitions));
         return read.length === 0
           ? { applied: 0, duplicates: 0 }
-          : await writeAfterTheirBatch(model, read, readPast);
+          : await writeAfterTheirBatch(lane, read, readPast);
       }))
         add(total, part);
       return total;
@@ -103,14 +127,14 @@ export function createCleanupActions(deps: {
     async applyTruncate(table, truncate, archival) {
       const total = { applied: 0, duplicates: 0 };
       const position = deleteOf(truncate, table);
-      for (const model of modelsOf(table)) {
-        for await (const page of store.scanRowPositions(model)) {
-          const state = await store.readModelState(
-            model,
+      for (const lane of lanesOf(table)) {
+        for await (const page of store.scanRowPositions(lane)) {
+          const state = await store.readLaneState(
+            lane,
             page.map(([rowKey]) => rowKey),
           );
           const deletes = truncateDeletes(position, state.rows, archival);
-          if (deletes.length > 0) add(total, await writeAfterTheirBatch(model, deletes));
+          if (deletes.length > 0) add(total, await writeAfterTheirBatch(lane, deletes));
         }
       }
       logger.info({ table, archival, rows: total.applied }, 'TRUNCATE applied');

@@ -20,6 +20,7 @@ import type { SourceBatch } from '../ingest/index.ts';
 import type { Logger } from '../log/logger.ts';
 import type { CompiledModel, FoldEvent } from '../projection/index.ts';
 import {
+  laneMemberKeys,
   readerName,
   type Admission,
   type DeadLetter,
@@ -32,9 +33,9 @@ import { decodeTiming, type DecodeTiming } from './decode-timing.ts';
 import { judgeEvents, type SchemaChange } from './record-verdicts.ts';
 import { createSchemaWatch } from './schema-watch.ts';
 import { createCleanupActions, type CleanupActions } from './cleanup-actions.ts';
-import { inGenerationOrder } from './write-order.ts';
+import { inLaneOrder } from './write-order.ts';
 import { lostWritesError } from './position-decision.ts';
-import { createModelWriter, deadLetter, type WriteContext, type WriteTotals } from './model-writer.ts';
+import { createLaneWriter, deadLetter, type WriteContext, type WriteTotals } from './lane-writer.ts';
 
 export interface CleanupDeps {
   readonly rules: CleanupRules;
@@ -130,7 +131,7 @@ export function createProjector({
   topicOf,
   decodeLimits,
 }: ProjectorDeps): Projector {
-  const writer = createModelWriter({ store, logger });
+  const writer = createLaneWriter({ store, logger });
   const guard = cleanup?.guard ?? null;
   const current = targets ?? (() => models);
   const actions = guard ? createCleanupActions({ targets: current, store, guard, writer, logger }) : null;
@@ -150,25 +151,43 @@ export function createProjector({
     recordedBy: Set<string>,
     schemaChanges: readonly SchemaChange[] = [],
   ): Promise<WriteTotals> {
-    const results = await inGenerationOrder(current(), async (model) => {
-      let mine = events.filter((event) => event.table === model.table);
-      // A model whose source schema changed takes the changes before the one that showed it.
-      const change = schemaChanges.find((candidate) => candidate.model === model);
-      if (change) {
-        const at = BigInt(change.event.record.offset);
-        mine = mine.filter((event) => BigInt(event.record.offset) < at);
+    const results = await inLaneOrder(store.lanesOf(current()), async (whole) => {
+      const total = { applied: 0, duplicates: 0 };
+      const table = whole.members[0]?.table;
+      const mine = events.filter((event) => event.table === table);
+      if (mine.length === 0) return total;
+      // A member whose source schema changed takes the changes before the one that showed it; the
+      // lane goes on without it from there.
+      const cuts = schemaChanges
+        .filter((change) => whole.members.includes(change.model))
+        .sort((a, b) => (BigInt(a.event.record.offset) < BigInt(b.event.record.offset) ? -1 : 1));
+      let lane = whole;
+      let from = -1n;
+      for (const cut of [...cuts, null]) {
+        const at = cut === null ? null : BigInt(cut.event.record.offset);
+        const part = mine.filter((event) => {
+          const offset = BigInt(event.record.offset);
+          return offset >= from && (at === null || offset < at);
+        });
+        if (part.length > 0 && lane.members.length > 0) {
+          const result = await writer.write(lane, part, context);
+          add(total, result);
+          if (result.applied > 0)
+            for (const model of lane.members) recordedBy.add(readerName(model.name, model.generation));
+        }
+        if (cut === null) break;
+        await schemas.stop(cut.model, cut);
+        const kept = lane.members.filter((model) => model !== cut.model);
+        lane = { ...lane, members: kept, keys: kept.map((model) => laneMemberKeys(lane, model)) };
+        from = at ?? from;
       }
-      const result =
-        mine.length === 0 ? { applied: 0, duplicates: 0 } : await writer.write(model, mine, context);
-      if (result.applied > 0) recordedBy.add(readerName(model.name, model.generation));
-      if (change) await schemas.stop(model, change);
-      return result;
+      return total;
     });
     return results.reduce(
-      (total, result) => ({
-        applied: total.applied + result.applied,
-        duplicates: total.duplicates + result.duplicates,
-      }),
+      (total, result) => {
+        add(total, result);
+        return total;
+      },
       { applied: 0, duplicates: 0 },
     );
   }

@@ -16,6 +16,8 @@ export type {
   ReadModelStore,
 } from './redis-store.ts';
 export { withRowCache } from './row-cache.ts';
+export { laneMemberKeys } from './lanes.ts';
+export type { Lane } from './lanes.ts';
 export { createGuardStore } from './guard-store.ts';
 export type { RedisClient, RedisConnectionOptions, RedisNode } from './connection.ts';
 export type { Admission, GuardStore, HeldChange } from './guard-store.ts';

@@ -1,5 +1,6 @@
 import {
   type CompiledModel,
+  type LaneState,
   type FoldResult,
   type ModelState,
   type RowPosition,
@@ -21,6 +22,7 @@ import {
   type ModelStop,
 } from './scripts/apply-lane-script.ts';
 import { deadLetterKey, modelKeys } from './keys.ts';
+import { laneMemberKeys, lanesOf, type Lane } from './lanes.ts';
 import { runReadModel } from './scripts/read-model-script.ts';
 import type { ModelSnapshot } from './model-snapshot.ts';
 import { createGenerationStore, type GenerationStore } from './generations.ts';
@@ -91,6 +93,10 @@ export interface BucketRange {
 
 export interface ReadModelStore {
   readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
+  /** The lanes that write these model instances (see lanes.ts). */
+  lanesOf(targets: readonly CompiledModel[]): Lane[];
+  /** These rows of a lane as stored, and each member's newest commit time, in one round trip. */
+  readLaneState(lane: Lane, rowKeys: readonly string[]): Promise<LaneState>;
   applyBatch(model: CompiledModel, write: BatchWrite): Promise<ApplyOutcome>;
   /**
    * Applies a lane's batch (models of one table sharing one memory per row, see lanes.ts) with
@@ -109,10 +115,7 @@ export interface ReadModelStore {
    */
   recordRead(model: CompiledModel, offset: BatchOffset): Promise<string | null>;
   /** Every stored row's position, a page at a time (HSCAN: rows written meanwhile may appear or not). */
-  scanRowPositions(
-    model: CompiledModel,
-    pageSize?: number,
-  ): AsyncIterable<Array<readonly [string, RowPosition]>>;
+  scanRowPositions(lane: Lane, pageSize?: number): AsyncIterable<Array<readonly [string, RowPosition]>>;
   /** Have these rows' deletes been applied to the model? (Each is stored as a bare position.) */
   rowsDeleted(model: CompiledModel, rowKeys: readonly string[]): Promise<boolean>;
   /**
@@ -164,6 +167,8 @@ export interface ReadModelStore {
   forgetCached(): void;
   /** Drops what this process remembers of these rows; says whether it remembered any. */
   forgetRows(model: CompiledModel, rowKeys: readonly string[]): boolean;
+  /** Drops what this process remembers of these rows of a lane; says whether it remembered any. */
+  forgetLaneRows(lane: Lane, rowKeys: readonly string[]): boolean;
   /** Read models' (and the guard's) places in the change stream: how a Redis loss is noticed. */
   readonly positions: PositionStore;
   /** Which generation of each model readers use, and rebuilds in progress. */
@@ -171,6 +176,35 @@ export interface ReadModelStore {
   /** Another connection, for SSUBSCRIBE (the live stage). */
   subscriberConnection(): RedisClient;
   quit(): Promise<void>;
+}
+
+/** One model's state, from its lane's (a lane of one). */
+export function modelStateOf(model: CompiledModel, state: LaneState): ModelState {
+  return { rows: state.rows, maxCommitTimeMs: state.maxCommitTimeMs.get(model.name) ?? null };
+}
+
+/** Applies one model's fold as a lane of one, its outcome as the model's. */
+export async function applyModelBatch(
+  store: Pick<ReadModelStore, 'lanesOf' | 'applyLane'>,
+  model: CompiledModel,
+  { fold, offset, readPast }: BatchWrite,
+): Promise<ApplyOutcome> {
+  const [lane] = store.lanesOf([model]);
+  if (!lane) throw new Error(`no lane for ${model.name}`);
+  const member = {
+    deltas: fold.deltas,
+    maxCommitTimeMs: fold.maxCommitTimeMs,
+    retainFromMs: fold.retainFromMs,
+  };
+  return asModelOutcome(
+    await store.applyLane({
+      rows: lane.rows,
+      members: [{ model, keys: laneMemberKeys(lane, model), fold: member }],
+      fold,
+      offset,
+      ...(readPast ? { readPast } : {}),
+    }),
+  );
 }
 
 /** The read-model store on Redis (ioredis stays inside this folder and src/live). */
@@ -185,6 +219,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       // Nothing is cached here (see row-cache.ts).
     },
     forgetRows: () => false,
+    forgetLaneRows: () => false,
 
     async topology() {
       try {
@@ -203,43 +238,43 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       }
     },
 
+    lanesOf(targets) {
+      return lanesOf(keyPrefix, targets);
+    },
+
     async readModelState(model, rowKeys) {
-      const keys = modelKeys(keyPrefix, model.name, model.generation);
+      const [lane] = lanesOf(keyPrefix, [model]);
+      return modelStateOf(model, await this.readLaneState(lane as Lane, rowKeys));
+    },
+
+    async readLaneState(lane, rowKeys) {
       try {
-        const pipeline = redis.multi().hget(keys.meta, 'maxCommitTimeMs');
-        if (rowKeys.length > 0) pipeline.hmget(keys.rows, ...rowKeys);
+        const pipeline = redis.multi();
+        for (const keys of lane.keys) pipeline.hget(keys.meta, 'maxCommitTimeMs');
+        if (rowKeys.length > 0) pipeline.hmget(lane.rows, ...rowKeys);
         const replies = (await pipeline.exec()) ?? [];
         const failed = replies.find(([error]) => error)?.[0];
         if (failed) throw failed;
-        const maxCommit = replies[0]?.[1] as string | null;
-        const stored = (replies[1]?.[1] ?? []) as Array<string | null>;
+        const maxCommitTimeMs = new Map(
+          lane.members.map((member, i) => {
+            const text = replies[i]?.[1] as string | null;
+            return [member.name, text ? BigInt(text) : null] as const;
+          }),
+        );
+        const stored = (replies[lane.members.length]?.[1] ?? []) as Array<string | null>;
         const rows = new Map<string, StoredRow>();
         rowKeys.forEach((rowKey, index) => {
           const text = stored[index];
           if (text !== null && text !== undefined) rows.set(rowKey, decodeStoredRow(text));
         });
-        return { rows, maxCommitTimeMs: maxCommit ? BigInt(maxCommit) : null };
+        return { rows, maxCommitTimeMs };
       } catch (error) {
         throw redisUnavailable('read of row memory', error);
       }
     },
 
-    async applyBatch(model, { fold, offset, readPast }) {
-      const keys = modelKeys(keyPrefix, model.name, model.generation);
-      const member = {
-        deltas: fold.deltas,
-        maxCommitTimeMs: fold.maxCommitTimeMs,
-        retainFromMs: fold.retainFromMs,
-      };
-      return asModelOutcome(
-        await this.applyLane({
-          rows: keys.rows,
-          members: [{ model, keys, fold: member }],
-          fold,
-          offset,
-          ...(readPast ? { readPast } : {}),
-        }),
-      );
+    async applyBatch(model, write) {
+      return await applyModelBatch(this, model, write);
     },
 
     async applyLane(request) {
@@ -274,8 +309,8 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       );
     },
 
-    async *scanRowPositions(model, pageSize = 1000) {
-      const key = modelKeys(keyPrefix, model.name, model.generation).rows;
+    async *scanRowPositions(lane, pageSize = 1000) {
+      const key = lane.rows;
       let cursor = '0';
       do {
         const [next, flat] = await redis.hscan(key, cursor, 'COUNT', pageSize);

@@ -1,38 +1,41 @@
-import type { CompiledModel, StoredRow } from '../projection/index.ts';
-import type { ReadModelStore } from './redis-store.ts';
+import type { StoredRow } from '../projection/index.ts';
+import type { Lane } from './lanes.ts';
+import { applyModelBatch, modelStateOf, type ReadModelStore } from './redis-store.ts';
 
-interface ModelCache {
+interface LaneCache {
   /** Insertion order is write order: the oldest written row is evicted first. */
   readonly rows: Map<string, StoredRow>;
-  maxCommitTimeMs: bigint | null;
-  /** False until maxCommitTimeMs was read from Redis or set by an applied batch. */
-  knowsMaxCommit: boolean;
+  /** Each member's newest commit time, once read from Redis or set by an applied batch. */
+  readonly maxCommitTimeMs: Map<string, bigint | null>;
 }
 
 /**
- * Keeps what the projector last wrote per row in memory, so a batch reads from Redis only the rows
- * it has not seen. The apply script fences every row it writes against the position the fold
- * started from, so an entry older than Redis (another writer moved the row) can only cause a
- * conflict, never a wrong write; on a conflict or an unknown outcome the model's entries are
+ * Keeps what the projector last wrote per row of a lane in memory, so a batch reads from Redis only
+ * the rows it has not seen. The apply script fences every row it writes against the position the
+ * fold started from, so an entry older than Redis (another writer moved the row) can only cause a
+ * conflict, never a wrong write; on a conflict or an unknown outcome the lane's entries are
  * dropped and the projector's retry reads Redis again. An entry newer than Redis (a failover lost
  * a write Redis had acknowledged) would make the batch that wrote it, delivered again, look like
- * duplicates, and skipped rows are not fenced: the model writer has such rows read from Redis
- * again (`forgetRows`) before it trusts the verdict. `maxRowsPerModel` bounds memory (0 turns the
- * cache off).
+ * duplicates, and skipped rows are not fenced: the writer has such rows read from Redis again
+ * (`forgetLaneRows`) before it trusts the verdict. Entries are kept per rows hash, so a model read
+ * alone and the lane it belongs to share them. `maxRowsPerLane` bounds memory (0 turns the cache
+ * off).
  */
-export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): ReadModelStore {
-  if (maxRowsPerModel <= 0) return store;
-  const caches = new Map<string, ModelCache>();
-  // Each generation of a model has rows of its own.
-  const idOf = (model: CompiledModel) => `${model.name}#${model.generation ?? 0}`;
-  const cacheOf = (model: CompiledModel): ModelCache => {
-    let cache = caches.get(idOf(model));
-    if (!cache)
-      caches.set(idOf(model), (cache = { rows: new Map(), maxCommitTimeMs: null, knowsMaxCommit: false }));
+export function withRowCache(store: ReadModelStore, maxRowsPerLane: number): ReadModelStore {
+  if (maxRowsPerLane <= 0) return store;
+  const caches = new Map<string, LaneCache>();
+  const cacheOf = (lane: Lane): LaneCache => {
+    let cache = caches.get(lane.rows);
+    if (!cache) caches.set(lane.rows, (cache = { rows: new Map(), maxCommitTimeMs: new Map() }));
     return cache;
   };
+  const laneOf = (model: Parameters<ReadModelStore['lanesOf']>[0][number]): Lane => {
+    const [lane] = store.lanesOf([model]);
+    if (!lane) throw new Error(`no lane for ${model.name}`);
+    return lane;
+  };
 
-  return {
+  const cached: ReadModelStore = {
     ...store,
 
     forgetCached() {
@@ -42,15 +45,19 @@ export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): Re
       store.forgetCached();
     },
 
-    forgetRows(model, rowKeys) {
-      const rows = caches.get(idOf(model))?.rows;
+    forgetLaneRows(lane, rowKeys) {
+      const rows = caches.get(lane.rows)?.rows;
       let forgot = false;
       for (const rowKey of rowKeys) forgot = (rows?.delete(rowKey) ?? false) || forgot;
-      return store.forgetRows(model, rowKeys) || forgot;
+      return store.forgetLaneRows(lane, rowKeys) || forgot;
     },
 
-    async readModelState(model, rowKeys) {
-      const cache = cacheOf(model);
+    forgetRows(model, rowKeys) {
+      return cached.forgetLaneRows(laneOf(model), rowKeys);
+    },
+
+    async readLaneState(lane, rowKeys) {
+      const cache = cacheOf(lane);
       const rows = new Map<string, StoredRow>();
       const missing: string[] = [];
       for (const rowKey of rowKeys) {
@@ -58,37 +65,48 @@ export function withRowCache(store: ReadModelStore, maxRowsPerModel: number): Re
         if (hit) rows.set(rowKey, hit);
         else missing.push(rowKey);
       }
-      if (missing.length === 0 && cache.knowsMaxCommit)
-        return { rows, maxCommitTimeMs: cache.maxCommitTimeMs };
-      const stored = await store.readModelState(model, missing);
+      const knowsCommits = lane.members.every((member) => cache.maxCommitTimeMs.has(member.name));
+      if (missing.length === 0 && knowsCommits)
+        return { rows, maxCommitTimeMs: new Map(cache.maxCommitTimeMs) };
+      const stored = await store.readLaneState(lane, missing);
       for (const [rowKey, row] of stored.rows) rows.set(rowKey, row);
       return { rows, maxCommitTimeMs: stored.maxCommitTimeMs };
     },
 
-    async applyBatch(model, write) {
-      const cache = cacheOf(model);
+    async readModelState(model, rowKeys) {
+      return modelStateOf(model, await cached.readLaneState(laneOf(model), rowKeys));
+    },
+
+    async applyLane(request) {
+      const cache =
+        caches.get(request.rows) ?? cacheOf({ id: request.rows, rows: request.rows, members: [], keys: [] });
       let outcome;
       try {
-        outcome = await store.applyBatch(model, write);
+        outcome = await store.applyLane(request);
       } catch (error) {
-        caches.delete(idOf(model)); // the script may or may not have run
+        caches.delete(request.rows); // the script may or may not have run
         throw error;
       }
       if (outcome.kind !== 'applied') {
-        caches.delete(idOf(model));
+        caches.delete(request.rows);
         return outcome;
       }
-      for (const [rowKey, { next }] of write.fold.rows) {
+      for (const [rowKey, { next }] of request.fold.rows) {
         cache.rows.delete(rowKey); // re-inserted last: the most recently written
         cache.rows.set(rowKey, next);
       }
       for (const rowKey of cache.rows.keys()) {
-        if (cache.rows.size <= maxRowsPerModel) break;
+        if (cache.rows.size <= maxRowsPerLane) break;
         cache.rows.delete(rowKey);
       }
-      cache.maxCommitTimeMs = write.fold.maxCommitTimeMs;
-      cache.knowsMaxCommit = true;
+      for (const { model, fold } of request.members)
+        cache.maxCommitTimeMs.set(model.name, fold.maxCommitTimeMs);
       return outcome;
     },
+
+    async applyBatch(model, write) {
+      return await applyModelBatch(cached, model, write);
+    },
   };
+  return cached;
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RowEvent } from '../../src/decode/index.ts';
-import { createModelWriter } from '../../src/pipeline/model-writer.ts';
+import { createLaneWriter } from '../../src/pipeline/lane-writer.ts';
 import { foldBatch, type CompiledModel } from '../../src/projection/index.ts';
 import {
   createRedisStore,
@@ -291,8 +291,10 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
         { ...e.record, key: Buffer.from(e.rowKey), value: Buffer.from('{}') },
       ]),
     );
-    const writer = createModelWriter({ store, logger: silent });
-    const result = await writer.write(model, events, { offset: null, records, letters });
+    const writer = createLaneWriter({ store, logger: silent });
+    const [lane] = store.lanesOf([model]);
+    if (!lane) throw new Error('no lane');
+    const result = await writer.write(lane, events, { offset: null, records, letters });
     expect(result.applied).toBe(3);
     expect(letters.map((l) => [l.offset, l.code, l.concerns])).toEqual([
       [events[1]?.record.offset, 'STORE_REFUSED', [{ model: model.name, generation: 0 }]],
@@ -309,7 +311,7 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
     await client.set(`${modelKeys(prefix, model.name).base}:ext:least:-:["b"]`, 'spoiled');
     const event = change('create', 2, { account: 'b', amount: '2.00' });
     const letters: DeadLetter[] = [];
-    await createModelWriter({ store, logger: silent }).write(model, [event], {
+    await createLaneWriter({ store, logger: silent }).write(store.lanesOf([model])[0] ?? noLane(), [event], {
       offset: null,
       records: new Map(),
       letters,
@@ -320,3 +322,7 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
     await store.quit();
   });
 });
+
+function noLane(): never {
+  throw new Error('no lane');
+}

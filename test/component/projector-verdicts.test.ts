@@ -98,9 +98,9 @@ describe('the projector on a real Redis', () => {
   it('retries a failure that repeats a bounded number of times, then sets aside only the record that fails', async () => {
     const { store, targets, batch, rows } = setUp((store) => ({
       ...store,
-      async applyBatch(model, write) {
-        if (write.fold.rows.has('id=66')) throw new TypeError('an unforeseen failure');
-        return store.applyBatch(model, write);
+      async applyLane(request) {
+        if (request.fold.rows.has('id=66')) throw new TypeError('an unforeseen failure');
+        return store.applyLane(request);
       },
     }));
     const records = [order(65, 10), order(66, 11), order(67, 12)];

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLiveFeed } from '../../src/live/index.ts';
 import { deleteOf, waitingChangeOf } from '../../src/cleanup/index.ts';
 import { createCleanupActions } from '../../src/pipeline/cleanup-actions.ts';
-import { createModelWriter } from '../../src/pipeline/model-writer.ts';
+import { createLaneWriter } from '../../src/pipeline/lane-writer.ts';
 import {
   foldBatch,
   snapshotSweep,
@@ -92,7 +92,7 @@ async function applyAll(
     for (const segment of splitAtSnapshotEnds(batch)) {
       await applySegment(store, target, segment.events, position);
       if (!segment.end) continue;
-      for await (const page of store.scanRowPositions(target, 3)) {
+      for await (const page of store.scanRowPositions(store.lanesOf([target])[0] ?? noLane(), 3)) {
         const state = await store.readModelState(
           target,
           page.map(([rowKey]) => rowKey),
@@ -285,8 +285,9 @@ describe.each([
     it('a write Redis lost after acknowledging it (a failover) is made again when its batch comes again, though the row cache remembers it', async () => {
       const prefix = 'lost';
       const cached = withRowCache(createRedisStore({ ...redis.options, keyPrefix: prefix }), 100);
-      const writer = createModelWriter({ store: cached, logger: silent });
+      const writer = createLaneWriter({ store: cached, logger: silent });
       const target = model('lost_write');
+      const laneOf = (member: CompiledModel) => cached.lanesOf([member])[0] ?? noLane();
       const history = buildHistory([
         { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
         { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
@@ -300,11 +301,11 @@ describe.each([
       });
       const client = redis.client();
       const pattern = `${modelKeys(prefix, target.name).base}:*`;
-      await writer.write(target, [first], context('1'));
+      await writer.write(laneOf(target), [first], context('1'));
       const older = await Promise.all(
         (await allKeys(client, pattern)).map(async (key) => [key, await client.dumpBuffer(key)] as const),
       );
-      await writer.write(target, [second], context('2'));
+      await writer.write(laneOf(target), [second], context('2'));
       // The failover: the promoted replica stands where Redis stood after the first batch.
       for (const key of await allKeys(client, pattern)) await client.del(key);
       for (const [key, dump] of older) if (dump) await client.restore(key, 0, dump);
@@ -312,7 +313,10 @@ describe.each([
       const plain = createRedisStore({ ...redis.options, keyPrefix: prefix });
       expect((await plain.readModelState(target, ['id=1'])).rows.get('id=1')?.memory?.status).toBe('paid');
       // The batch is delivered again (it failed on a later step): the cache says it is applied.
-      expect(await writer.write(target, [second], context('2'))).toEqual({ applied: 1, duplicates: 0 });
+      expect(await writer.write(laneOf(target), [second], context('2'))).toEqual({
+        applied: 1,
+        duplicates: 0,
+      });
       expect(view(await plain.readSnapshot(target))).toEqual(
         referenceAggregate(target.definition, rowsKeptBy(history, target)),
       );
@@ -354,7 +358,7 @@ describe.each([
         targets: () => [target],
         store,
         guard,
-        writer: createModelWriter({ store, logger: silent }),
+        writer: createLaneWriter({ store, logger: silent }),
         logger: silent,
       });
       const released = waitingChangeOf({ ...second, record: { ...second.record, topic: 't', offset: '40' } });
@@ -564,3 +568,7 @@ describe.each([
     });
   });
 });
+
+function noLane(): never {
+  throw new Error('no lane');
+}

@@ -78,12 +78,12 @@ const statuses = (suffix: string) =>
 function failingFor(store: ReadModelStore, failing: Set<string>): ReadModelStore {
   return {
     ...store,
-    async applyBatch(model, write) {
-      if (failing.has(model.name))
+    async applyLane(request) {
+      if (request.members.some(({ model }) => failing.has(model.name)))
         throw new ReadoutError(ErrorCode.DependencyUnavailable, 'Redis apply script failed: failing over', {
           retriable: true,
         });
-      return await store.applyBatch(model, write);
+      return await store.applyLane(request);
     },
   };
 }
@@ -188,10 +188,10 @@ describe('deletes released by their END, while a model has not applied the chang
     const ownerStore = createRedisStore({ ...redis.options, keyPrefix: `released${run}` });
     const slow: ReadModelStore = {
       ...ownerStore,
-      async applyBatch(model, write) {
+      async applyLane(request) {
         released ??= other.handleBatch(batch(TRANSACTIONS, [end741('0')]));
         await released;
-        return await ownerStore.applyBatch(model, write);
+        return await ownerStore.applyLane(request);
       },
     };
     const owner = createProjector({
