@@ -94,7 +94,7 @@ async function projector(
     logger: silent,
   });
   // As in `readout projector`: each batch checked against the positions Redis holds, then recorded.
-  const readers = models.map((model) => modelReader(run, model.name));
+  const readers = models.map((model) => modelReader(run, model));
   const positions = createStreamPositions({
     positions: store.positions,
     readersOf: () => readers,

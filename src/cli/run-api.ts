@@ -69,7 +69,7 @@ export function wireApi(
   const guard = config.cleanup.massDeleteRows > 0 ? createGuardStore(redis) : null;
   const live = createLiveFeed({
     subscriber: store.subscriberConnection(),
-    channelOf: (model) => modelKeys(config.redis.keyPrefix, model).channel,
+    channelOf: (name) => modelKeys(config.redis.keyPrefix, modelNamed(name)).channel,
     readSnapshot: (name) => store.readSnapshot(modelNamed(name)),
     readVersion: (name) => store.readVersion(modelNamed(name)),
     logger,

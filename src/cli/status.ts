@@ -27,9 +27,9 @@ export const statusCommand: CommandRun = {
     const { models, store, guard } = wireProjector(config, 'status');
     try {
       const host = config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host;
-      const generations = await store.generations.read(models.map((model) => model.name));
-      const readerOf = (model: { name: string }) =>
-        modelReader(config.redis.keyPrefix, model.name, generations.get(model.name)?.current ?? 0);
+      const generations = await store.generations.read(models);
+      const readerOf = (model: { name: string; table: string }) =>
+        modelReader(config.redis.keyPrefix, model, generations.get(model.name)?.current ?? 0);
       const [lags, readiness, deadLetters, held, memory, api, topology, losses, missed] = await Promise.all([
         readConsumerLag({
           brokers: config.kafka.brokers,

@@ -86,7 +86,8 @@ export function createCleanupActions(deps: {
   readonly logger: Logger;
 }): CleanupActions {
   const { targets, store, guard, writer, logger } = deps;
-  const lanesOf = (table: string) => store.lanesOf(targets().filter((model) => model.table === table));
+  const lanesOf = async (table: string) =>
+    await store.lanesOf(targets().filter((model) => model.table === table));
   /** Writes changes after their batch; what Redis refused of them is kept as dead letters. */
   const writeAfterTheirBatch = async (
     lane: Lane,
@@ -114,7 +115,7 @@ export function createCleanupActions(deps: {
       const partitions = [
         ...new Set(events.map((event) => partitionKey(event.record.topic, event.record.partition))),
       ];
-      for (const part of await inLaneOrder(lanesOf(table), async (lane) => {
+      for (const part of await inLaneOrder(await lanesOf(table), async (lane) => {
         const { read, readPast } = readBy(events, await readByEveryMember(store, lane, partitions));
         return read.length === 0
           ? { applied: 0, duplicates: 0 }
@@ -127,7 +128,7 @@ export function createCleanupActions(deps: {
     async applyTruncate(table, truncate, archival) {
       const total = { applied: 0, duplicates: 0 };
       const position = deleteOf(truncate, table);
-      for (const lane of lanesOf(table)) {
+      for (const lane of await lanesOf(table)) {
         for await (const page of store.scanRowPositions(lane)) {
           const state = await store.readLaneState(
             lane,

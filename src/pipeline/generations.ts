@@ -55,7 +55,7 @@ export function createGenerations({ models: initial, store, keyPrefix, topicOf, 
     if (recorded === undefined || recorded === model.fingerprint) {
       out.push({
         model: { ...model, generation: state.current },
-        reader: modelReader(keyPrefix, model.name, state.current),
+        reader: modelReader(keyPrefix, model, state.current),
       });
     } else if (!warnedStale.has(model.name)) {
       warnedStale.add(model.name);
@@ -69,7 +69,7 @@ export function createGenerations({ models: initial, store, keyPrefix, topicOf, 
       if (state.definitions.get(building) === model.fingerprint)
         out.unshift({
           model: { ...model, generation: building },
-          reader: modelReader(keyPrefix, model.name, building, true),
+          reader: modelReader(keyPrefix, model, building, true),
         });
       else if (!warnedStale.has(`${model.name}#${building}`)) {
         warnedStale.add(`${model.name}#${building}`);
@@ -83,14 +83,14 @@ export function createGenerations({ models: initial, store, keyPrefix, topicOf, 
   }
 
   async function refresh(): Promise<void> {
-    states = await store.generations.read(models.map((model) => model.name));
+    states = await store.generations.read(models);
     for (const model of models) {
       const state = states.get(model.name);
       // The first run with fingerprints records the definition the data was computed with.
       if (state && !state.definitions.has(state.current) && !adopted.has(model.name)) {
         await store.generations.adopt(model);
         adopted.add(model.name);
-        states = await store.generations.read(models.map((m) => m.name));
+        states = await store.generations.read(models);
       }
     }
     targets = models.flatMap((model) => {
@@ -127,10 +127,10 @@ export function createGenerations({ models: initial, store, keyPrefix, topicOf, 
         const generation = state.building;
         const ends = (await source.ranges()).filter((range) => range.topic === topicOf(model));
         await store.positions.catchUp(
-          modelReader(keyPrefix, model.name, generation, true),
+          modelReader(keyPrefix, model, generation, true),
           new Map(ends.map((range) => [partitionKey(range.topic, range.partition), range.high])),
         );
-        if (!(await store.generations.advance(model.name, generation, 'handoff'))) continue;
+        if (!(await store.generations.advance(model, generation, 'handoff'))) continue;
         taken = true;
         logger.info(
           {
@@ -149,7 +149,7 @@ export function createGenerations({ models: initial, store, keyPrefix, topicOf, 
         if (state?.phase !== 'dual' && state?.phase !== 'ready') continue;
         if (followed.has(`${model.name}#${generation}`)) continue;
         followed.add(`${model.name}#${generation}`);
-        const reader = modelReader(keyPrefix, model.name, generation, true);
+        const reader = modelReader(keyPrefix, model, generation, true);
         for (const range of (await source.assigned()).filter((r) => r.topic === topicOf(model))) {
           const { positions } = await store.positions.read([reader], range.topic, range.partition);
           const from = positions[0]?.next ?? range.low;
@@ -167,13 +167,13 @@ export function createGenerations({ models: initial, store, keyPrefix, topicOf, 
       const ready = models.filter((model) => states.get(model.name)?.phase === 'ready');
       if (ready.length === 0) return;
       const progress = await store.positions.readiness(
-        ready.map((model) => modelReader(keyPrefix, model.name, states.get(model.name)?.building ?? 0, true)),
+        ready.map((model) => modelReader(keyPrefix, model, states.get(model.name)?.building ?? 0, true)),
       );
       let switched = false;
       for (const [i, model] of ready.entries()) {
         const generation = states.get(model.name)?.building;
         if (generation === null || generation === undefined || (progress[i]?.catchUp.size ?? 1) > 0) continue;
-        const old = await store.generations.switchTo(model.name, generation);
+        const old = await store.generations.switchTo(model, generation);
         if (old === null) continue;
         switched = true;
         warnedStale.delete(model.name);

@@ -67,7 +67,7 @@ export function deadLetter(
 }
 
 const concernsOf = (members: readonly CompiledModel[]): LetterConcern[] =>
-  members.map((model) => ({ model: model.name, generation: model.generation ?? 0 }));
+  members.map((model) => ({ model: model.name, table: model.table, generation: model.generation ?? 0 }));
 
 export interface LaneWriter {
   /** Folds and applies events of one table to a lane (in order), sweeping after each snapshot end. */

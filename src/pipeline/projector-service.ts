@@ -145,10 +145,10 @@ export function createProjectorService(deps: ProjectorServiceDeps): ProjectorSer
 
   const metrics = createProjectorMetrics(async () => {
     const models = inForce.models;
-    const states = await store.generations.read(models.map((model) => model.name));
+    const states = await store.generations.read(models);
     const [readiness, missed] = await Promise.all([
       store.positions.readiness(
-        models.map((model) => modelReader(keyPrefix, model.name, states.get(model.name)?.current ?? 0)),
+        models.map((model) => modelReader(keyPrefix, model, states.get(model.name)?.current ?? 0)),
       ),
       store.countMissed(models),
     ]);

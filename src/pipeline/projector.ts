@@ -151,7 +151,7 @@ export function createProjector({
     recordedBy: Set<string>,
     schemaChanges: readonly SchemaChange[] = [],
   ): Promise<WriteTotals> {
-    const results = await inLaneOrder(store.lanesOf(current()), async (whole) => {
+    const results = await inLaneOrder(await store.lanesOf(current()), async (whole) => {
       const total = { applied: 0, duplicates: 0 };
       const table = whole.members[0]?.table;
       const mine = events.filter((event) => event.table === table);
@@ -201,7 +201,11 @@ export function createProjector({
       topicOf === undefined || topic === cleanup?.transactionTopic
         ? all
         : all.filter((model) => topicOf(model) === topic);
-    return mine.map((model) => ({ model: model.name, generation: model.generation ?? 0 }));
+    return mine.map((model) => ({
+      model: model.name,
+      table: model.table,
+      generation: model.generation ?? 0,
+    }));
   }
 
   /** Marks the archiver's deletes (by replication origin) and those past a declared retention. */

@@ -85,17 +85,17 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
   const { models, store, source, logger, cleanup } = deps;
   const started = Date.now();
   const generations = new Map<string, number>();
-  const before = await store.generations.read(models.map((model) => model.name));
+  const before = await store.generations.read(models);
   for (const model of models) {
     const { generation, abandoned } = await store.generations.start(model);
     if (abandoned !== null) {
-      const dropped = await store.generations.drop(model.name, abandoned);
+      const dropped = await store.generations.drop(model, abandoned);
       logger.warn({ model: model.name, abandoned, dropped }, 'an unfinished earlier rebuild was abandoned');
     }
     generations.set(model.name, generation);
   }
   const targets = models.map((model) => ({ ...model, generation: generations.get(model.name) ?? 0 }));
-  const readers = targets.map((model) => modelReader(deps.keyPrefix, model.name, model.generation, true));
+  const readers = targets.map((model) => modelReader(deps.keyPrefix, model, model.generation, true));
   let applied = 0;
   // Set while the history's batches fail (a callback sets it: TypeScript cannot see that).
   let failing = null as { readonly sinceMs: number; readonly error: unknown } | null;
@@ -232,7 +232,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
     await requireComplete(store, targets, readers);
 
     // 3. The projector takes over.
-    for (const model of targets) await store.generations.advance(model.name, model.generation, 'replay');
+    for (const model of targets) await store.generations.advance(model, model.generation, 'replay');
     await waitForPhase(
       deps,
       targets,
@@ -255,7 +255,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
       }
     }
     await requireComplete(store, targets, readers);
-    for (const model of targets) await store.generations.advance(model.name, model.generation, 'dual');
+    for (const model of targets) await store.generations.advance(model, model.generation, 'dual');
   } catch (error) {
     await giveUp(deps, targets, error);
     throw error;
@@ -263,7 +263,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
 
   // 5. The projector switches readers; then the old generations go.
   for (;;) {
-    const states = await store.generations.read(targets.map((model) => model.name));
+    const states = await store.generations.read(targets);
     for (const model of targets) {
       const state = states.get(model.name);
       if (state?.building !== model.generation && state?.current !== model.generation)
@@ -280,7 +280,7 @@ export async function rebuild(deps: RebuildDeps): Promise<RebuildResult> {
     const replaced = { ...model, generation: before.get(model.name)?.current ?? 0 };
     // Records only the replaced generation missed (a definition fixed since) are no one's gap now.
     await store.releaseDeadLetters(replaced);
-    dropped += await store.generations.drop(model.name, replaced.generation);
+    dropped += await store.generations.drop(model, replaced.generation);
   }
   await cleanup.ownGuard?.purge();
   return { generations, events: applied, seconds: (Date.now() - started) / 1000, dropped };
@@ -295,7 +295,7 @@ async function requireComplete(
   targets: ReadonlyArray<CompiledModel & { generation: number }>,
   readers: readonly StreamReader[],
 ): Promise<void> {
-  const states = await store.generations.read(targets.map((model) => model.name));
+  const states = await store.generations.read(targets);
   const built = await store.positions.readiness(readers);
   for (const [i, model] of targets.entries()) {
     const stopped = built[i]?.stopped;
@@ -323,10 +323,10 @@ async function giveUp(
 ): Promise<void> {
   for (const model of targets) {
     try {
-      await deps.store.generations.abandon(model.name, model.generation);
+      await deps.store.generations.abandon(model, model.generation);
       // Its dead letters concerned only the generation that goes (unless others share them).
       const released = await deps.store.releaseDeadLetters(model);
-      const dropped = await deps.store.generations.drop(model.name, model.generation);
+      const dropped = await deps.store.generations.drop(model, model.generation);
       deps.logger.error(
         { model: model.name, generation: model.generation, dropped, released, err: error },
         'rebuild failed: its generation was dropped; the current one keeps serving',
@@ -348,7 +348,7 @@ async function waitForPhase(
 ): Promise<void> {
   let waitedMs = 0;
   for (;;) {
-    const states = await deps.store.generations.read(targets.map((model) => model.name));
+    const states = await deps.store.generations.read(targets);
     if (targets.every((model) => done({ phase: states.get(model.name)?.phase ?? null }))) return;
     if (waitedMs % 10_000 === 0) deps.onWaiting(what);
     await sleep(POLL_MS);

@@ -1,5 +1,6 @@
 import type { CompiledModel } from '../projection/index.ts';
-import { isKeyOfGeneration, modelKeys } from './keys.ts';
+import { isKeyOfGeneration, modelKeys, tableLaneKeys, type ModelRef } from './keys.ts';
+import { laneField } from './lanes.ts';
 import { redisUnavailable } from './lua-script.ts';
 import { scanKeys, type RedisClient } from './connection.ts';
 import { unknownReply } from './scripts/script-reply.ts';
@@ -35,18 +36,19 @@ export interface GenerationState {
 }
 
 export interface GenerationStore {
-  read(models: readonly string[]): Promise<Map<string, GenerationState>>;
+  /** Each model's generations, by model name. */
+  read(models: readonly ModelRef[]): Promise<Map<string, GenerationState>>;
   /** Records the current generation's definition fingerprint where none is recorded yet. */
   adopt(model: CompiledModel): Promise<void>;
   /** Starts building a new generation (forgetting an unfinished earlier rebuild's claim). */
   start(model: CompiledModel): Promise<{ generation: number; abandoned: number | null }>;
   /** Moves a rebuild from `from` to its next phase (NEXT_PHASE); false if it was not at `from`. */
-  advance(model: string, generation: number, from: MovablePhase): Promise<boolean>;
+  advance(model: ModelRef, generation: number, from: MovablePhase): Promise<boolean>;
   /** Makes a ready generation the one readers use; the generation replaced, or null if not ready. */
-  switchTo(model: string, generation: number): Promise<number | null>;
-  abandon(model: string, generation: number): Promise<void>;
+  switchTo(model: ModelRef, generation: number): Promise<number | null>;
+  abandon(model: ModelRef, generation: number): Promise<void>;
   /** Deletes every key of one generation (not the one readers use); how many were deleted. */
-  drop(model: string, generation: number): Promise<number>;
+  drop(model: ModelRef, generation: number): Promise<number>;
 }
 
 function decode(fields: Record<string, string>): GenerationState {
@@ -64,7 +66,7 @@ function decode(fields: Record<string, string>): GenerationState {
 
 export function createGenerationStore(redis: RedisClient, keyPrefix: string): GenerationStore {
   const call = async (
-    model: string,
+    model: ModelRef,
     request: GenerationsRequest,
     what: string,
   ): Promise<GenerationsReply> => {
@@ -74,13 +76,13 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
       throw redisUnavailable(what, error);
     }
   };
-  async function read(models: readonly string[]): Promise<Map<string, GenerationState>> {
+  async function read(models: readonly ModelRef[]): Promise<Map<string, GenerationState>> {
     try {
-      // One command per model: each model's keys live in their own cluster slot.
+      // One command per model: each table's keys live in their own cluster slot.
       const states = await Promise.all(
         models.map((model) => redis.hgetall(modelKeys(keyPrefix, model).generations)),
       );
-      return new Map(models.map((model, i) => [model, decode(states[i] ?? {})]));
+      return new Map(models.map((model, i) => [model.name, decode(states[i] ?? {})]));
     } catch (error) {
       throw redisUnavailable('read of model generations', error);
     }
@@ -90,7 +92,7 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
 
     async adopt(model) {
       await call(
-        model.name,
+        model,
         { op: 'adopt', fingerprint: model.fingerprint },
         'record of a definition fingerprint',
       );
@@ -98,7 +100,7 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
 
     async start(model) {
       const reply = await call(
-        model.name,
+        model,
         { op: 'start', fingerprint: model.fingerprint, nowMs: Date.now() },
         'start of a rebuild',
       );
@@ -118,7 +120,7 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
     async switchTo(model, generation) {
       // The current generation as seen now: the script switches only if it still is (else: read again).
       for (;;) {
-        const seen = (await read([model])).get(model)?.current ?? 0;
+        const seen = (await read([model])).get(model.name)?.current ?? 0;
         const reply = await call(
           model,
           {
@@ -128,7 +130,7 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
             currentMeta: modelKeys(keyPrefix, model, seen).meta,
             newMeta: modelKeys(keyPrefix, model, generation).meta,
             channel: modelKeys(keyPrefix, model).channel,
-            model,
+            model: model.name,
           },
           'generation switch',
         );
@@ -143,8 +145,9 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
 
     async drop(model, generation) {
       const keys = modelKeys(keyPrefix, model, generation);
-      const state = (await read([model])).get(model);
-      if (state?.current === generation) throw new Error(`generation ${generation} of ${model} is in use`);
+      const state = (await read([model])).get(model.name);
+      if (state?.current === generation)
+        throw new Error(`generation ${generation} of ${model.name} is in use`);
       let dropped = 0;
       try {
         // Every generation shares the tag, so the pattern matches them all; the filter keeps one.
@@ -153,6 +156,12 @@ export function createGenerationStore(redis: RedisClient, keyPrefix: string): Ge
           if (mine.length > 0) dropped += await redis.unlink(...mine);
         }
         await redis.hdel(keys.generations, `definition:${generation}`);
+        // Its place in its table's lanes; a lane of its own goes with it (the main lane stays).
+        const lanes = tableLaneKeys(keyPrefix, model.table);
+        const field = laneField(model.name, generation);
+        const lane = await redis.hget(lanes.registry, field);
+        await redis.hdel(lanes.registry, field);
+        if (lane === field) dropped += await redis.unlink(lanes.rows(lane));
       } catch (error) {
         throw redisUnavailable('drop of an old generation', error);
       }

@@ -28,10 +28,12 @@ export {
   heldChannel,
   modelKeys,
   reloadDefinitionsChannel,
+  tableLaneKeys,
+  tableTag,
   transactionField,
 } from './keys.ts';
 export { connectRedis } from './connection.ts';
-export type { GuardKeys, ModelKeys } from './keys.ts';
+export type { GuardKeys, ModelKeys, ModelRef } from './keys.ts';
 export { emptySnapshot, parseVersionNotice } from './model-snapshot.ts';
 export type { BucketState, GroupState, ModelSnapshot, VersionNotice } from './model-snapshot.ts';
 export { epochStartedBy, guardReader, modelReader, partitionKey, readerName } from './positions.ts';

@@ -1,8 +1,21 @@
 /**
- * Every Redis key and pub/sub channel Readout uses, in one place. A read model's keys share the
- * hash tag `{prefix:model}`, so one script can touch all of them on one Redis Cluster slot, all
- * its generations included (a rebuild writes generation g under `{prefix:model}:g<g>:`).
+ * Every Redis key and pub/sub channel Readout uses, in one place. Every key of a table's read
+ * models shares the table's hash tag `{prefix:t:<table>}`: all its models, all their generations
+ * and the rows their lanes remember (lanes.ts), so one script applies a batch of the table to all
+ * of them at once on one Redis Cluster slot. A model's keys start with `<tag>:m:<model>` (a
+ * rebuild writes generation g under `<tag>:m:<model>:g<g>:`).
  */
+
+/** A read model as its keys know it: its name and the table it reads. */
+export interface ModelRef {
+  readonly name: string;
+  readonly table: string;
+}
+
+/** The hash tag every key of one table's read models shares (one cluster slot). */
+export function tableTag(prefix: string, table: string): string {
+  return `{${prefix}:t:${table}}`;
+}
 export interface ModelKeys {
   /** What every data key of this generation starts with (scripts build bucket keys from it). */
   readonly base: string;
@@ -63,9 +76,13 @@ export const KEY_SUFFIX = {
   bucketKeys: ':bucket-keys:',
 } as const;
 
-/** Generation 0 keeps the names Readout used before rebuilds existed. */
-export function modelKeys(prefix: string, model: string, generation = 0): ModelKeys {
-  const tag = `{${prefix}:${model}}`;
+/** What every key of one model starts with (generation 0's base). */
+function modelBase(prefix: string, model: ModelRef): string {
+  return `${tableTag(prefix, model.table)}:m:${model.name}`;
+}
+
+export function modelKeys(prefix: string, model: ModelRef, generation = 0): ModelKeys {
+  const tag = modelBase(prefix, model);
   const base = generation === 0 ? tag : `${tag}:g${generation}`;
   const x = KEY_SUFFIX;
   return {
@@ -91,9 +108,22 @@ export function modelKeys(prefix: string, model: string, generation = 0): ModelK
  * is `generationPrefix` followed by its number; then the suffixes above, and for keys per
  * measure, bucket and group the parts joined by ':' as in `modelKeys`.
  */
-export function modelKeyLayout(prefix: string, model: string) {
-  const tag = `{${prefix}:${model}}`;
+export function modelKeyLayout(prefix: string, model: ModelRef) {
+  const tag = modelBase(prefix, model);
   return { tag, generationPrefix: `${tag}:g`, noBucket: NO_BUCKET, suffix: KEY_SUFFIX };
+}
+
+/** The keys of one table's lanes (lanes.ts). */
+export interface TableLaneKeys {
+  /** Hash: "model#generation" → the lane that generation writes with. */
+  readonly registry: string;
+  /** Hash per lane: row key → the position of its last change, then its remembered columns. */
+  rows(lane: string): string;
+}
+
+export function tableLaneKeys(prefix: string, table: string): TableLaneKeys {
+  const tag = tableTag(prefix, table);
+  return { registry: `${tag}:lanes`, rows: (lane) => `${tag}:lane:${lane}:rows` };
 }
 
 /** Does `key` belong to generation `generation` of the model whose keys are `keys`? */

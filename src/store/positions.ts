@@ -1,7 +1,7 @@
 import { stopOf } from './read-snapshot.ts';
 import type { ModelStop } from './redis-store.ts';
 import { randomUUID } from 'node:crypto';
-import { guardKeys, heldChannel, loadedMarkerKey, lossLogKey, modelKeys } from './keys.ts';
+import { guardKeys, heldChannel, loadedMarkerKey, lossLogKey, modelKeys, type ModelRef } from './keys.ts';
 import { redisUnavailable } from './lua-script.ts';
 import type { RedisClient } from './connection.ts';
 import { runPositions, type PositionsRequest } from './scripts/positions-script.ts';
@@ -25,13 +25,13 @@ export const readerName = (model: string, generation = 0): string =>
 /** A generation being rebuilt (not the one readers use) announces nothing: pass `silent`. */
 export const modelReader = (
   keyPrefix: string,
-  model: string,
+  model: ModelRef,
   generation = 0,
   silent = false,
 ): StreamReader => {
   const keys = modelKeys(keyPrefix, model, generation);
   return {
-    name: readerName(model, generation),
+    name: readerName(model.name, generation),
     meta: keys.meta,
     offsets: keys.offsets,
     channel: silent ? '' : keys.channel,

@@ -53,9 +53,11 @@ export async function checkReadiness(
   let missed: Map<string, number>;
   try {
     // The generation readers use (a rebuild switches it).
-    generations = await store.generations.read(names);
+    generations = await store.generations.read([...models.values()]);
     states = await store.positions.readiness(
-      names.map((name) => modelReader(keyPrefix, name, generations.get(name)?.current ?? 0)),
+      [...models.values()].map((model) =>
+        modelReader(keyPrefix, model, generations.get(model.name)?.current ?? 0),
+      ),
     );
     missed = await store.countMissed([...models.values()]);
   } catch (error) {

@@ -21,8 +21,8 @@ import {
   type BatchOffset,
   type ModelStop,
 } from './scripts/apply-lane-script.ts';
-import { deadLetterKey, modelKeys } from './keys.ts';
-import { laneMemberKeys, lanesOf, type Lane } from './lanes.ts';
+import { deadLetterKey, modelKeys, type ModelRef } from './keys.ts';
+import { createLaneDirectory, laneMemberKeys, type Lane } from './lanes.ts';
 import { runReadModel } from './scripts/read-model-script.ts';
 import type { ModelSnapshot } from './model-snapshot.ts';
 import { createGenerationStore, type GenerationStore } from './generations.ts';
@@ -66,8 +66,14 @@ export interface DeadLetter {
 /** A model generation a dead letter concerns. */
 export interface LetterConcern {
   readonly model: string;
+  /** The model's table (where its keys are); absent in letters kept before tables named keys. */
+  readonly table?: string;
   readonly generation: number;
 }
+
+/** The concern's model, as its keys know it (null for a letter older than table-named keys). */
+const concernedModel = (concern: LetterConcern): ModelRef | null =>
+  concern.table === undefined ? null : { name: concern.model, table: concern.table };
 
 export interface BatchWrite {
   readonly fold: FoldResult;
@@ -93,8 +99,8 @@ export interface BucketRange {
 
 export interface ReadModelStore {
   readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
-  /** The lanes that write these model instances (see lanes.ts). */
-  lanesOf(targets: readonly CompiledModel[]): Lane[];
+  /** The lanes that write these model instances, by table (see lanes.ts). */
+  lanesOf(targets: readonly CompiledModel[]): Promise<Lane[]>;
   /** These rows of a lane as stored, and each member's newest commit time, in one round trip. */
   readLaneState(lane: Lane, rowKeys: readonly string[]): Promise<LaneState>;
   applyBatch(model: CompiledModel, write: BatchWrite): Promise<ApplyOutcome>;
@@ -165,8 +171,6 @@ export interface ReadModelStore {
   topology(): Promise<RedisTopology>;
   /** Drops whatever this process remembers of Redis's rows (after Redis lost data). */
   forgetCached(): void;
-  /** Drops what this process remembers of these rows; says whether it remembered any. */
-  forgetRows(model: CompiledModel, rowKeys: readonly string[]): boolean;
   /** Drops what this process remembers of these rows of a lane; says whether it remembered any. */
   forgetLaneRows(lane: Lane, rowKeys: readonly string[]): boolean;
   /** Read models' (and the guard's) places in the change stream: how a Redis loss is noticed. */
@@ -189,7 +193,7 @@ export async function applyModelBatch(
   model: CompiledModel,
   { fold, offset, readPast }: BatchWrite,
 ): Promise<ApplyOutcome> {
-  const [lane] = store.lanesOf([model]);
+  const [lane] = await store.lanesOf([model]);
   if (!lane) throw new Error(`no lane for ${model.name}`);
   const member = {
     deltas: fold.deltas,
@@ -210,15 +214,16 @@ export async function applyModelBatch(
 /** The read-model store on Redis (ioredis stays inside this folder and src/live). */
 export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: string }): ReadModelStore {
   const redis = connectRedis(options);
+  const lanes = createLaneDirectory(redis, options.keyPrefix);
   const { keyPrefix } = options;
 
   return {
     positions: createPositionStore(redis, keyPrefix),
     generations: createGenerationStore(redis, keyPrefix),
     forgetCached() {
-      // Nothing is cached here (see row-cache.ts).
+      // Rows are cached by row-cache.ts; the lanes each generation writes with are known here.
+      lanes.forget();
     },
-    forgetRows: () => false,
     forgetLaneRows: () => false,
 
     async topology() {
@@ -238,13 +243,12 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       }
     },
 
-    lanesOf(targets) {
-      return lanesOf(keyPrefix, targets);
-    },
+    lanesOf: (targets) => lanes.lanesOf(targets),
 
     async readModelState(model, rowKeys) {
-      const [lane] = lanesOf(keyPrefix, [model]);
-      return modelStateOf(model, await this.readLaneState(lane as Lane, rowKeys));
+      const [lane] = await lanes.lanesOf([model]);
+      if (!lane) throw new Error(`no lane for ${model.name}`);
+      return modelStateOf(model, await this.readLaneState(lane, rowKeys));
     },
 
     async readLaneState(lane, rowKeys) {
@@ -288,10 +292,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     async readOffsets(model, partitions) {
       if (partitions.length === 0) return new Map();
       try {
-        const stood = await redis.hmget(
-          modelKeys(keyPrefix, model.name, model.generation).offsets,
-          ...partitions,
-        );
+        const stood = await redis.hmget(modelKeys(keyPrefix, model, model.generation).offsets, ...partitions);
         return new Map(partitions.map((partition, i) => [partition, stood[i] ?? null]));
       } catch (error) {
         throw redisUnavailable('read of stream offsets', error);
@@ -299,7 +300,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async recordRead(model, offset) {
-      const keys = modelKeys(keyPrefix, model.name, model.generation);
+      const keys = modelKeys(keyPrefix, model, model.generation);
       return await recordRead(
         redis,
         { meta: keys.meta, offsets: keys.offsets, name: readerName(model.name, model.generation) },
@@ -325,16 +326,15 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     async rowsDeleted(model, rowKeys) {
       if (rowKeys.length === 0) return true;
       // Asked of the generation readers use (the archiver waits for what dashboards show).
-      const current = await redis.hget(modelKeys(keyPrefix, model.name).generations, 'current');
-      const stored = await redis.hmget(
-        modelKeys(keyPrefix, model.name, Number(current ?? '0')).rows,
-        ...rowKeys,
-      );
+      const current = await redis.hget(modelKeys(keyPrefix, model).generations, 'current');
+      const [lane] = await lanes.lanesOf([{ ...model, generation: Number(current ?? '0') }]);
+      if (!lane) return false;
+      const stored = await redis.hmget(lane.rows, ...rowKeys);
       return stored.every((text) => text !== null && !text.includes(' '));
     },
 
     async stopModel(model, stop) {
-      const meta = modelKeys(keyPrefix, model.name, model.generation).meta;
+      const meta = modelKeys(keyPrefix, model, model.generation).meta;
       try {
         await redis.hsetnx(meta, 'stopped', JSON.stringify(stop));
         const inForce = await redis.hget(meta, 'stopped');
@@ -346,7 +346,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async columnTypes(model) {
       try {
-        const text = await redis.hget(modelKeys(keyPrefix, model.name, model.generation).meta, 'columnTypes');
+        const text = await redis.hget(modelKeys(keyPrefix, model, model.generation).meta, 'columnTypes');
         return text === null ? null : new Map(Object.entries(JSON.parse(text) as Record<string, string>));
       } catch (error) {
         throw redisUnavailable('read of column types', error);
@@ -354,7 +354,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     async recordColumnTypes(model, types) {
-      const meta = modelKeys(keyPrefix, model.name, model.generation).meta;
+      const meta = modelKeys(keyPrefix, model, model.generation).meta;
       try {
         await redis.hsetnx(meta, 'columnTypes', JSON.stringify(Object.fromEntries(types)));
         const text = (await redis.hget(meta, 'columnTypes')) ?? '{}';
@@ -367,11 +367,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     async countDuplicates(model, duplicates) {
       if (duplicates === 0) return;
       try {
-        await redis.hincrby(
-          modelKeys(keyPrefix, model.name, model.generation).meta,
-          'duplicates',
-          duplicates,
-        );
+        await redis.hincrby(modelKeys(keyPrefix, model, model.generation).meta, 'duplicates', duplicates);
       } catch (error) {
         throw redisUnavailable('duplicate count', error);
       }
@@ -379,7 +375,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async readCounters(model) {
       const [applied, duplicates] = await redis.hmget(
-        modelKeys(keyPrefix, model.name, model.generation).meta,
+        modelKeys(keyPrefix, model, model.generation).meta,
         'applied',
         'duplicates',
       );
@@ -389,7 +385,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     async readSnapshot(model, range) {
       const measures = model.definition.measures;
       try {
-        const reply = await runReadModel(redis, keyPrefix, model.name, {
+        const reply = await runReadModel(redis, keyPrefix, model, {
           bucketed: model.retentionMs !== null,
           from: range ? String(range.fromMs) : '-inf',
           to: range ? String(range.toMs) : '+inf',
@@ -408,8 +404,8 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async readVersion(model) {
       try {
-        const current = await redis.hget(modelKeys(keyPrefix, model.name).generations, 'current');
-        const meta = modelKeys(keyPrefix, model.name, Number(current ?? '0')).meta;
+        const current = await redis.hget(modelKeys(keyPrefix, model).generations, 'current');
+        const meta = modelKeys(keyPrefix, model, Number(current ?? '0')).meta;
         return BigInt((await redis.hget(meta, 'version')) ?? '0');
       } catch (error) {
         throw redisUnavailable('version read', error);
@@ -430,8 +426,10 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
           const concerns = mergeConcerns(earlier ?? [], letter.concerns ?? []);
           // Keyed by position: a replayed poison record overwrites its own entry, never duplicates it.
           fields.push(ids[i] ?? '', JSON.stringify(concerns.length > 0 ? { ...letter, concerns } : letter));
-          for (const { model, generation } of concerns) {
-            const set = modelKeys(keyPrefix, model, generation).missed;
+          for (const concern of concerns) {
+            const model = concernedModel(concern);
+            if (!model) continue;
+            const set = modelKeys(keyPrefix, model, concern.generation).missed;
             missed.set(set, [...(missed.get(set) ?? []), ids[i] ?? '']);
           }
         });
@@ -447,7 +445,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       const key = deadLetterKey(keyPrefix);
       const generation = model.generation ?? 0;
       try {
-        const ids = await redis.smembers(modelKeys(keyPrefix, model.name, generation).missed);
+        const ids = await redis.smembers(modelKeys(keyPrefix, model, generation).missed);
         let removed = 0;
         for (let at = 0; at < ids.length; at += 500) {
           const page = ids.slice(at, at + 500);
@@ -466,7 +464,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
           if (gone.length > 0) removed += await redis.hdel(key, ...gone);
           if (kept.length > 0) await redis.hset(key, ...kept);
         }
-        await redis.del(modelKeys(keyPrefix, model.name, generation).missed);
+        await redis.del(modelKeys(keyPrefix, model, generation).missed);
         return removed;
       } catch (error) {
         throw redisUnavailable('release of dead letters', error);
@@ -475,7 +473,7 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async missedRecords(model) {
       try {
-        return await redis.smembers(modelKeys(keyPrefix, model.name, model.generation).missed);
+        return await redis.smembers(modelKeys(keyPrefix, model, model.generation).missed);
       } catch (error) {
         throw redisUnavailable('read of missed records', error);
       }
@@ -483,10 +481,10 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
 
     async countMissed(models) {
       try {
-        const generations = await createGenerationStore(redis, keyPrefix).read(models.map((m) => m.name));
+        const generations = await createGenerationStore(redis, keyPrefix).read(models);
         const counts = await Promise.all(
           models.map((model) =>
-            redis.scard(modelKeys(keyPrefix, model.name, generations.get(model.name)?.current ?? 0).missed),
+            redis.scard(modelKeys(keyPrefix, model, generations.get(model.name)?.current ?? 0).missed),
           ),
         );
         return new Map(models.map((model, i) => [model.name, counts[i] ?? 0]));
@@ -519,9 +517,12 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       const forgotten = stored.flatMap((text, i) =>
         text === null
           ? []
-          : ((JSON.parse(text) as DeadLetter).concerns ?? []).map(({ model, generation }) =>
-              redis.srem(modelKeys(keyPrefix, model, generation).missed, ids[i] ?? ''),
-            ),
+          : ((JSON.parse(text) as DeadLetter).concerns ?? []).flatMap((concern) => {
+              const model = concernedModel(concern);
+              return model
+                ? [redis.srem(modelKeys(keyPrefix, model, concern.generation).missed, ids[i] ?? '')]
+                : [];
+            }),
       );
       await Promise.all(forgotten);
       return await redis.hdel(key, ...ids);

@@ -29,8 +29,8 @@ export function withRowCache(store: ReadModelStore, maxRowsPerLane: number): Rea
     if (!cache) caches.set(lane.rows, (cache = { rows: new Map(), maxCommitTimeMs: new Map() }));
     return cache;
   };
-  const laneOf = (model: Parameters<ReadModelStore['lanesOf']>[0][number]): Lane => {
-    const [lane] = store.lanesOf([model]);
+  const laneOf = async (model: Parameters<ReadModelStore['lanesOf']>[0][number]): Promise<Lane> => {
+    const [lane] = await store.lanesOf([model]);
     if (!lane) throw new Error(`no lane for ${model.name}`);
     return lane;
   };
@@ -52,10 +52,6 @@ export function withRowCache(store: ReadModelStore, maxRowsPerLane: number): Rea
       return store.forgetLaneRows(lane, rowKeys) || forgot;
     },
 
-    forgetRows(model, rowKeys) {
-      return cached.forgetLaneRows(laneOf(model), rowKeys);
-    },
-
     async readLaneState(lane, rowKeys) {
       const cache = cacheOf(lane);
       const rows = new Map<string, StoredRow>();
@@ -74,7 +70,7 @@ export function withRowCache(store: ReadModelStore, maxRowsPerLane: number): Rea
     },
 
     async readModelState(model, rowKeys) {
-      return modelStateOf(model, await cached.readLaneState(laneOf(model), rowKeys));
+      return modelStateOf(model, await cached.readLaneState(await laneOf(model), rowKeys));
     },
 
     async applyLane(request) {

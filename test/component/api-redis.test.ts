@@ -66,7 +66,7 @@ describe('a query after the last subscriber left', () => {
 
     // A change the API hears nothing of (a notice lost, as pub/sub may): written to Redis directly.
     const client = redis.client();
-    const keys = modelKeys(prefix, model.name);
+    const keys = modelKeys(prefix, model);
     const counters = await client.hgetall(keys.counters(null));
     const field = Object.keys(counters).find((name) => name.startsWith('orders|'));
     expect(field).toBeDefined();

@@ -7,6 +7,7 @@ import { foldBatch, type CompiledModel } from '../../src/projection/index.ts';
 import {
   createRedisStore,
   modelKeys,
+  tableLaneKeys,
   type DeadLetter,
   type ModelSnapshot,
   type ReadModelStore,
@@ -195,8 +196,11 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
   }
 
   // Each step the script writes, and how to make its key unwritable for that step.
-  const steps: Array<{ step: string; spoil: (keys: ReturnType<typeof modelKeys>) => [string, string] }> = [
-    { step: 'row memories', spoil: (k) => [k.rows, 'string'] },
+  const steps: Array<{
+    step: string;
+    spoil: (keys: ReturnType<typeof modelKeys>, lanes: ReturnType<typeof tableLaneKeys>) => [string, string];
+  }> = [
+    { step: 'row memories', spoil: (_k, lanes) => [lanes.rows('main'), 'string'] },
     { step: 'counters', spoil: (k) => [`${k.base}:agg:2026-01-01T03:00:00+00:00`, 'string'] },
     { step: 'ranking', spoil: (k) => [`${k.base}:rank:total:2026-01-01T03:00:00+00:00`, 'hash'] },
     {
@@ -232,7 +236,7 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
       const prefix = `atomic${(run += 1)}`;
       const store = storeFor(prefix);
       const model = bucketed(`m${run}`);
-      const keys = modelKeys(prefix, model.name);
+      const keys = modelKeys(prefix, model);
       await applyAll(store, model, [at(1, 0, 'a', '1.00'), at(2, 1, 'b', '2.00')], 2);
       expect(numbers(await store.readSnapshot(model))).not.toEqual({});
       // Hour 3 expires hour 0 (2 h retention) and writes every kind of key.
@@ -241,7 +245,7 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
         model,
         batch.map((e) => e.rowKey),
       );
-      const [key, kind] = spoil(keys);
+      const [key, kind] = spoil(keys, tableLaneKeys(prefix, model.table));
       await spoilKey(key, kind);
       const before = await everything(prefix);
       const outcome = await store.applyBatch(model, {
@@ -260,7 +264,7 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
     const store = storeFor(prefix);
     const model = amountsModel(`m${run}`, 2);
     await applyAll(store, model, [change('create', 1, { account: 'a', amount: '1.00' })], 1);
-    await client.hset(modelKeys(prefix, model.name).counters(null), 'total|["a"]', '1.5');
+    await client.hset(modelKeys(prefix, model).counters(null), 'total|["a"]', '1.5');
     const before = await everything(prefix);
     const batch = [change('create', 2, { account: 'a', amount: '2.00' })];
     const outcome = await store.applyBatch(model, {
@@ -277,7 +281,7 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
     const store = storeFor(prefix);
     const model = amountsModel(`m${run}`, 2);
     // Account b's minimum cannot be written; account a's changes can.
-    await client.set(`${modelKeys(prefix, model.name).base}:ext:least:-:["b"]`, 'spoiled');
+    await client.set(`${modelKeys(prefix, model).base}:ext:least:-:["b"]`, 'spoiled');
     const events = [
       change('create', 1, { account: 'a', amount: '1.00' }),
       change('create', 2, { account: 'b', amount: '2.00' }),
@@ -292,12 +296,12 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
       ]),
     );
     const writer = createLaneWriter({ store, logger: silent });
-    const [lane] = store.lanesOf([model]);
+    const [lane] = await store.lanesOf([model]);
     if (!lane) throw new Error('no lane');
     const result = await writer.write(lane, events, { offset: null, records, letters });
     expect(result.applied).toBe(3);
     expect(letters.map((l) => [l.offset, l.code, l.concerns])).toEqual([
-      [events[1]?.record.offset, 'STORE_REFUSED', [{ model: model.name, generation: 0 }]],
+      [events[1]?.record.offset, 'STORE_REFUSED', [{ model: model.name, table: model.table, generation: 0 }]],
     ]);
     expect(numbers(await store.readSnapshot(model))).toMatchObject({ a: { total: '800', rows: '3' } });
     expect(numbers(await store.readSnapshot(model)).b).toBeUndefined();
@@ -308,14 +312,18 @@ describe('all or nothing: a batch the apply script refuses leaves Redis as it wa
     const prefix = `atomic${(run += 1)}`;
     const store = storeFor(prefix);
     const model = amountsModel(`m${run}`, 2);
-    await client.set(`${modelKeys(prefix, model.name).base}:ext:least:-:["b"]`, 'spoiled');
+    await client.set(`${modelKeys(prefix, model).base}:ext:least:-:["b"]`, 'spoiled');
     const event = change('create', 2, { account: 'b', amount: '2.00' });
     const letters: DeadLetter[] = [];
-    await createLaneWriter({ store, logger: silent }).write(store.lanesOf([model])[0] ?? noLane(), [event], {
-      offset: null,
-      records: new Map(),
-      letters,
-    });
+    await createLaneWriter({ store, logger: silent }).write(
+      (await store.lanesOf([model]))[0] ?? noLane(),
+      [event],
+      {
+        offset: null,
+        records: new Map(),
+        letters,
+      },
+    );
     expect(letters.map((l) => [l.offset, l.code, l.key, l.value])).toEqual([
       [event.record.offset, 'STORE_REFUSED', null, null],
     ]);

@@ -74,7 +74,7 @@ function fakeSource() {
 function projectorOf(prefix: string, written: readonly CompiledModel[], groupHasCommitted: boolean) {
   const store = createRedisStore({ ...redis.options, keyPrefix: prefix });
   stores.push(store);
-  const readerOf = (model: CompiledModel) => modelReader(prefix, model.name);
+  const readerOf = (model: CompiledModel) => modelReader(prefix, model);
   const readers = () => written.map(readerOf);
   const readersOf = (topic: string) => written.filter((model) => topicOf(model) === topic).map(readerOf);
   const { seeks, source, ranges } = fakeSource();
@@ -107,7 +107,9 @@ describe('read models Redis has never held', () => {
     expect(await stream.checkForLoss()).toBeGreaterThan(0);
     expect(seeks).toEqual([`${ORDERS}/0@0`, `${ORDERS}/1@0`, `${EMPTY}/0@7`]);
     expect(await store.positions.losses()).toEqual([]);
-    const [state] = await store.positions.readiness([modelReader('first', 'a')]);
+    const [state] = await store.positions.readiness([
+      modelReader('first', { name: 'a', table: 'public.orders' }),
+    ]);
     expect(state?.backfilling).toBe('start');
     // Nothing was served before, so nothing is ready until read; the models with nothing to read are.
     const before = await readiness([a, emptied, untopicked]);
@@ -117,7 +119,10 @@ describe('read models Redis has never held', () => {
     await readToTheEnd();
     const after = await readiness([a, emptied, untopicked]);
     expect(after).toMatchObject({ ready: true, notReady: {} });
-    expect((await store.positions.readiness([modelReader('first', 'a')]))[0]?.backfilling).toBeNull();
+    expect(
+      (await store.positions.readiness([modelReader('first', { name: 'a', table: 'public.orders' })]))[0]
+        ?.backfilling,
+    ).toBeNull();
     expect(await store.positions.losses()).toEqual([]);
   });
 
@@ -126,7 +131,10 @@ describe('read models Redis has never held', () => {
     expect(await stream.checkForLoss()).toBeGreaterThan(0);
     const losses = await store.positions.losses();
     expect(losses.map((loss) => loss.kind)).toEqual(['everything']);
-    expect((await store.positions.readiness([modelReader('lost', 'a')]))[0]?.backfilling).toBeNull();
+    expect(
+      (await store.positions.readiness([modelReader('lost', { name: 'a', table: 'public.orders' })]))[0]
+        ?.backfilling,
+    ).toBeNull();
   });
 
   it('a model added while Redis holds the others is backfilled from its topic, not taken for a loss', async () => {

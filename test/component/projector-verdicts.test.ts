@@ -132,7 +132,7 @@ describe('the projector on a real Redis', () => {
     expect(await rows(bands)).toBe(1n);
     expect(await rows(statuses)).toBe(4n);
     const states = await store.positions.readiness(
-      targets.map((model) => modelReader(`verdicts${run}`, model.name)),
+      targets.map((model) => modelReader(`verdicts${run}`, model)),
     );
     expect(states.map((state) => state.stopped?.code ?? null)).toEqual([
       'SOURCE_SCHEMA_CHANGED',
@@ -158,7 +158,7 @@ describe('the projector on a real Redis', () => {
     await batch([order(1, 1)]);
     await batch([asText, order(3, 3)]);
     const states = await store.positions.readiness(
-      targets.map((model) => modelReader(`verdicts${run}`, model.name)),
+      targets.map((model) => modelReader(`verdicts${run}`, model)),
     );
     expect(states[0]?.stopped?.reason).toMatch(
       /column amount of public\.orders changed type from bytes\/org\.apache\.kafka\.connect\.data\.Decimal to string/,

@@ -17,6 +17,7 @@ import {
   createRedisStore,
   modelKeys,
   modelReader,
+  tableTag,
   withRowCache,
   type ModelSnapshot,
   type ReadModelStore,
@@ -92,7 +93,7 @@ async function applyAll(
     for (const segment of splitAtSnapshotEnds(batch)) {
       await applySegment(store, target, segment.events, position);
       if (!segment.end) continue;
-      for await (const page of store.scanRowPositions(store.lanesOf([target])[0] ?? noLane(), 3)) {
+      for await (const page of store.scanRowPositions((await store.lanesOf([target]))[0] ?? noLane(), 3)) {
         const state = await store.readModelState(
           target,
           page.map(([rowKey]) => rowKey),
@@ -129,7 +130,7 @@ async function allKeys(client: RedisClient, pattern: string): Promise<string[]> 
 /** Aggregate keys whose time bucket is no longer registered (an expired bucket left behind). */
 async function keysOfMissingBuckets(prefix: string): Promise<string[]> {
   const client = redis.client();
-  const keys = modelKeys(prefix, bucketed.name);
+  const keys = modelKeys(prefix, bucketed);
   const live = new Set(await client.zrange(keys.buckets, 0, -1));
   const all = await allKeys(client, `${keys.base}:*`);
   client.disconnect();
@@ -143,7 +144,7 @@ async function keysOfMissingBuckets(prefix: string): Promise<string[]> {
 
 async function maxCommit(prefix: string): Promise<number> {
   const client = redis.client();
-  const value = await client.hget(modelKeys(prefix, bucketed.name).meta, 'maxCommitTimeMs');
+  const value = await client.hget(modelKeys(prefix, bucketed).meta, 'maxCommitTimeMs');
   client.disconnect();
   return Number(value);
 }
@@ -287,7 +288,7 @@ describe.each([
       const cached = withRowCache(createRedisStore({ ...redis.options, keyPrefix: prefix }), 100);
       const writer = createLaneWriter({ store: cached, logger: silent });
       const target = model('lost_write');
-      const laneOf = (member: CompiledModel) => cached.lanesOf([member])[0] ?? noLane();
+      const laneOf = async (member: CompiledModel) => (await cached.lanesOf([member]))[0] ?? noLane();
       const history = buildHistory([
         { key: 1, status: 'paid', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
         { key: 1, status: 'shipped', cents: 100, customer: 'acme', createdHours: 1, gapMinutes: 1 },
@@ -300,12 +301,12 @@ describe.each([
         letters: [],
       });
       const client = redis.client();
-      const pattern = `${modelKeys(prefix, target.name).base}:*`;
-      await writer.write(laneOf(target), [first], context('1'));
+      const pattern = `${tableTag(prefix, target.table)}*`;
+      await writer.write(await laneOf(target), [first], context('1'));
       const older = await Promise.all(
         (await allKeys(client, pattern)).map(async (key) => [key, await client.dumpBuffer(key)] as const),
       );
-      await writer.write(laneOf(target), [second], context('2'));
+      await writer.write(await laneOf(target), [second], context('2'));
       // The failover: the promoted replica stands where Redis stood after the first batch.
       for (const key of await allKeys(client, pattern)) await client.del(key);
       for (const [key, dump] of older) if (dump) await client.restore(key, 0, dump);
@@ -313,7 +314,7 @@ describe.each([
       const plain = createRedisStore({ ...redis.options, keyPrefix: prefix });
       expect((await plain.readModelState(target, ['id=1'])).rows.get('id=1')?.memory?.status).toBe('paid');
       // The batch is delivered again (it failed on a later step): the cache says it is applied.
-      expect(await writer.write(laneOf(target), [second], context('2'))).toEqual({
+      expect(await writer.write(await laneOf(target), [second], context('2'))).toEqual({
         applied: 1,
         duplicates: 0,
       });
@@ -347,7 +348,7 @@ describe.each([
       const [first, second] = events;
       if (!first || !second) throw new Error('fixture');
       await applyAll(store, target, [first], [1]); // the model has read the partition up to offset 1
-      const reader = modelReader('released', target.name);
+      const reader = modelReader('released', target);
       const standing = async () => (await store.positions.read([reader], 't', 0)).positions[0]?.next ?? null;
       expect(await standing()).toBe('1');
       // The second order's delete, far ahead in the partition, released by its transaction's END
@@ -416,11 +417,11 @@ describe.each([
         view: view(before),
         version: before.version,
       });
-      expect(await store.generations.switchTo(target.name, generation)).toBeNull(); // not ready yet
+      expect(await store.generations.switchTo(target, generation)).toBeNull(); // not ready yet
       // The script takes no move outside docs/positions-spec.md's, whatever its caller asks.
       const raw = redis.client();
       await expect(
-        runGenerations(raw, modelKeys('gen', target.name).generations, {
+        runGenerations(raw, modelKeys('gen', target).generations, {
           op: 'phase',
           generation,
           from: 'replay',
@@ -428,11 +429,11 @@ describe.each([
         }),
       ).rejects.toThrow(/no rebuild moves from replay to ready/);
       raw.disconnect();
-      expect(await store.generations.advance(target.name, generation, 'replay')).toBe(true);
-      expect(await store.generations.advance(target.name, generation, 'replay')).toBe(false);
-      await store.generations.advance(target.name, generation, 'handoff');
-      await store.generations.advance(target.name, generation, 'dual');
-      expect(await store.generations.switchTo(target.name, generation)).toBe(0);
+      expect(await store.generations.advance(target, generation, 'replay')).toBe(true);
+      expect(await store.generations.advance(target, generation, 'replay')).toBe(false);
+      await store.generations.advance(target, generation, 'handoff');
+      await store.generations.advance(target, generation, 'dual');
+      expect(await store.generations.switchTo(target, generation)).toBe(0);
 
       const after = await store.readSnapshot(target);
       expect(after.generation).toBe(1);
@@ -447,14 +448,14 @@ describe.each([
           { fold: late, offset: { topic: 't', partition: 0, first: '0', next: '9' } },
         ),
       ).toEqual({ kind: 'moved', current: 1 });
-      expect(await store.generations.drop(target.name, 0)).toBeGreaterThan(0);
+      expect(await store.generations.drop(target, 0)).toBeGreaterThan(0);
       const client = redis.client();
       const left = await allKeys(client, '{gen:generations}*');
       client.disconnect();
       expect(
         left.every((key) => key.startsWith('{gen:generations}:g1:') || key.endsWith(':generation')),
       ).toBe(true);
-      await expect(store.generations.drop(target.name, 1)).rejects.toThrow(/in use/);
+      await expect(store.generations.drop(target, 1)).rejects.toThrow(/in use/);
       await store.quit();
     });
 
@@ -490,7 +491,7 @@ describe.each([
       await applyAll(store, target, [a], [1]);
       const live = createLiveFeed({
         subscriber: store.subscriberConnection(),
-        channelOf: (name) => modelKeys('live', name).channel,
+        channelOf: (name) => modelKeys('live', { name, table: 'public.orders' }).channel,
         readSnapshot: () => store.readSnapshot(target),
         readVersion: () => store.readVersion(target),
         versionCheckMs: 0,
@@ -521,7 +522,7 @@ describe.each([
       let failures = 2;
       const live = createLiveFeed({
         subscriber: store.subscriberConnection(),
-        channelOf: (name) => modelKeys('flaky', name).channel,
+        channelOf: (name) => modelKeys('flaky', { name, table: 'public.orders' }).channel,
         readSnapshot: () =>
           failures-- > 0 ? Promise.reject(new Error('Redis unreachable')) : store.readSnapshot(target),
         readVersion: () => store.readVersion(target),

@@ -65,6 +65,9 @@ afterAll(async () => {
 
 const prefix = () => `protocol${(run += 1)}`;
 
+/** A model as keys know it. */
+const ORDERS = { name: 'orders', table: 'public.orders' };
+
 /** Collects the kinds a block saw, to compare with its codec's list. */
 function kindsSeen(): { see<T extends { kind: string }>(reply: T): T; readonly kinds: Set<string> } {
   const kinds = new Set<string>();
@@ -80,7 +83,7 @@ function kindsSeen(): { see<T extends { kind: string }>(reply: T): T; readonly k
 describe('positions.lua', () => {
   it('answers ok, reached and behind', async () => {
     const seen = kindsSeen();
-    const keys = modelKeys(prefix(), 'orders');
+    const keys = modelKeys(prefix(), ORDERS);
     const reader: PositionsTarget = {
       name: 'orders',
       meta: keys.meta,
@@ -118,7 +121,7 @@ describe('generations.lua', () => {
   it('answers ok, started, moved, not-at, switched, not-ready and stale, and refuses a move outside the table', async () => {
     const seen = kindsSeen();
     const p = prefix();
-    const keys = (generation = 0) => modelKeys(p, 'orders', generation);
+    const keys = (generation = 0) => modelKeys(p, ORDERS, generation);
     const call = async (request: Parameters<typeof runGenerations>[2]): Promise<GenerationsReply> =>
       seen.see(await runGenerations(client, keys().generations, request));
     const switchTo = (generation: number, seen: number) =>
@@ -167,10 +170,10 @@ describe('generations.lua', () => {
 describe('read-model.lua', () => {
   it('answers a snapshot of the current generation', async () => {
     const p = prefix();
-    const keys = modelKeys(p, 'orders', 0);
+    const keys = modelKeys(p, ORDERS, 0);
     await client.hset(keys.meta, 'version', '7');
     await client.hset(keys.counters(null), '_rows|["paid"]', '2');
-    const reply = await runReadModel(client, p, 'orders', {
+    const reply = await runReadModel(client, p, ORDERS, {
       bucketed: false,
       from: '-inf',
       to: '+inf',
@@ -206,7 +209,7 @@ describe('apply-lane.lua', () => {
     const seen = kindsSeen();
     const p = prefix();
     const [revenue, orders] = laneModels as [CompiledModel, CompiledModel];
-    const keys = (model: CompiledModel, generation = 0) => modelKeys(p, model.name, generation);
+    const keys = (model: CompiledModel, generation = 0) => modelKeys(p, model, generation);
     // The lane's rows live apart from either model's keys (a standalone Redis has no slots).
     const rows = `{${p}:lane}:rows`;
     const offset = (first: string, next: string) => ({ topic: 't', partition: 0, first, next });

@@ -49,7 +49,10 @@ function fakeSource() {
 function streamPositionsOf(prefix: string) {
   const client = redis.client();
   const positions = createPositionStore(client, prefix);
-  const readers = [modelReader(prefix, 'a'), modelReader(prefix, 'b')];
+  const readers = [
+    modelReader(prefix, { name: 'a', table: 'public.a' }),
+    modelReader(prefix, { name: 'b', table: 'public.b' }),
+  ];
   const { seeks, source } = fakeSource();
   const stream = createStreamPositions({
     positions,

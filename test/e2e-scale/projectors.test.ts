@@ -167,7 +167,7 @@ describe('several projectors over partitioned topics', () => {
     await first.stop('SIGKILL');
     await sleep(2000);
     startProjector();
-    const hot = modelKeys(id, 'orders_by_status').meta;
+    const hot = modelKeys(id, { name: 'orders_by_status', table: 'public.orders' }).meta;
     const killed = await killPrimaryOf(hot);
     await sleep(6000); // the replica takes over (cluster-node-timeout 2 s in run-scale.sh)
     expect(await primaryOf(hot)).not.toBe(killed.port);
@@ -211,7 +211,10 @@ describe('several projectors over partitioned topics', () => {
     await workload.stop();
     expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
     const admin = stackRedisClient();
-    const current = await admin.hget(modelKeys(id, 'orders_by_status').generations, 'current');
+    const current = await admin.hget(
+      modelKeys(id, { name: 'orders_by_status', table: 'public.orders' }).generations,
+      'current',
+    );
     admin.disconnect();
     expect(current).toBe('1');
     await eventuallyEqualSql(120_000);

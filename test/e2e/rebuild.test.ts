@@ -12,7 +12,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDefinition, loadSources } from '../../src/definitions/index.ts';
 import { compileModel } from '../../src/projection/index.ts';
-import type { ReadModelStore } from '../../src/store/index.ts';
+import { modelKeys, tableLaneKeys, type ReadModelStore } from '../../src/store/index.ts';
 import { backgroundWorkload } from '../support/background-workload.ts';
 import { freePort } from '../support/free-port.ts';
 import { queryHttp, subscribeWs } from '../support/graphql-clients.ts';
@@ -93,10 +93,14 @@ describe('readout rebuild', () => {
     expect(result.stdout).toMatch(/orders_by_status → generation 1, revenue_by_hour → generation 1/);
 
     // Readers use generation 1; generation 0's keys are gone; the other models were not touched.
-    const tag = (model: string) => `{${pipeline.id}:${model}}`;
+    const tag = (model: string) => modelKeys(pipeline.id, { name: model, table: 'public.orders' }).base;
     expect(await redis.hget(`${tag('orders_by_status')}:generation`, 'current')).toBe('1');
-    expect(await redis.exists(`${tag('orders_by_status')}:rows`, `${tag('orders_by_status')}:meta`)).toBe(0);
-    expect(await redis.hlen(`${tag('orders_by_status')}:g1:rows`)).toBeGreaterThan(0);
+    expect(await redis.exists(`${tag('orders_by_status')}:meta`)).toBe(0);
+    // The rebuilt generation remembers its rows in a lane of its own (it read the table from its start).
+    const lanes = tableLaneKeys(pipeline.id, 'public.orders');
+    expect(await redis.hget(lanes.registry, 'orders_by_status#1')).toBe('orders_by_status#1');
+    expect(await redis.hget(lanes.registry, 'orders_by_status#0')).toBeNull();
+    expect(await redis.hlen(lanes.rows('orders_by_status#1'))).toBeGreaterThan(0);
     expect(await redis.hget(`${tag('open_orders')}:generation`, 'current')).not.toBe('1');
 
     // Pushes until now: the marker below inserts an order and deletes it (a real decrease).
@@ -119,7 +123,7 @@ describe('readout rebuild', () => {
 
   it('a rebuild that fails exits non-zero, keeps the current generation serving and drops its own', async () => {
     const env = { READOUT_CONSUMER_GROUP: pipeline.id, READOUT_KEY_PREFIX: pipeline.id };
-    const tag = `{${pipeline.id}:orders_by_amount_band}`;
+    const tag = modelKeys(pipeline.id, { name: 'orders_by_amount_band', table: 'public.orders' }).base;
     const before = await redis.hgetall(`${tag}:generation`);
     const current = Number(before.current ?? '0');
     const next = Math.max(Number(before.last ?? current), current) + 1;

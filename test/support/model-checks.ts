@@ -177,7 +177,7 @@ export async function expectFlowMatchesStream(store: ReadModelStore, run: FlowRu
     cents: after.projected.amount - before.projected.amount,
   };
   if (projected.count !== streamed.count || projected.cents !== streamed.amountCents) {
-    const keys = modelKeys(keyPrefix, 'orders_shipped_per_minute');
+    const keys = modelKeys(keyPrefix, { name: 'orders_shipped_per_minute', table: 'public.orders' });
     const redis = stackRedisClient();
     const [rows, offsets, meta] = await Promise.all([
       redis.hgetall(keys.rows),

@@ -1,7 +1,7 @@
 import { loadLuaScript, runLuaScript, type LuaScript } from '../lua-script.ts';
 import type { RedisClient } from '../connection.ts';
 import { counterField, ROWS_FIELD } from '../../projection/index.ts';
-import { modelKeyLayout, modelKeys } from '../keys.ts';
+import { modelKeyLayout, modelKeys, type ModelRef } from '../keys.ts';
 import { field, replyTuple, unknownReply } from './script-reply.ts';
 
 /** read-model.lua with the shared prelude. */
@@ -32,7 +32,7 @@ export type ReadModelReply = { readonly kind: 'snapshot'; readonly json: string 
 
 export function encodeReadModel(
   prefix: string,
-  model: string,
+  model: ModelRef,
   request: ReadModelRequest,
 ): { keys: string[]; args: string[] } {
   return {
@@ -59,7 +59,7 @@ export function decodeReadModel(reply: unknown): ReadModelReply {
 export async function runReadModel(
   redis: RedisClient,
   prefix: string,
-  model: string,
+  model: ModelRef,
   request: ReadModelRequest,
 ): Promise<ReadModelReply> {
   const { keys, args } = encodeReadModel(prefix, model, request);
