@@ -22,10 +22,24 @@
  * stack/env.sh. Appends to BENCHMARKS.md.
  * `--rounds N` repeats every measurement N times, the two projectors taking turns going first,
  * and adds the medians.
- *   (source stack/env.sh; node bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3] [--before ../old] [--rounds 3] [--amount-digits 38])
+ * `--models 6,1,12` measures the projector (and the one `--before`) once per count of read models
+ * of public.orders: the demo's own definitions of that table, the first N of them, or copies of
+ * them under other names past six (declared only for the benchmark, in a folder of the run's own).
+ * After each projector measurement, the Redis memory its key prefix holds (MEMORY USAGE of every
+ * key) is divided by the topic's distinct rows.
+ *   (source stack/env.sh; node bench/projector-processes.ts [--events 300000] [--partitions 6] [--processes 1,2,3] [--before ../old] [--rounds 3] [--amount-digits 38] [--models 6,1,12])
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, openSync } from 'node:fs';
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,7 +53,8 @@ import {
   startCpuAccounting,
   type CpuReport,
 } from './support/cpu.ts';
-import { loadOrdersTopic } from './support/orders-events.ts';
+import { Redis as RedisClient, Cluster } from 'ioredis';
+import { loadOrdersTopic, ORDERS_ROWS } from './support/orders-events.ts';
 import { log, sleep } from './support/measure.ts';
 
 const { values } = parseArgs({
@@ -52,6 +67,8 @@ const { values } = parseArgs({
     'amount-digits': { type: 'string', default: '0' },
     // Each measurement this many times, in alternating order (the machine drifts between runs).
     rounds: { type: 'string', default: '1' },
+    // Counts of read models of public.orders to measure the projector with ('' for the definitions as they are).
+    models: { type: 'string', default: '' },
   },
 });
 const amountDigits = Number(values['amount-digits']);
@@ -77,18 +94,79 @@ const stackDir = resolve(process.env.READOUT_STACK_DIR ?? '.stack');
 const kafkaPids = processesMatching((line) => line.includes('kafka.Kafka') && line.includes(stackDir));
 
 type Kind = 'bare' | 'readout' | 'before';
+/** A count of models of public.orders to run the projector with, or null for the definitions as they are. */
+type Models = number | null;
+const modelCounts: Models[] = values.models === '' ? [null] : values.models.split(',').map(Number);
 
 /** Each measurement's own consumer group and key prefix. */
-const groupOf = (kind: Kind, processes: number, round: number) => `${run}-${kind}-${processes}-r${round}`;
+const groupOf = (kind: Kind, processes: number, round: number, models: Models = null) =>
+  `${run}-${kind}-${processes}-r${round}${models === null ? '' : `-m${models}`}`;
 
-function startConsumer(kind: Kind, processes: number, round: number, index: number): ChildProcess {
-  const group = groupOf(kind, processes, round);
+/**
+ * A definitions folder with `count` models of public.orders: the configured ones of that table,
+ * the first `count` of them, or copies under other names past their number; sources.yaml with them.
+ */
+function modelsFolder(count: number): string {
+  const dir = resolve(`test-artifacts/${run}-models-${count}`);
+  if (existsSync(dir)) return dir;
+  mkdirSync(dir, { recursive: true });
+  const orders = loadDefinitions(config.readModelsDir).filter(
+    ({ definition }) => definition.source === 'public.orders',
+  );
+  for (let i = 0; i < count; i += 1) {
+    const { file, definition } =
+      orders[i % orders.length] ??
+      (() => {
+        throw new Error('no model of public.orders');
+      })();
+    const copy = Math.floor(i / orders.length);
+    const name = copy === 0 ? definition.name : `${definition.name}_copy${copy}`;
+    const text = readFileSync(resolve(config.readModelsDir, file), 'utf8').replace(
+      new RegExp(`^name:\\s*${definition.name}\\s*$`, 'm'),
+      `name: ${name}`,
+    );
+    writeFileSync(resolve(dir, `${name}.yaml`), text);
+  }
+  for (const entry of readdirSync(config.readModelsDir))
+    if (entry === 'sources.yaml') copyFileSync(resolve(config.readModelsDir, entry), resolve(dir, entry));
+  return dir;
+}
+
+/** Bytes Redis holds under a key prefix (every key whose name has it), by MEMORY USAGE. */
+async function memoryOf(prefix: string): Promise<number> {
+  const redis =
+    config.redis.clusterNodes.length > 0
+      ? new Cluster(config.redis.clusterNodes.map((node) => ({ host: node.host, port: node.port })))
+      : new RedisClient(config.redis.url);
+  let bytes = 0;
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `*${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) bytes += Number((await node.memory('USAGE', key, 'SAMPLES', 0)) ?? 0);
+    } while (cursor !== '0');
+  }
+  redis.disconnect();
+  return bytes;
+}
+
+function startConsumer(
+  kind: Kind,
+  processes: number,
+  round: number,
+  index: number,
+  models: Models = null,
+): ChildProcess {
+  const group = groupOf(kind, processes, round, models);
   const args =
     kind === 'bare'
       ? ['bench/support/bare-consumer.ts', brokers, group, topic]
       : ['src/main.ts', 'projector'];
   // A checkout from before Readout ran from its own source without tsx takes tsx, from its own node_modules.
-  return spawn(process.execPath, [...(kind === 'before' ? ['--import', 'tsx'] : []), ...args], {
+  const tsx = kind === 'before' && existsSync(resolve(beforeRoot ?? '.', 'node_modules/tsx'));
+  return spawn(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), ...args], {
     ...(kind === 'before' ? { cwd: beforeRoot } : {}),
     stdio: ['ignore', childLog, childLog],
     env: {
@@ -100,6 +178,7 @@ function startConsumer(kind: Kind, processes: number, round: number, index: numb
       READOUT_PROJECTOR_PORT: '0',
       READOUT_MASS_DELETE_ROWS: '0',
       READOUT_LOG_LEVEL: 'warn',
+      ...(models === null ? {} : { READOUT_READ_MODELS_DIR: modelsFolder(models) }),
     },
   });
 }
@@ -116,6 +195,8 @@ interface Measured {
   readonly cpu: CpuReport;
   /** Polls after the start that found the group rebalancing. */
   readonly unstablePolls: number;
+  /** Redis bytes under the measurement's key prefix once it was done, per distinct row (projectors). */
+  readonly bytesPerRow: number | null;
 }
 
 async function measure(
@@ -124,10 +205,13 @@ async function measure(
   processes: number,
   round: number,
   end: number,
+  models: Models = null,
 ): Promise<Measured> {
-  const group = groupOf(kind, processes, round);
+  const group = groupOf(kind, processes, round, models);
   const spawned = performance.now();
-  const children = Array.from({ length: processes }, (_, i) => startConsumer(kind, processes, round, i + 1));
+  const children = Array.from({ length: processes }, (_, i) =>
+    startConsumer(kind, processes, round, i + 1, models),
+  );
   let start: { at: number; committed: number; cpu: ReturnType<typeof startCpuAccounting> } | undefined;
   let unstablePolls = 0;
   try {
@@ -151,12 +235,14 @@ async function measure(
       } else if (start && !stable) unstablePolls += 1;
       if (start && done >= end) {
         const now = performance.now();
+        const cpu = start.cpu.stop();
         return {
           messages: end - start.committed,
           seconds: (now - start.at) / 1000,
           fromSpawnSeconds: (now - spawned) / 1000,
-          cpu: start.cpu.stop(),
+          cpu,
           unstablePolls,
+          bytesPerRow: kind === 'bare' ? null : (await memoryOf(group)) / ORDERS_ROWS,
         };
       }
     }
@@ -188,7 +274,8 @@ log(
   `loaded ${messages} messages into ${topic} (${partitions} partitions) in ${((performance.now() - loadStarted) / 1000).toFixed(1)} s`,
 );
 
-const results: Array<{ kind: Kind; processes: number; round: number; measured: Measured }> = [];
+const results: Array<{ kind: Kind; processes: number; round: number; models: Models; measured: Measured }> =
+  [];
 for (const processes of counts) {
   for (let round = 0; round < rounds; round += 1) {
     // Before and after take turns going first.
@@ -198,11 +285,15 @@ for (const processes of counts) {
         : round % 2 === 0
           ? ['before', 'readout']
           : ['readout', 'before'];
-    for (const kind of ['bare', ...projectors] as const) {
-      const measured = await measure(admin, kind, processes, round, end);
-      results.push({ kind, processes, round, measured });
+    const runs: Array<[Kind, Models]> = [
+      ['bare', null],
+      ...modelCounts.flatMap((models) => projectors.map((kind): [Kind, Models] => [kind, models])),
+    ];
+    for (const [kind, models] of runs) {
+      const measured = await measure(admin, kind, processes, round, end, models);
+      results.push({ kind, processes, round, models, measured });
       log(
-        `${kind} × ${processes} (round ${round + 1}): ${Math.round(measured.messages / measured.seconds)} messages/s (${describeCpu(measured.cpu)})`,
+        `${kind}${models === null ? '' : ` (${models} models)`} × ${processes} (round ${round + 1}): ${Math.round(measured.messages / measured.seconds)} messages/s (${describeCpu(measured.cpu)})${measured.bytesPerRow === null ? '' : `, ${Math.round(measured.bytesPerRow)} B of Redis per row`}`,
       );
     }
   }
@@ -216,7 +307,7 @@ const ordersModels = loadDefinitions(config.readModelsDir).filter(
 ).length;
 const bareOf = (processes: number, round: number) =>
   results.find((r) => r.kind === 'bare' && r.processes === processes && r.round === round);
-const rows = results.map(({ kind, processes, round, measured }) => {
+const rows = results.map(({ kind, processes, round, models, measured }) => {
   const baseline = bareOf(processes, round)?.measured;
   const name =
     kind === 'bare'
@@ -224,9 +315,11 @@ const rows = results.map(({ kind, processes, round, measured }) => {
       : kind === 'before'
         ? `\`readout projector\` at ${beforeCommit} (before)`
         : '`readout projector`';
+  const withModels = models === null ? name : `${name}, ${models} models of public.orders`;
   const ratio = baseline ? (rate(measured) / rate(baseline)).toFixed(2) : '';
   const cpu = Object.fromEntries(measured.cpu.groups.map((g) => [g.name, g.percentOfCore.toFixed(0)]));
-  return `| ${processes} | ${round + 1} | ${name} | ${rate(measured)} | ${measured.seconds.toFixed(1)} s | ${ratio} | ${measured.cpu.machineBusyPercent.toFixed(0)}% | ${cpu.consumers}% | ${cpu['redis-server']}% | ${cpu.kafka}% | ${measured.unstablePolls} |`;
+  const memory = measured.bytesPerRow === null ? '' : `${Math.round(measured.bytesPerRow)} B`;
+  return `| ${processes} | ${round + 1} | ${withModels} | ${rate(measured)} | ${measured.seconds.toFixed(1)} s | ${ratio} | ${measured.cpu.machineBusyPercent.toFixed(0)}% | ${cpu.consumers}% | ${cpu['redis-server']}% | ${cpu.kafka}% | ${measured.unstablePolls} | ${memory} |`;
 });
 /** Per count of processes and projector: the median rate and ratio to its round's baseline. */
 function medians(): string[] {
@@ -237,15 +330,24 @@ function medians(): string[] {
       ? (sorted[middle] ?? NaN)
       : ((sorted[middle - 1] ?? NaN) + (sorted[middle] ?? NaN)) / 2;
   };
+  const kinds: Array<[Kind, Models]> = [
+    ['bare', null],
+    ...modelCounts.flatMap((models) =>
+      (['before', 'readout'] as const).map((kind): [Kind, Models] => [kind, models]),
+    ),
+  ];
   return counts.flatMap((processes) =>
-    (['bare', 'before', 'readout'] as const).flatMap((kind) => {
-      const mine = results.filter((r) => r.kind === kind && r.processes === processes);
+    kinds.flatMap(([kind, models]) => {
+      const mine = results.filter((r) => r.kind === kind && r.processes === processes && r.models === models);
       if (mine.length === 0) return [];
       const ratios = mine.map(
         (r) => rate(r.measured) / rate(bareOf(processes, r.round)?.measured ?? r.measured),
       );
+      const who =
+        kind === 'bare' ? 'baseline' : kind === 'before' ? `before (${beforeCommit})` : 'this commit';
+      const memory = mine.map((r) => r.measured.bytesPerRow).filter((b): b is number => b !== null);
       return [
-        `- ${processes} process(es), ${kind === 'bare' ? 'baseline' : kind === 'before' ? `before (${beforeCommit})` : 'this commit'}: median ${Math.round(median(mine.map((r) => rate(r.measured))))} messages/s, median ratio to its round's baseline ${median(ratios).toFixed(2)} over ${mine.length} rounds`,
+        `- ${processes} process(es), ${who}${models === null ? '' : `, ${models} models of public.orders`}: median ${Math.round(median(mine.map((r) => rate(r.measured))))} messages/s, median ratio to its round's baseline ${median(ratios).toFixed(2)} over ${mine.length} rounds${memory.length > 0 ? `, Redis per row ${Math.round(median(memory))} B` : ''}`,
       ];
     }),
   );
@@ -262,8 +364,8 @@ const report = [
   '',
   `${messages} orders messages (creates, status updates, deletes each followed by its tombstone, ~3.8 KB each) keyed by row over ${partitions} partitions${amountDigits ? `, amounts of ${amountDigits} digits (numeric(${amountDigits}, 2): the models' sums pass 2^63 at once)` : ', amounts below 1000.00 (numeric(12, 2))'}. For each count of processes, a fresh consumer group reads the topic from the start: the baseline's bare kafkajs consumers (JSON.parse of key and value, a commit per batch), ${beforeRoot ? `then that many processes of \`readout projector\` as it was at ${beforeCommit} (same topic, own key prefix), ` : ''}then that many \`readout projector\` processes (every demo read model; ${ordersModels} of them read public.orders; the mass-delete guard off) under a fresh key prefix. Rate: messages committed from the first moment the group was Stable with every process a member to the moment every partition was committed to its end. CPU columns: over the same interval, the machine's busy share of its ${cpus().length} cores, and the CPU time of the consumer processes together, of redis-server and of the Kafka broker, each as a share of one core.`,
   '',
-  '| processes | round | consumer | messages/s | measured | ratio to baseline | machine busy | consumers | redis-server | Kafka | polls rebalancing |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
+  '| processes | round | consumer | messages/s | measured | ratio to baseline | machine busy | consumers | redis-server | Kafka | polls rebalancing | Redis per row |',
+  '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   ...(rounds > 1 ? ['', ...medians()] : []),
   '',

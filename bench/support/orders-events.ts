@@ -25,7 +25,9 @@ const create = fixture('create-alice-pending');
 const update = fixture('update-alice-paid');
 const remove = fixture('delete-bob');
 
-const ROWS = 20_000;
+/** Distinct rows the events are spread over. */
+export const ORDERS_ROWS = 20_000;
+const ROWS = ORDERS_ROWS;
 const STATUSES = ['pending', 'paid', 'shipped', 'delivered', 'cancelled'];
 const CUSTOMERS = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark', 'wayne', 'wonka'];
 

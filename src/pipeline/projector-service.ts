@@ -254,6 +254,27 @@ export function createProjectorService(deps: ProjectorServiceDeps): ProjectorSer
     }
   }
 
+  /**
+   * An upgrade from the layout before one pass per table: the old keys go, and the models, which
+   * Redis then holds nothing of, are read again from Kafka (backfilled, with progress) under the
+   * new one. Said once; a failure here is only logged (the next start tries again).
+   */
+  async function dropLegacyLayout(): Promise<void> {
+    try {
+      const dropped = await store.dropLegacyLayout(inForce.models);
+      if (dropped > 0)
+        logger.warn(
+          { dropped },
+          'deleted the keys of the former Redis layout (one tag per model): the read models are read again from Kafka under the table layout, and are backfilling until done',
+        );
+    } catch (error) {
+      logger.warn(
+        { err: error },
+        'could not look for keys of the former Redis layout; trying at the next start',
+      );
+    }
+  }
+
   let checks: NodeJS.Timeout | undefined;
   let stopRequested: () => void = () => undefined;
   const stopping = new Promise<void>((resolve) => (stopRequested = resolve));
@@ -313,6 +334,7 @@ export function createProjectorService(deps: ProjectorServiceDeps): ProjectorSer
     async start() {
       await refreshUntilRedisAnswers(isStopping);
       if (isStopping()) return;
+      await dropLegacyLayout();
       move('waiting-for-topics');
       // Also while waiting for Debezium's topics: a fresh Redis is marked ready (and empty) then.
       checks = setInterval(periodicCheck, checkEveryMs);

@@ -12,6 +12,14 @@ export interface ModelRef {
   readonly table: string;
 }
 
+/**
+ * The tag each model's keys had before one pass per table (issue 19): `{prefix:model}`. Only
+ * looked for, to delete what an older Readout left (redis-store.ts dropLegacyLayout).
+ */
+export function legacyModelTag(prefix: string, model: string): string {
+  return `{${prefix}:${model}}`;
+}
+
 /** The hash tag every key of one table's read models shares (one cluster slot). */
 export function tableTag(prefix: string, table: string): string {
   return `{${prefix}:t:${table}}`;

@@ -9,6 +9,7 @@ import {
 import {
   connectRedis,
   dataNodes,
+  scanKeys,
   subscriberConnection,
   type RedisClient,
   type RedisConnectionOptions,
@@ -21,7 +22,7 @@ import {
   type BatchOffset,
   type ModelStop,
 } from './scripts/apply-lane-script.ts';
-import { deadLetterKey, modelKeys, type ModelRef } from './keys.ts';
+import { deadLetterKey, legacyModelTag, modelKeys, type ModelRef } from './keys.ts';
 import { createLaneDirectory, laneMemberKeys, type Lane } from './lanes.ts';
 import { runReadModel } from './scripts/read-model-script.ts';
 import type { ModelSnapshot } from './model-snapshot.ts';
@@ -99,6 +100,12 @@ export interface BucketRange {
 
 export interface ReadModelStore {
   readModelState(model: CompiledModel, rowKeys: readonly string[]): Promise<ModelState>;
+  /**
+   * Deletes what these models kept under the key layout before one pass per table (a tag per
+   * model, `{prefix:model}`); returns how many keys went. Their data is then read again from Kafka
+   * under the table layout, as for a model Redis never held.
+   */
+  dropLegacyLayout(models: readonly CompiledModel[]): Promise<number>;
   /** The lanes that write these model instances, by table (see lanes.ts). */
   lanesOf(targets: readonly CompiledModel[]): Promise<Lane[]>;
   /** These rows of a lane as stored, and each member's newest commit time, in one round trip. */
@@ -244,6 +251,19 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
     },
 
     lanesOf: (targets) => lanes.lanesOf(targets),
+
+    async dropLegacyLayout(models) {
+      let dropped = 0;
+      try {
+        for (const model of models) {
+          for await (const found of scanKeys(redis, `${legacyModelTag(keyPrefix, model.name)}*`))
+            if (found.length > 0) dropped += await redis.unlink(...found);
+        }
+      } catch (error) {
+        throw redisUnavailable('drop of keys in the former layout', error);
+      }
+      return dropped;
+    },
 
     async readModelState(model, rowKeys) {
       const [lane] = await lanes.lanesOf([model]);

@@ -136,4 +136,22 @@ describe('a lane on a real Redis', () => {
     for (const model of members) expect((await store.readVersion(model)) > 0n).toBe(true);
     await store.quit();
   });
+
+  it('deletes what a model kept in the layout before tables tagged its keys, and nothing else', async () => {
+    run += 1;
+    const prefix = `legacy${run}`;
+    const store = createRedisStore({ ...redis.options, keyPrefix: prefix });
+    const [model] = members as [CompiledModel];
+    await client.hset(`{${prefix}:${model.name}}:meta`, 'version', '9');
+    await client.hset(`{${prefix}:${model.name}}:g1:rows`, 'id=1', 'x');
+    await client.hset(`{${prefix}:${model.name}_other}:meta`, 'version', '9');
+    await client.hset(modelKeys(prefix, model).meta, 'version', '10');
+    expect(await store.dropLegacyLayout([model])).toBe(2);
+    expect(await client.exists(`{${prefix}:${model.name}}:meta`, `{${prefix}:${model.name}}:g1:rows`)).toBe(
+      0,
+    );
+    expect(await client.hget(`{${prefix}:${model.name}_other}:meta`, 'version')).toBe('9');
+    expect(await client.hget(modelKeys(prefix, model).meta, 'version')).toBe('10');
+    await store.quit();
+  });
 });

@@ -7,6 +7,7 @@ import {
   guardKeys,
   heldChannel,
   modelKeys,
+  tableLaneKeys,
   transactionField,
   type RedisClient,
 } from '../../src/store/index.ts';
@@ -40,6 +41,7 @@ import {
   READ_MODEL_REPLY_KINDS,
   runReadModel,
 } from '../../src/store/scripts/read-model-script.ts';
+import { decodeLanes, LANES_REPLY_KINDS, runLanes } from '../../src/store/scripts/lanes-script.ts';
 import { capturedOrder } from '../support/fixtures.ts';
 import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
@@ -290,6 +292,31 @@ function assertNever(): never {
   throw new Error('a member without its fold');
 }
 
+describe('lanes.lua', () => {
+  it('answers the lanes: the main one while it remembers no row, one of its own after', async () => {
+    const lanes = tableLaneKeys(prefix(), 'public.orders');
+    const ask = (...generations: Array<[model: string, generation: number]>) =>
+      runLanes(client, {
+        registry: lanes.registry,
+        mainRows: lanes.rows('main'),
+        main: 'main',
+        generations: generations.map(([model, generation]) => ({
+          field: `${model}#${generation}`,
+          model,
+          own: `${model}#${generation}`,
+        })),
+      });
+    expect(await ask(['a', 0], ['b', 0], ['a', 1])).toEqual({
+      kind: 'lanes',
+      lanes: ['main', 'main', 'a#1'],
+    });
+    await client.hset(lanes.rows('main'), 'id=1', 'remembered');
+    const reply = await ask(['c', 0], ['b', 0]);
+    expect(reply).toEqual({ kind: 'lanes', lanes: ['c#0', 'main'] });
+    expect(LANES_REPLY_KINDS).toEqual([reply.kind]);
+  });
+});
+
 describe('guard.lua', () => {
   it('answers every admission, and released deletes at an END', async () => {
     const seen = kindsSeen();
@@ -345,6 +372,7 @@ describe('guard.lua', () => {
 describe('a reply no codec knows', () => {
   it('is a protocol error, never a guess', () => {
     const decoders = [
+      (reply: unknown) => decodeLanes(reply, 1),
       decodePositions,
       decodeGenerations,
       decodeReadModel,
