@@ -133,7 +133,7 @@ export const configSchema = z.object({
     .max(10_000_000)
     .default(50_000)
     .describe(
-      "Rows per read model whose last write the projector keeps in memory, so a batch reads from Redis only rows it has not seen (`0`: off). The apply script still checks every row's position, so a stale entry costs a retry, never a wrong number.",
+      "Rows per lane (the models of a table that share one memory per row) whose last write the projector keeps in memory, so a batch reads from Redis only rows it has not seen (`0`: off). The apply script still checks every row's position, so a stale entry costs a retry, never a wrong number.",
     ),
   READOUT_MAX_RECORD_BYTES: limit(1, 2 ** 31 - 1)
     .default(DEFAULT_DECODE_LIMITS.maxRecordBytes)
@@ -285,7 +285,7 @@ export interface ReadoutConfig {
     /** Replication origins whose deletes are archival. */
     readonly archiveOrigins: readonly string[];
   };
-  /** Rows per read model whose last write the projector keeps in memory (0: read Redis every batch). */
+  /** Rows per lane whose last write the projector keeps in memory (0: read Redis every batch). */
   readonly rowCacheRows: number;
   /** What a record may hold before it is refused (dead-lettered) instead of decoded. */
   readonly decode: DecodeLimits;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLaneWriter } from '../../src/pipeline/lane-writer.ts';
 import { splitAtSnapshotEnds, type CompiledModel, type FoldEvent } from '../../src/projection/index.ts';
 import {
@@ -10,10 +10,9 @@ import {
   type Lane,
   type ReadModelStore,
 } from '../../src/store/index.ts';
-import type { RedisClient } from '../../src/store/index.ts';
 import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.ts';
 import { buildHistory, deliver, delivery } from '../support/order-history.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { useRedisServer } from '../support/redis-server.ts';
 
 /**
  * A lane of several models on a real redis-server, through the real writer and apply script: one
@@ -23,18 +22,8 @@ import { startRedis, type TestRedis } from '../support/redis-server.ts';
  */
 
 const silent = pino({ level: 'silent' });
-let redis: TestRedis;
-let client: RedisClient;
+const server = useRedisServer();
 let run = 0;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = redis.client();
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
 
 const members: CompiledModel[] = [
   everyMeasureModel('lane_status'),
@@ -94,8 +83,11 @@ describe('a lane on a real Redis', () => {
         run += 1;
         const history = buildHistory(changes, resends);
         const delivered = deliver(history.events, replays);
-        const together = withRowCache(createRedisStore({ ...redis.options, keyPrefix: `lane${run}` }), 100);
-        const alone = createRedisStore({ ...redis.options, keyPrefix: `alone${run}` });
+        const together = withRowCache(
+          createRedisStore({ ...server.redis.options, keyPrefix: `lane${run}` }),
+          100,
+        );
+        const alone = createRedisStore({ ...server.redis.options, keyPrefix: `alone${run}` });
         await writeAll(together, [laneOf(`lane${run}`)], delivered, sizes);
         await writeAll(alone, aloneLanes(`alone${run}`), delivered, sizes);
         for (const model of members) {
@@ -104,8 +96,9 @@ describe('a lane on a real Redis', () => {
         }
         // One memory per row, in the lane; none under the members' own keys.
         const rows = new Set(delivered.map((event) => event.rowKey)).size;
-        expect(await client.hlen(laneOf(`lane${run}`).rows)).toBe(rows);
-        for (const model of members) expect(await client.exists(modelKeys(`lane${run}`, model).rows)).toBe(0);
+        expect(await server.client.hlen(laneOf(`lane${run}`).rows)).toBe(rows);
+        for (const model of members)
+          expect(await server.client.exists(modelKeys(`lane${run}`, model).rows)).toBe(0);
         await Promise.all([together.quit(), alone.quit()]);
       }),
       { numRuns: 25 },
@@ -114,18 +107,18 @@ describe('a lane on a real Redis', () => {
 
   it('takes one script per batch for the whole lane', async () => {
     run += 1;
-    const store = createRedisStore({ ...redis.options, keyPrefix: `scripts${run}` });
+    const store = createRedisStore({ ...server.redis.options, keyPrefix: `scripts${run}` });
     const history = buildHistory([
       { key: 1, status: 'paid', cents: 1050, customer: 'acme', createdHours: 1, gapMinutes: 1 },
       { key: 2, status: 'shipped', cents: 99, customer: 'globex', createdHours: 2, gapMinutes: 1 },
     ]);
-    await client.config('RESETSTAT');
+    await server.client.config('RESETSTAT');
     await createLaneWriter({ store, logger: silent }).write(
       laneOf(`scripts${run}`),
       history.events,
       context('0', '2'),
     );
-    const stats = await client.info('commandstats');
+    const stats = await server.client.info('commandstats');
     // Scripts that ran (an EVALSHA Redis did not know yet is refused, then sent whole).
     const ran = (command: string) => {
       const line = new RegExp(`cmdstat_${command}:([^\\r\\n]*)`).exec(stats)?.[1] ?? '';
@@ -140,18 +133,18 @@ describe('a lane on a real Redis', () => {
   it('deletes what a model kept in the layout before tables tagged its keys, and nothing else', async () => {
     run += 1;
     const prefix = `legacy${run}`;
-    const store = createRedisStore({ ...redis.options, keyPrefix: prefix });
+    const store = createRedisStore({ ...server.redis.options, keyPrefix: prefix });
     const [model] = members as [CompiledModel];
-    await client.hset(`{${prefix}:${model.name}}:meta`, 'version', '9');
-    await client.hset(`{${prefix}:${model.name}}:g1:rows`, 'id=1', 'x');
-    await client.hset(`{${prefix}:${model.name}_other}:meta`, 'version', '9');
-    await client.hset(modelKeys(prefix, model).meta, 'version', '10');
+    await server.client.hset(`{${prefix}:${model.name}}:meta`, 'version', '9');
+    await server.client.hset(`{${prefix}:${model.name}}:g1:rows`, 'id=1', 'x');
+    await server.client.hset(`{${prefix}:${model.name}_other}:meta`, 'version', '9');
+    await server.client.hset(modelKeys(prefix, model).meta, 'version', '10');
     expect(await store.dropLegacyLayout([model])).toBe(2);
-    expect(await client.exists(`{${prefix}:${model.name}}:meta`, `{${prefix}:${model.name}}:g1:rows`)).toBe(
-      0,
-    );
-    expect(await client.hget(`{${prefix}:${model.name}_other}:meta`, 'version')).toBe('9');
-    expect(await client.hget(modelKeys(prefix, model).meta, 'version')).toBe('10');
+    expect(
+      await server.client.exists(`{${prefix}:${model.name}}:meta`, `{${prefix}:${model.name}}:g1:rows`),
+    ).toBe(0);
+    expect(await server.client.hget(`{${prefix}:${model.name}_other}:meta`, 'version')).toBe('9');
+    expect(await server.client.hget(modelKeys(prefix, model).meta, 'version')).toBe('10');
     await store.quit();
   });
 });

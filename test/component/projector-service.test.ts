@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCleanupRules } from '../../src/cleanup/index.ts';
 import { readModelDefinition } from '../../src/definitions/index.ts';
 import {
@@ -16,7 +16,7 @@ import { createRedisStore, tableTag, type ReadModelStore } from '../../src/store
 import { scanKeys } from '../../src/store/connection.ts';
 import { capturedOrder } from '../support/fixtures.ts';
 import { createMemorySource, type MemorySource } from '../support/memory-source.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { useRedisServer } from '../support/redis-server.ts';
 
 /**
  * The projector service itself (pipeline/projector-service.ts), driven in process by a source in
@@ -26,15 +26,8 @@ import { startRedis, type TestRedis } from '../support/redis-server.ts';
 
 const TOPIC = 'readout.public.orders';
 const silent = pino({ level: 'silent' });
-let redis: TestRedis;
+const server = useRedisServer();
 let run = 0;
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  await redis.stop();
-});
 
 const definitions = (suffix: string): CompiledModel[] =>
   [
@@ -69,7 +62,7 @@ function startService(): Running {
   run += 1;
   const prefix = `service${run}`;
   const models = definitions(String(run));
-  const store = createRedisStore({ ...redis.options, keyPrefix: prefix });
+  const store = createRedisStore({ ...server.redis.options, keyPrefix: prefix });
   const source = createMemorySource({ batchSize: 40 });
   const statuses: ProjectorStatus[] = [];
   // The service says each move at debug level; the test reads them from its log.
@@ -167,15 +160,16 @@ describe('the projector service, in process on a real Redis', () => {
     await running.service.start();
     await settled(running);
     // Redis goes back to an older snapshot of the table's slot: its keys as they were after 100 orders.
-    const client = redis.client();
     const keys: string[] = [];
-    for await (const found of scanKeys(client, `${tableTag(running.prefix, revenue.table)}*`))
+    for await (const found of scanKeys(server.client, `${tableTag(running.prefix, revenue.table)}*`))
       keys.push(...found);
-    const saved = await Promise.all(keys.map(async (key) => [key, await client.dumpBuffer(key)] as const));
+    const saved = await Promise.all(
+      keys.map(async (key) => [key, await server.client.dumpBuffer(key)] as const),
+    );
     running.append(101, 200);
     await settled(running);
     expect((await running.totals(revenue)).rows).toBe(200n);
-    for (const [key, dump] of saved) if (dump) await client.restore(key, 0, dump, 'REPLACE');
+    for (const [key, dump] of saved) if (dump) await server.client.restore(key, 0, dump, 'REPLACE');
     expect((await running.totals(revenue)).rows).toBe(100n);
     expect((await running.totals(statuses)).rows).toBe(100n);
     // The next batch finds the models behind it: the partition is read again from offset 100.
@@ -188,7 +182,6 @@ describe('the projector service, in process on a real Redis', () => {
     expect([...(loss?.readers ?? [])].sort()).toEqual([revenue.name, statuses.name].sort());
     expect(running.statuses).toContain('recovering');
     expect(running.statuses.at(-1)).toBe('consuming');
-    client.disconnect();
     await running.stop();
   });
 

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decodeRecord, isRowEvent, type RowEvent } from '../../src/decode/index.ts';
 import { readModelDefinition } from '../../src/definitions/index.ts';
 import { ErrorCode } from '../../src/errors/index.ts';
 import { compileModel, foldLane, type CompiledModel } from '../../src/projection/index.ts';
-import {
-  guardKeys,
-  heldChannel,
-  modelKeys,
-  tableLaneKeys,
-  transactionField,
-  type RedisClient,
-} from '../../src/store/index.ts';
+import { guardKeys, heldChannel, modelKeys, tableLaneKeys, transactionField } from '../../src/store/index.ts';
 import {
   APPLY_LANE_REPLY_KINDS,
   decodeApplyLane,
@@ -43,7 +36,7 @@ import {
 } from '../../src/store/scripts/read-model-script.ts';
 import { decodeLanes, LANES_REPLY_KINDS, runLanes } from '../../src/store/scripts/lanes-script.ts';
 import { capturedOrder } from '../support/fixtures.ts';
-import { startRedis, type TestRedis } from '../support/redis-server.ts';
+import { useRedisServer } from '../support/redis-server.ts';
 
 /**
  * The TypeScript ↔ Lua protocol (src/store/scripts/): every script, through its codec, on a real
@@ -52,18 +45,8 @@ import { startRedis, type TestRedis } from '../support/redis-server.ts';
  * fails the coverage check at the end of its block. And a reply no codec knows is an error.
  */
 
-let redis: TestRedis;
-let client: RedisClient;
+const server = useRedisServer();
 let run = 0;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  client = redis.client();
-});
-afterAll(async () => {
-  client.disconnect();
-  await redis.stop();
-});
 
 const prefix = () => `protocol${(run += 1)}`;
 
@@ -93,7 +76,7 @@ describe('positions.lua', () => {
       channel: keys.channel,
     };
     const call = async (request: Parameters<typeof runPositions>[2]): Promise<PositionsReply> =>
-      seen.see(await runPositions(client, reader, request));
+      seen.see(await runPositions(server.client, reader, request));
     expect(await call({ op: 'advance', partition: 't/0', next: '10', required: null })).toEqual({
       kind: 'ok',
     });
@@ -114,7 +97,7 @@ describe('positions.lua', () => {
     });
     expect(await call({ op: 'read', partition: 't/0', next: '30', required: '20' })).toEqual({ kind: 'ok' });
     expect(await call({ op: 'backfill', why: 'added', targets: new Map() })).toEqual({ kind: 'ok' });
-    expect(await client.hget(keys.offsets, 't/0')).toBe('30');
+    expect(await server.client.hget(keys.offsets, 't/0')).toBe('30');
     expect([...seen.kinds].sort()).toEqual([...POSITIONS_REPLY_KINDS].sort());
   });
 });
@@ -125,7 +108,7 @@ describe('generations.lua', () => {
     const p = prefix();
     const keys = (generation = 0) => modelKeys(p, ORDERS, generation);
     const call = async (request: Parameters<typeof runGenerations>[2]): Promise<GenerationsReply> =>
-      seen.see(await runGenerations(client, keys().generations, request));
+      seen.see(await runGenerations(server.client, keys().generations, request));
     const switchTo = (generation: number, seen: number) =>
       call({
         op: 'switch',
@@ -160,10 +143,10 @@ describe('generations.lua', () => {
     await expect(call({ op: 'phase', generation: 2, from: 'replay', to: 'ready' })).rejects.toThrow(
       /no rebuild moves from replay to ready/,
     );
-    await client.hset(keys(0).meta, 'version', '500');
+    await server.client.hset(keys(0).meta, 'version', '500');
     expect(await switchTo(2, 1)).toEqual({ kind: 'stale' }); // the caller saw another current one
     expect(await switchTo(2, 0)).toEqual({ kind: 'switched', old: 0 });
-    expect(await client.hget(keys(2).meta, 'version')).toBe('501');
+    expect(await server.client.hget(keys(2).meta, 'version')).toBe('501');
     expect(await call({ op: 'abandon', generation: 3 })).toEqual({ kind: 'ok' });
     expect([...seen.kinds].sort()).toEqual([...GENERATIONS_REPLY_KINDS].sort());
   });
@@ -173,9 +156,9 @@ describe('read-model.lua', () => {
   it('answers a snapshot of the current generation', async () => {
     const p = prefix();
     const keys = modelKeys(p, ORDERS, 0);
-    await client.hset(keys.meta, 'version', '7');
-    await client.hset(keys.counters(null), '_rows|["paid"]', '2');
-    const reply = await runReadModel(client, p, ORDERS, {
+    await server.client.hset(keys.meta, 'version', '7');
+    await server.client.hset(keys.counters(null), '_rows|["paid"]', '2');
+    const reply = await runReadModel(server.client, p, ORDERS, {
       bucketed: false,
       from: '-inf',
       to: '+inf',
@@ -229,7 +212,7 @@ describe('apply-lane.lua', () => {
       }));
       const fold = foldLane(members, [orderEvent(id, id)], { rows: new Map(), maxCommitTimeMs: new Map() });
       return seen.see(
-        await runApplyLane(client, {
+        await runApplyLane(server.client, {
           rows,
           members: members.map((model) => ({
             model,
@@ -247,9 +230,9 @@ describe('apply-lane.lua', () => {
     expect(first.kind).toBe('applied');
     if (first.kind !== 'applied') return;
     expect([...first.versions.keys()]).toEqual([revenue.name, orders.name]);
-    expect(await client.hget(keys(orders).counters(null), 'orders|["paid"]')).toBe('1');
-    expect(await client.hget(keys(revenue).counters(null), 'revenue|["paid"]')).toBe('1250');
-    expect(await client.hlen(rows)).toBe(1);
+    expect(await server.client.hget(keys(orders).counters(null), 'orders|["paid"]')).toBe('1');
+    expect(await server.client.hget(keys(revenue).counters(null), 'revenue|["paid"]')).toBe('1250');
+    expect(await server.client.hlen(rows)).toBe(1);
     // The same fold again: row 1 is no longer where the fold read it (nowhere).
     expect(await apply(1)).toEqual({ kind: 'conflict', rowKey: 'id=1' });
     expect(await apply(2, { generation: 4 })).toEqual({ kind: 'moved', model: orders.name, current: 0 });
@@ -271,14 +254,14 @@ describe('apply-lane.lua', () => {
       stood: null,
     });
     // Refused for one member's key: nothing written for either.
-    await client.set(keys(orders).counters(null), 'not a hash');
+    await server.client.set(keys(orders).counters(null), 'not a hash');
     const refused = await apply(2, { offset: offset('1', '2') });
     expect(refused.kind).toBe('refused');
-    expect(await client.hget(keys(revenue).counters(null), 'revenue|["paid"]')).toBe('1250');
-    expect(await client.hlen(rows)).toBe(1);
-    await client.del(keys(orders).counters(null));
+    expect(await server.client.hget(keys(revenue).counters(null), 'revenue|["paid"]')).toBe('1250');
+    expect(await server.client.hlen(rows)).toBe(1);
+    await server.client.del(keys(orders).counters(null));
     const stop = { code: 'SOURCE_SCHEMA_CHANGED', reason: 'amount left', at: 't/0/2' };
-    await client.hset(keys(orders).meta, 'stopped', JSON.stringify(stop));
+    await server.client.hset(keys(orders).meta, 'stopped', JSON.stringify(stop));
     expect(await apply(2, { offset: offset('1', '2') })).toEqual({
       kind: 'stopped',
       model: orders.name,
@@ -296,7 +279,7 @@ describe('lanes.lua', () => {
   it('answers the lanes: the main one while it remembers no row, one of its own after', async () => {
     const lanes = tableLaneKeys(prefix(), 'public.orders');
     const ask = (...generations: Array<[model: string, generation: number]>) =>
-      runLanes(client, {
+      runLanes(server.client, {
         registry: lanes.registry,
         mainRows: lanes.rows('main'),
         main: 'main',
@@ -310,7 +293,7 @@ describe('lanes.lua', () => {
       kind: 'lanes',
       lanes: ['main', 'main', 'a#1'],
     });
-    await client.hset(lanes.rows('main'), 'id=1', 'remembered');
+    await server.client.hset(lanes.rows('main'), 'id=1', 'remembered');
     const reply = await ask(['c', 0], ['b', 0]);
     expect(reply).toEqual({ kind: 'lanes', lanes: ['c#0', 'main'] });
     expect(LANES_REPLY_KINDS).toEqual([reply.kind]);
@@ -323,7 +306,7 @@ describe('guard.lua', () => {
     const p = prefix();
     const keys = guardKeys(p);
     const call = async (request: Parameters<typeof runGuard>[3]): Promise<GuardReply> =>
-      seen.see(await runGuard(client, keys, heldChannel(p), request));
+      seen.see(await runGuard(server.client, keys, heldChannel(p), request));
     const admissions = new Set<string>();
     const admit = async (txId: string, threshold: number, ids: string[]) => {
       const reply = await call({
@@ -350,10 +333,10 @@ describe('guard.lua', () => {
     ).toEqual({ kind: 'released', tables: [{ table: 'public.orders', entries: ['entry a'] }] });
     expect(await admit('1', 3, ['b'])).toEqual({ kind: 'admission', admission: 'apply' }); // its END said small
     expect(await admit('2', 2, ['c', 'd'])).toEqual({ kind: 'admission', admission: 'hold' });
-    expect(await client.hlen(keys.heldRows('public.orders/tx/2'))).toBe(2);
-    await client.hset(keys.decided, transactionField('public.orders', '3'), 'archive');
+    expect(await server.client.hlen(keys.heldRows('public.orders/tx/2'))).toBe(2);
+    await server.client.hset(keys.decided, transactionField('public.orders', '3'), 'archive');
     expect(await admit('3', 2, ['e'])).toEqual({ kind: 'admission', admission: 'archive' });
-    await client.hset(keys.decided, transactionField('public.orders', '4'), 'retract');
+    await server.client.hset(keys.decided, transactionField('public.orders', '4'), 'retract');
     expect(await admit('4', 2, ['f'])).toEqual({ kind: 'admission', admission: 'retract' });
     expect(
       await call({

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll } from 'vitest';
 import type { RedisClient, RedisNode } from '../../src/store/index.ts';
 import { freePort } from './free-port.ts';
 
@@ -17,6 +18,35 @@ export interface TestRedis {
   /** A plain client for the test's own checks. */
   client(): RedisClient;
   stop(): Promise<void>;
+}
+
+/**
+ * A real redis-server for the calling test file: started before its tests, stopped after them,
+ * with a plain client for the tests' own checks (both read once the file's tests run).
+ */
+export function useRedisServer(): { readonly redis: TestRedis; readonly client: RedisClient } {
+  let redis: TestRedis | undefined;
+  let client: RedisClient | undefined;
+  beforeAll(async () => {
+    redis = await startRedis();
+    client = redis.client();
+  });
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.stop();
+  });
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('the redis-server is started before the tests run');
+    return value;
+  };
+  return {
+    get redis() {
+      return started(redis);
+    },
+    get client() {
+      return started(client);
+    },
+  };
 }
 
 /** A real redis-server on a free port (or on `port`), with no persistence, for one test file. */
