@@ -256,7 +256,11 @@ export function createRedisStore(options: RedisConnectionOptions & { keyPrefix: 
       let dropped = 0;
       try {
         for (const model of models) {
-          for await (const found of scanKeys(redis, `${legacyModelTag(keyPrefix, model.name)}*`))
+          const tag = legacyModelTag(keyPrefix, model.name);
+          // A model the former layout held has its meta (generation 0) or its generations hash
+          // (after a rebuild): only then is the keyspace scanned for the rest.
+          if ((await redis.exists(`${tag}:meta`, `${tag}:generation`)) === 0) continue;
+          for await (const found of scanKeys(redis, `${tag}*`))
             if (found.length > 0) dropped += await redis.unlink(...found);
         }
       } catch (error) {

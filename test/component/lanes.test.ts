@@ -145,6 +145,11 @@ describe('a lane on a real Redis', () => {
     ).toBe(0);
     expect(await server.client.hget(`{${prefix}:${model.name}_other}:meta`, 'version')).toBe('9');
     expect(await server.client.hget(modelKeys(prefix, model).meta, 'version')).toBe('10');
+    // After a rebuild the former layout kept only the generations hash and the new generation.
+    const [, rebuilt] = members as [CompiledModel, CompiledModel];
+    await server.client.hset(`{${prefix}:${rebuilt.name}}:generation`, 'current', '1');
+    await server.client.hset(`{${prefix}:${rebuilt.name}}:g1:meta`, 'version', '3');
+    expect(await store.dropLegacyLayout([rebuilt])).toBe(2);
     await store.quit();
   });
 });
