@@ -30,36 +30,53 @@ function unavailable(message: string, cause?: unknown): ReadoutError {
   return new ReadoutError(ErrorCode.DependencyUnavailable, message, { cause, retriable: true });
 }
 
-export function createKafkaConnect(baseUrl: string): KafkaConnect {
+/** How long a call answered 409 (workers rebalancing) is made again, by default. */
+const CONFLICT_RETRY_MS = 30_000;
+
+export function createKafkaConnect(
+  baseUrl: string,
+  { conflictRetryMs = CONFLICT_RETRY_MS }: { conflictRetryMs?: number } = {},
+): KafkaConnect {
   const base = baseUrl.replace(/\/+$/, '');
+  /**
+   * One REST call. Connect answers 409 while its workers rebalance (another connector was just
+   * created, changed or deleted): the call is made again, for up to `conflictRetryMs`.
+   */
   async function call(
     method: string,
     path: string,
     body?: unknown,
   ): Promise<{ status: number; json: unknown }> {
-    let response: Response;
-    try {
-      response = await fetch(`${base}${path}`, {
-        method,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
-        signal: AbortSignal.timeout(60_000),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-    } catch (error) {
-      throw unavailable(`Kafka Connect at ${base} did not answer ${method} ${path}`, error);
+    const deadline = Date.now() + conflictRetryMs;
+    for (let attempt = 1; ; attempt += 1) {
+      let response: Response;
+      try {
+        response = await fetch(`${base}${path}`, {
+          method,
+          headers: { 'content-type': 'application/json', accept: 'application/json' },
+          signal: AbortSignal.timeout(60_000),
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      } catch (error) {
+        throw unavailable(`Kafka Connect at ${base} did not answer ${method} ${path}`, error);
+      }
+      const text = await response.text();
+      if (response.status === 409 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(2000, 250 * attempt)));
+        continue;
+      }
+      let json: unknown;
+      try {
+        json = text === '' ? null : JSON.parse(text);
+      } catch {
+        json = text;
+      }
+      if (response.status >= 400 && response.status !== 404)
+        throw unavailable(
+          `Kafka Connect answered ${method} ${path} with HTTP ${response.status}: ${text.slice(0, 500)}`,
+        );
+      return { status: response.status, json };
     }
-    const text = await response.text();
-    let json: unknown;
-    try {
-      json = text === '' ? null : JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    if (response.status >= 400 && response.status !== 404)
-      throw unavailable(
-        `Kafka Connect answered ${method} ${path} with HTTP ${response.status}: ${text.slice(0, 500)}`,
-      );
-    return { status: response.status, json };
   }
   const path = (name: string, rest = '') => `/connectors/${encodeURIComponent(name)}${rest}`;
   async function status(name: string): Promise<ConnectorStatus | null> {

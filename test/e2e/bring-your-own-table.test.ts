@@ -272,9 +272,9 @@ describe('bringing a table of your own while Readout runs', () => {
 
     const writer = startWriter();
     const apply = await runReadout(['sources', 'check', '--apply'], env);
-    expect({ code: apply.code, stderr: apply.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    expect(apply.code, `sources check --apply:\n${apply.stdout}\n${apply.stderr.slice(-2000)}`).toBe(0);
     const reload = await runReadout(['reload'], env);
-    expect({ code: reload.code, out: reload.stdout }).toMatchObject({ code: 0 });
+    expect(reload.code, `reload:\n${reload.stdout}\n${reload.stderr}`).toBe(0);
     // Both running processes took the three models on.
     expect(reload.stdout).toMatch(new RegExp(`projector ${pids.projector}@.*added .*${BY_REGION}`));
     expect(reload.stdout).toMatch(new RegExp(`api ${pids.api}@.*added .*${BY_REGION}`));

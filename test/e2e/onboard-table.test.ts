@@ -229,7 +229,7 @@ describe('onboarding a table that already holds rows', () => {
     const started = Date.now();
     const apply = await runReadout(['sources', 'check', '--apply'], env);
     const applySeconds = (Date.now() - started) / 1000;
-    expect({ code: apply.code, stderr: apply.stderr.slice(-2000) }).toMatchObject({ code: 0 });
+    expect(apply.code, `sources check --apply:\n${apply.stdout}\n${apply.stderr.slice(-2000)}`).toBe(0);
     expect(apply.stdout).toContain(`requested a backfill of ${qualified}`);
     const scanned = /backfill of [^:]+: SUCCEEDED, (\d+) rows read/.exec(apply.stderr);
     expect(scanned).not.toBeNull();
