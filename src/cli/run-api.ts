@@ -87,7 +87,7 @@ export function wireApi(
     logger,
     readiness: () => checkReadiness(store, byName, config.redis.keyPrefix, addedByReload),
   });
-  const reload = async (): Promise<DefinitionChanges> => {
+  const reloadNow = async (): Promise<DefinitionChanges> => {
     const next = loadModels(config); // every problem of the files at once, naming each file
     checkNames(next.map((model) => model.definition));
     // Refused as the projector refuses them (a column the table lacks), so both keep the same set.
@@ -105,6 +105,15 @@ export function wireApi(
     );
     logger.info(changes, 'read-model definitions reloaded');
     return changes;
+  };
+  // One reload at a time, each reading the files when its turn comes: reloads started together
+  // (a signal and `readout reload`) would otherwise install their schemas in the order their
+  // source checks answered, and the last one installed could be the files as they were before.
+  let reloading: Promise<unknown> = Promise.resolve();
+  const reload = (): Promise<DefinitionChanges> => {
+    const next = reloading.then(reloadNow);
+    reloading = next.catch(() => undefined);
+    return next;
   };
   // `readout reload` (a Redis channel every process hears) and SIGHUP: the schema follows.
   const publisher = connectRedis(redis);

@@ -48,6 +48,7 @@ export function decimalFromString(text: string): Decimal | undefined {
  * that would drop non-zero digits, so callers can refuse instead of rounding money.
  */
 export function unscaledAt(value: Decimal, scale: number): bigint | undefined {
+  if (scale === value.scale) return value.unscaled;
   if (scale >= value.scale) return value.unscaled * 10n ** BigInt(scale - value.scale);
   const divisor = 10n ** BigInt(value.scale - scale);
   if (value.unscaled % divisor !== 0n) return undefined;

@@ -1,5 +1,5 @@
-import type { RowEvent } from '../decode/index.ts';
-import type { CompiledModel } from '../projection/index.ts';
+import type { Row, RowEvent } from '../decode/index.ts';
+import { rememberAll, RowRejected, type CompiledModel, type MemoryRow } from '../projection/index.ts';
 
 /** A record refused by one or more models of its table: no model of the table applies it. */
 export interface RefusedEvent {
@@ -98,6 +98,26 @@ function typeChange(
 }
 
 /**
+ * What each of `models` finds wrong with a row. The row is remembered once for all of them (each
+ * column converted once); only when that refuses a value does each model remember it alone, so
+ * the reasons name the models that refuse it.
+ */
+function problemsOf(models: readonly CompiledModel[], row: Row): Array<[CompiledModel, string]> {
+  let memory: MemoryRow | null = null;
+  try {
+    memory = rememberAll(models, row, null);
+  } catch (error) {
+    if (!(error instanceof RowRejected)) throw error;
+  }
+  const problems: Array<[CompiledModel, string]> = [];
+  for (const model of models) {
+    const problem = memory === null ? model.problemWith(row) : model.problemWithMemory(memory);
+    if (problem !== null) problems.push([model, problem]);
+  }
+  return problems;
+}
+
+/**
  * One verdict per record: a row change is applied to every read model of its table or to none.
  * Each model judges the row's values (problemWith); one refusal refuses the record for all, so
  * no model is ever ahead of another by a record the others could not take. A model whose columns
@@ -112,29 +132,29 @@ export function judgeEvents(
   const admitted: RowEvent[] = [];
   const refused: RefusedEvent[] = [];
   const schemaChanges: SchemaChange[] = [];
-  const changed = new Set<CompiledModel>();
+  // Per table, the models still judging its records (a model whose schema changed has stopped).
+  const judging = new Map<string, CompiledModel[]>();
   for (const event of events) {
     // A delete carries the key (and maybe the old row): it is folded from what was remembered.
     if (event.kind === 'delete') {
       admitted.push(event);
       continue;
     }
-    const reasons: string[] = [];
-    for (const model of models) {
-      if (model.table !== event.table || changed.has(model)) continue;
+    let judges = judging.get(event.table) ?? models.filter((model) => model.table === event.table);
+    const stopping = new Set<CompiledModel>();
+    for (const model of judges) {
       const column = missingColumn(model, event);
       const reason =
         column !== null
           ? `column ${column} of ${model.table} is not in its change events (dropped, renamed, or misspelt in the definition?)`
           : changedType(model, event, known);
-      if (reason !== null) {
-        changed.add(model);
-        schemaChanges.push({ model, event, reason });
-        continue;
-      }
-      const problem = model.problemWith(event.after);
-      if (problem !== null) reasons.push(`${model.name}: ${problem}`);
+      if (reason === null) continue;
+      stopping.add(model);
+      schemaChanges.push({ model, event, reason });
     }
+    if (stopping.size > 0) judges = judges.filter((model) => !stopping.has(model));
+    judging.set(event.table, judges);
+    const reasons = problemsOf(judges, event.after).map(([model, problem]) => `${model.name}: ${problem}`);
     if (reasons.length > 0) refused.push({ event, reasons });
     else admitted.push(event);
   }

@@ -35,6 +35,8 @@ export interface CompiledModel {
   readonly kind: 'state' | 'flow';
   /** The columns remembered per row. */
   readonly columns: readonly string[];
+  /** Those read as exact numbers (a float there is refused). */
+  readonly exactColumns: ReadonlySet<string>;
   /** How long time buckets are kept, or null for models without a time bucket. */
   readonly retentionMs: number | null;
   /** The measure ranked for top-N, with its limit. */
@@ -69,6 +71,8 @@ export interface CompiledModel {
    * the row is the caller's to judge (a schema change), not asked here.
    */
   problemWith(row: Row): string | null;
+  /** The same judgement of a row already remembered (by this model or with other models' columns). */
+  problemWithMemory(memory: MemoryRow): string | null;
   /** State models: what the row contributes now (null when it is filtered out). */
   contributionOf(row: MemoryRow): Contribution | null;
   /** Flow models: what one change contributes (null when `when` or the filter does not match). */
@@ -80,8 +84,7 @@ export interface CompiledModel {
   }): Contribution | null;
 }
 
-function exactAt(text: string | null, scale: number, column: string): bigint | null {
-  if (text === null) return null;
+function parseExactAt(text: string, scale: number, column: string): bigint {
   const value = decimalFromString(text);
   if (!value) {
     throw new RowRejected(
@@ -90,6 +93,18 @@ function exactAt(text: string | null, scale: number, column: string): bigint | n
   }
   const units = unscaledAt(value, scale);
   if (units === undefined) throw new RowRejected(`${column} = ${text} has more than ${scale} decimal places`);
+  return units;
+}
+
+// The last value read exactly: every model of a table reads the same amount of the same row one
+// after another (its verdict, then its fold), so one entry saves most of the parsing.
+let lastExact: { text: string; scale: number; units: bigint } | null = null;
+
+function exactAt(text: string | null, scale: number, column: string): bigint | null {
+  if (text === null) return null;
+  if (lastExact !== null && lastExact.text === text && lastExact.scale === scale) return lastExact.units;
+  const units = parseExactAt(text, scale, column);
+  lastExact = { text, scale, units };
   return units;
 }
 
@@ -131,11 +146,21 @@ function bandLabeller(edges: readonly string[]): (value: string | null) => strin
   };
 }
 
+const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/;
+
+// The last timestamp read (see lastExact): its instant, or NaN when it is not a timestamptz.
+let lastInstant: { text: string; ms: number } | null = null;
+
 /** An instant from a remembered timestamp column: ISO text (timestamptz) only, for now. */
 function instantOf(text: string | null, column: string): number | null {
   if (text === null) return null;
-  const ms = Date.parse(text);
-  if (Number.isNaN(ms) || !/T.*(Z|[+-]\d{2}:?\d{2})$/.test(text)) {
+  let ms = lastInstant !== null && lastInstant.text === text ? lastInstant.ms : undefined;
+  if (ms === undefined) {
+    ms = Date.parse(text);
+    if (!zoned.test(text)) ms = Number.NaN;
+    lastInstant = { text, ms };
+  }
+  if (Number.isNaN(ms)) {
     throw new RowRejected(
       `${column} = ${JSON.stringify(text)} is not a timestamptz; time buckets need a timestamp with time zone`,
     );
@@ -228,6 +253,7 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
     table: definition.source,
     kind: definition.kind,
     columns,
+    exactColumns,
     retentionMs: retention ? durationMs(retention) : null,
     top: definition.top ? { measure: definition.top.by, limit: definition.top.limit } : null,
     archive: definition.archive,
@@ -270,7 +296,15 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
 
     problemWith(row) {
       try {
-        const memory = this.remember(row, null);
+        return this.problemWithMemory(this.remember(row, null));
+      } catch (error) {
+        if (error instanceof RowRejected) return error.message;
+        throw error;
+      }
+    },
+
+    problemWithMemory(memory) {
+      try {
         for (const measure of definition.measures) {
           if ('scale' in measure) exactAt(memory[measure.column] ?? null, measure.scale, measure.column);
         }

@@ -36,68 +36,118 @@ export function counterField(measure: string, group: string): string {
   return `${measure}|${group}`;
 }
 
+/** One counter of a model's groups: where its value comes from, and its field's name. */
+interface CounterSlot {
+  /** The measure's name in a contribution's values (null: the implicit row counter). */
+  readonly measure: string | null;
+  /** Adds 1 per row (counts, an average's n) rather than the measure's value. */
+  readonly one: boolean;
+  /** The field's name before "|group". */
+  readonly name: string;
+  readonly ranked: boolean;
+}
+
+/** A group's counters (one per slot) in one bucket, as the batch changes them. */
+interface Tally {
+  readonly bucket: string | null;
+  readonly group: string;
+  readonly deltas: bigint[];
+}
+
+const slotsByModel = new WeakMap<CompiledModel, readonly CounterSlot[]>();
+
+/** The counters every group of the model keeps, in a fixed order (computed once per model). */
+function counterSlots(model: CompiledModel): readonly CounterSlot[] {
+  let slots = slotsByModel.get(model);
+  if (slots !== undefined) return slots;
+  const list: CounterSlot[] = [{ measure: null, one: true, name: ROWS_FIELD, ranked: false }];
+  for (const measure of model.definition.measures) {
+    const ranked = model.top?.measure === measure.name;
+    if (measure.type === 'count') list.push({ measure: measure.name, one: true, name: measure.name, ranked });
+    else if (measure.type === 'sum')
+      list.push({ measure: measure.name, one: false, name: measure.name, ranked });
+    else if (measure.type === 'avg') {
+      list.push({ measure: measure.name, one: false, name: `${measure.name}.sum`, ranked: false });
+      list.push({ measure: measure.name, one: true, name: `${measure.name}.n`, ranked: false });
+    }
+  }
+  slotsByModel.set(model, (slots = list));
+  return slots;
+}
+
 /**
  * The net effect of a batch on a read model's aggregates, merged per field/member so that a row
  * moving back and forth within a batch costs one write. Adding a contribution with sign -1 and then
- * +1 of the same contribution leaves nothing.
+ * +1 of the same contribution leaves nothing. Counters are summed per group and bucket in slots
+ * (a batch touches few groups, many times each); their fields are named once, when read.
  */
 export class DeltaSet {
-  readonly counters = new Map<string, CounterDelta>();
   readonly extremes = new Map<string, ExtremeDelta>();
   readonly distincts = new Map<string, DistinctDelta>();
   /** Buckets written to, with their start (for retention). */
   readonly buckets = new Map<string, number>();
 
   private readonly model: CompiledModel;
+  private readonly slots: readonly CounterSlot[];
+  private readonly tallies = new Map<string, Tally>();
 
   constructor(model: CompiledModel) {
     this.model = model;
+    this.slots = counterSlots(model);
+  }
+
+  /** Every counter the batch changes (none that nets to zero), keyed by bucket and field. */
+  get counters(): ReadonlyMap<string, CounterDelta> {
+    const counters = new Map<string, CounterDelta>();
+    for (const { bucket, group, deltas } of this.tallies.values()) {
+      this.slots.forEach((slot, i) => {
+        const delta = deltas[i] ?? 0n;
+        if (delta === 0n) return;
+        const field = counterField(slot.name, group);
+        counters.set(`${bucket ?? ''}\u0000${field}`, {
+          bucket,
+          field,
+          delta,
+          rankGroup: slot.ranked ? group : null,
+        });
+      });
+    }
+    return counters;
   }
 
   get isEmpty(): boolean {
-    return this.counters.size === 0 && this.extremes.size === 0 && this.distincts.size === 0;
+    if (this.extremes.size > 0 || this.distincts.size > 0) return false;
+    for (const { deltas } of this.tallies.values()) if (deltas.some((delta) => delta !== 0n)) return false;
+    return true;
   }
 
   add(contribution: Contribution, sign: 1n | -1n, rowKey: string): void {
     const bucket = contribution.bucket?.label ?? null;
     if (contribution.bucket && sign > 0n)
       this.buckets.set(contribution.bucket.label, contribution.bucket.startMs);
-    const { group } = contribution;
-    this.counter(bucket, counterField(ROWS_FIELD, group), sign, null);
-    for (const measure of this.model.definition.measures) {
-      const value = contribution.values[measure.name] ?? null;
-      if (value === null) continue;
-      const ranked = this.model.top?.measure === measure.name ? group : null;
-      switch (measure.type) {
-        case 'count':
-          this.counter(bucket, counterField(measure.name, group), sign, ranked);
-          break;
-        case 'sum':
-          this.counter(bucket, counterField(measure.name, group), sign * BigInt(value), ranked);
-          break;
-        case 'avg':
-          this.counter(bucket, counterField(`${measure.name}.sum`, group), sign * BigInt(value), null);
-          this.counter(bucket, counterField(`${measure.name}.n`, group), sign, null);
-          break;
-        case 'min':
-        case 'max':
-          this.extreme(measure.name, bucket, group, BigInt(value), rowKey, sign > 0n);
-          break;
-        case 'distinct':
-          this.distinct(measure.name, bucket, group, String(value), sign);
-          break;
-      }
+    const { group, values } = contribution;
+    const key = bucket === null ? group : `${bucket}\u0000${group}`;
+    let tally = this.tallies.get(key);
+    if (tally === undefined) {
+      tally = { bucket, group, deltas: this.slots.map(() => 0n) };
+      this.tallies.set(key, tally);
     }
-  }
-
-  private counter(bucket: string | null, field: string, delta: bigint, rankGroup: string | null): void {
-    const key = `${bucket ?? ''}\u0000${field}`;
-    const existing = this.counters.get(key);
-    if (existing) {
-      existing.delta += delta;
-      if (existing.delta === 0n) this.counters.delete(key);
-    } else if (delta !== 0n) {
-      this.counters.set(key, { bucket, field, delta, rankGroup });
+    const { deltas } = tally;
+    this.slots.forEach((slot, i) => {
+      if (slot.measure === null) {
+        deltas[i] = (deltas[i] ?? 0n) + sign;
+        return;
+      }
+      const value = values[slot.measure] ?? null;
+      if (value === null) return;
+      deltas[i] = (deltas[i] ?? 0n) + (slot.one ? sign : sign * BigInt(value));
+    });
+    for (const measure of this.model.definition.measures) {
+      if (measure.type !== 'min' && measure.type !== 'max' && measure.type !== 'distinct') continue;
+      const value = values[measure.name] ?? null;
+      if (value === null) continue;
+      if (measure.type === 'distinct') this.distinct(measure.name, bucket, group, String(value), sign);
+      else this.extreme(measure.name, bucket, group, BigInt(value), rowKey, sign > 0n);
     }
   }
 

@@ -2,6 +2,7 @@ import type { SourcePosition } from '../decode/index.ts';
 import type { CompiledModel, Contribution } from './compile-model.ts';
 import { DeltaSet } from './delta-set.ts';
 import type { FoldEvent } from './fold-batch.ts';
+import { rememberAll } from './lane-memory.ts';
 import { RowRejected, type MemoryRow } from './memory-row.ts';
 import { isNewer, positionOf, type RowPosition } from './row-position.ts';
 
@@ -68,18 +69,6 @@ function sameContribution(a: Contribution | null, b: Contribution | null): boole
 /** Buckets older than the retention are gone: contributions to them are neither added nor removed. */
 function retained(c: Contribution | null, retainFrom: number | null): c is Contribution {
   return c !== null && (retainFrom === null || c.bucket === null || c.bucket.startMs >= retainFrom);
-}
-
-/** The row as every member remembers it: each member's columns (a shared column reads the same). */
-function rememberAll(
-  members: readonly CompiledModel[],
-  row: Parameters<CompiledModel['remember']>[0],
-  previous: MemoryRow | null,
-): MemoryRow {
-  if (members.length === 1) return (members[0] as CompiledModel).remember(row, previous);
-  const memory: Record<string, string | null> = {};
-  for (const member of members) Object.assign(memory, member.remember(row, previous));
-  return memory;
 }
 
 /** One member's running state through the batch. */
