@@ -24,6 +24,8 @@ const { values } = parseArgs({
     events: { type: 'string', default: '200000' },
     models: { type: 'string', default: '6' },
     rounds: { type: 'string', default: '3' },
+    // The key prefix to write under (default: a fresh one per round), e.g. to compare two commits' results.
+    prefix: { type: 'string' },
   },
 });
 const total = Number(values.events);
@@ -92,7 +94,7 @@ async function projector(
   round: number,
 ): Promise<{ cpuMs: number; wallMs: number }> {
   const store = withRowCache(
-    createRedisStore({ url: config.redis.url, keyPrefix: `benchcpu${Date.now()}r${round}` }),
+    createRedisStore({ url: config.redis.url, keyPrefix: values.prefix ?? `benchcpu${Date.now()}r${round}` }),
     config.rowCacheRows,
   );
   const pipeline = createProjector({

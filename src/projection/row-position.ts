@@ -17,21 +17,15 @@ function fromSnapshot(event: RowEvent): boolean {
   return event.kind === 'read' || (marker !== null && marker !== 'false');
 }
 
-// Every read model of a table asks for the same event's position: it is computed once.
-const positions = new WeakMap<RowEvent, RowPosition>();
-
+// Computed when asked, not cached: a lane folds each event once, and a weak cache per event cost
+// the garbage collector more than the position costs to build.
 export function positionOf(event: RowEvent): RowPosition {
-  let position = positions.get(event);
-  if (position === undefined) {
-    position = {
-      lsn: event.source.lsn,
-      partition: event.record.partition,
-      offset: BigInt(event.record.offset),
-      snapshot: fromSnapshot(event),
-    };
-    positions.set(event, position);
-  }
-  return position;
+  return {
+    lsn: event.source.lsn,
+    partition: event.record.partition,
+    offset: BigInt(event.record.offset),
+    snapshot: fromSnapshot(event),
+  };
 }
 
 /** The last read of a table in a (re-)snapshot: after it, rows the snapshot did not read are gone. */
@@ -71,17 +65,9 @@ export function isNewer(incoming: RowPosition, stored: RowPosition): boolean {
   return incoming.lsn > stored.lsn;
 }
 
-// Positions are immutable and shared by every model's write of a change: encoded once.
-const encoded = new WeakMap<RowPosition, string>();
-
 /** Compact text for Redis: "lsn:partition:offset:r|s". The store compares it for equality only. */
 export function encodePosition(position: RowPosition): string {
-  let text = encoded.get(position);
-  if (text === undefined) {
-    text = `${position.lsn}:${position.partition}:${position.offset}:${position.snapshot ? 'r' : 's'}`;
-    encoded.set(position, text);
-  }
-  return text;
+  return `${position.lsn}:${position.partition}:${position.offset}:${position.snapshot ? 'r' : 's'}`;
 }
 
 export function decodePosition(text: string): RowPosition {
