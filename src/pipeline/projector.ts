@@ -79,6 +79,11 @@ export interface BatchStats {
 export interface Projector {
   /** Folds and applies one partition batch to every model of its table; resolves once Redis acknowledged. */
   handleBatch(batch: SourceBatch): Promise<BatchStats>;
+  /**
+   * Decodes a batch before its turn (pure work, while the batch before it waits for Redis):
+   * handleBatch then takes the decoded events instead of decoding again.
+   */
+  prepare(batch: SourceBatch): void;
   /** Operator actions on held changes (null without a guard). */
   readonly actions: CleanupActions | null;
 }
@@ -87,6 +92,13 @@ export interface Projector {
 interface Segment {
   readonly events: RowEvent[];
   readonly truncate: Truncate | null;
+}
+
+/** A batch's records decoded: its segments, the records that could not be, the slowest decode. */
+interface Decoded {
+  readonly segments: Segment[];
+  readonly letters: readonly DeadLetter[];
+  readonly slowestDecodeMs: number;
 }
 
 /** What every step of a batch shares: the records, where their dead letters go, who recorded the batch. */
@@ -464,17 +476,27 @@ export function createProjector({
     if (work.segment.truncate) add(work.written, await onTruncate(work.segment.truncate, letters, part));
   }
 
+  function decodeBatch(part: SourceBatch): Decoded {
+    const timing = decodeTiming(decodeLimits, logger);
+    const letters: DeadLetter[] = [];
+    const segments = timing.measure(() => decodeSegments(part, letters, timing));
+    return { segments, letters, slowestDecodeMs: timing.slowestMs };
+  }
+
+  // Batches decoded ahead of their turn (see prepare), until handled.
+  const decodedAhead = new WeakMap<SourceBatch, Decoded>();
+
   /**
    * Applies `records`, all of `batch` or some of them: the offsets recorded with the models are
    * the whole batch's (the partition is read past it once this resolves).
    */
   async function handleRecords(batch: SourceBatch, records: readonly RawRecord[]): Promise<BatchStats> {
     const part: SourceBatch = { ...batch, records: [...records] };
-    const timing = decodeTiming(decodeLimits, logger);
     const letters: DeadLetter[] = [];
     const total = { applied: 0, duplicates: 0 };
     const commitTimesMs: number[] = [];
     const recordedBy = new Set<string>();
+    let slowestDecodeMs = 0;
     if (cleanup && batch.topic === cleanup.transactionTopic) {
       Object.assign(total, await handleTransactions(part, letters));
     } else {
@@ -490,7 +512,12 @@ export function createProjector({
         letters,
       };
       const batchWork: BatchWork = { part, context, recordedBy, letters };
-      for (const segment of timing.measure(() => decodeSegments(part, letters, timing))) {
+      const ahead = records === batch.records ? decodedAhead.get(batch) : undefined;
+      decodedAhead.delete(batch);
+      const decoded = ahead ?? decodeBatch(part);
+      letters.push(...decoded.letters);
+      slowestDecodeMs = decoded.slowestDecodeMs;
+      for (const segment of decoded.segments) {
         for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
         const work: SegmentWork = {
           segment,
@@ -511,7 +538,7 @@ export function createProjector({
       deadLettered: letters.length,
       commitTimesMs,
       recordedBy,
-      slowestDecodeMs: timing.slowestMs,
+      slowestDecodeMs,
     };
   }
 
@@ -530,6 +557,15 @@ export function createProjector({
 
   return {
     actions,
+    prepare(batch) {
+      if (cleanup && batch.topic === cleanup.transactionTopic) return;
+      try {
+        decodedAhead.set(batch, decodeBatch(batch));
+      } catch {
+        // A failure that is not the record's (dead letters are kept): its turn decodes again and
+        // meets it there.
+      }
+    },
     handleBatch: withBoundedRetries({
       handle: handleRecords,
       setAside: async (record, code, reason) => keepDeadLetters([deadLetter(record, code, reason)]),
