@@ -36,6 +36,8 @@ const decimalText = /^([+-]?)(\d+)(?:\.(\d+))?$/;
 
 /** Parses a plain decimal string ("-12.50"), as Debezium's string mode sends it. */
 export function decimalFromString(text: string): Decimal | undefined {
+  if (lastFormatted !== null && lastFormatted.text === text)
+    return decimal(lastFormatted.unscaled, lastFormatted.scale);
   const match = decimalText.exec(text);
   if (!match) return undefined;
   const [, sign, whole = '', fraction = ''] = match;
@@ -55,8 +57,19 @@ export function unscaledAt(value: Decimal, scale: number): bigint | undefined {
   return value.unscaled / divisor;
 }
 
+// The last decimal formatted: a decoded amount is remembered as text and read back as a decimal by
+// the models right after, which then costs no parsing. (Its text is its canonical form, so the
+// same text always means the same unscaled value and scale.)
+let lastFormatted: { readonly text: string; readonly unscaled: bigint; readonly scale: number } | null = null;
+
 /** Formats an unscaled integer at a scale as a decimal string: (123450n, 2) → "1234.50". */
 export function formatUnscaled(unscaled: bigint, scale: number): string {
+  const text = formatText(unscaled, scale);
+  lastFormatted = { text, unscaled, scale };
+  return text;
+}
+
+function formatText(unscaled: bigint, scale: number): string {
   const negative = unscaled < 0n;
   const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
   const whole = scale === 0 ? digits : digits.slice(0, -scale);

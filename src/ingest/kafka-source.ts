@@ -85,10 +85,18 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
   // Called with each batch as it arrives, before the batches ahead of it are handled.
   let readAhead: ((batch: SourceBatch) => void) | undefined;
 
+  /**
+   * Seeks without throwing: a consumer that is not running (it crashed, or left the group) starts
+   * again from the committed offsets, which is where the seek would have sent it anyway.
+   */
   function seekTo(active: Consumer, topic: string, partition: number, offset: string): void {
     const key = `${topic}/${partition}`;
     seeks.set(key, (seeks.get(key) ?? 0) + 1);
-    active.seek({ topic, partition, offset });
+    try {
+      active.seek({ topic, partition, offset });
+    } catch (error) {
+      options.logger.debug({ err: error, topic, partition, offset }, 'no seek: the consumer is not running');
+    }
   }
   let watcher: Promise<void> | undefined;
 
@@ -149,6 +157,8 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       maxBytes: 16 * 1024 * 1024,
     });
     consumer = active;
+    // A new consumer starts from the committed offsets: nothing of an earlier one is owed to it.
+    failure = undefined;
     active.on(active.events.GROUP_JOIN, ({ payload }) => {
       assignment = payload.memberAssignment;
     });
@@ -190,7 +200,8 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
               { topic: batch.topic, partition: batch.partition, offset: nextOffset },
             ]);
           } catch (error) {
-            failure ??= error instanceof Error ? error : new Error(String(error));
+            // (A consumer replaced since, after a crash, starts from the committed offsets.)
+            if (consumer === active) failure ??= error instanceof Error ? error : new Error(String(error));
             // Read from this batch again, so that a call comes to throw the failure.
             seekTo(
               active,
@@ -228,8 +239,6 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       assignment = {};
       await inFlight;
       await leaving?.disconnect();
-      // The new consumer starts from the committed offsets: nothing of the old one is owed to it.
-      failure = undefined;
       consuming = topics;
       if (stopped || topics.length === 0) return;
       try {

@@ -231,8 +231,17 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
     ? (definition.retention ?? DEFAULT_RETENTION[bucketDimension.bucket.unit])
     : undefined;
 
+  /** The group's key: the other dimensions' values as a JSON array (one allocation for one dimension). */
+  const [onlyGroupValue] = groupValue;
+  const groupOf =
+    groupValue.length === 0
+      ? () => '[]'
+      : groupValue.length === 1 && onlyGroupValue
+        ? (row: MemoryRow) => `[${JSON.stringify(onlyGroupValue(row))}]`
+        : (row: MemoryRow) => JSON.stringify(groupValue.map((value) => value(row)));
+
   function contribution(row: MemoryRow, commitTimeMs: bigint): Contribution | null {
-    if (!definition.filter.every((condition) => conditionHolds(condition, row))) return null;
+    for (const condition of definition.filter) if (!conditionHolds(condition, row)) return null;
     let bucket: Contribution['bucket'] = null;
     if (bucketDimension) {
       const spec = bucketDimension.bucket;
@@ -241,7 +250,7 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
       if (instant === null) return null; // no time, no bucket: the row is not counted
       bucket = bucketOf(instant, spec.unit, spec.timeZone);
     }
-    const group = JSON.stringify(groupValue.map((value) => value(row)));
+    const group = groupOf(row);
     const values: Record<string, MeasureValue> = {};
     for (const measure of definition.measures) values[measure.name] = measureValue(measure, row);
     return { bucket, group, values };
