@@ -134,6 +134,24 @@ function decodeTransactionOrder(block: RawJson | undefined, record: RecordPositi
   return { id, totalOrder, dataCollectionOrder };
 }
 
+/**
+ * Row keys already decoded on the fast path, per limits and key schema (the parsed schema, which
+ * splitWrapped reuses while its bytes stay the same), by the key's payload text: every later
+ * change of a row repeats its key. Bounded: emptied when full.
+ */
+const decodedRowKeys = new WeakMap<DecodeLimits, WeakMap<object, Map<string, string>>>();
+const ROW_KEYS_KEPT = 100_000;
+
+function rowKeysFor(limits: DecodeLimits, schema: object): Map<string, string> {
+  let bySchema = decodedRowKeys.get(limits);
+  if (bySchema === undefined)
+    decodedRowKeys.set(limits, (bySchema = new WeakMap<object, Map<string, string>>()));
+  let keys = bySchema.get(schema);
+  if (keys === undefined) bySchema.set(schema, (keys = new Map<string, string>()));
+  if (keys.size >= ROW_KEYS_KEPT) keys.clear();
+  return keys;
+}
+
 /** The primary key as "col=value,col=value", stable across replays and Debezium versions. */
 function decodeRowKey(
   key: Buffer | null,
@@ -142,12 +160,18 @@ function decodeRowKey(
   limits: DecodeLimits,
 ): string {
   if (key === null) throw poison(record, 'a row event without a key (tables need a primary key)');
+  const wrapped = parse === parseFast ? splitWrapped(key) : undefined;
+  const known = wrapped && isObject(wrapped.schema) ? rowKeysFor(limits, wrapped.schema) : undefined;
+  const hit = wrapped && known?.get(wrapped.payloadText);
+  if (hit !== undefined) return hit;
   const { payload, schema } = parseBytes(key, parse, record, 'the key');
   if (!isObject(payload)) throw poison(record, 'the key is not a struct');
   const row = decodeRow(payload, schema, 'key', limits);
-  return Object.entries(row ?? {})
+  const rowKey = Object.entries(row ?? {})
     .map(([column, value]) => `${column}=${keyPart(value)}`)
     .join(',');
+  if (wrapped) known?.set(wrapped.payloadText, rowKey);
+  return rowKey;
 }
 
 function rowSchema(schema: SchemaNode | undefined, field: 'before' | 'after'): SchemaNode | undefined {

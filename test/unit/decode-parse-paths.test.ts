@@ -6,6 +6,7 @@ import { ReadoutError } from '../../src/errors/index.ts';
 import {
   asRowEvent,
   capturedNames,
+  capturedOrder,
   capturedRecord,
   publicFiles,
   publicRecord,
@@ -106,5 +107,17 @@ describe('the fast parse (JSON.parse) and the exact parse (lossless-json) give t
       expect(fast, to).toEqual(outcome(record, 'exact'));
       expect(fast, to).toHaveProperty('refused');
     }
+  });
+
+  it('decodes a row key seen before to the same key, and a different key to its own', () => {
+    const rowKeyOf = (record: RawRecord) => asRowEvent(decodeRecord(record)).rowKey;
+    const first = capturedOrder(7, 0);
+    expect(rowKeyOf(first)).toBe('id=7');
+    expect(rowKeyOf(capturedOrder(7, 5))).toBe('id=7');
+    expect(rowKeyOf(capturedOrder(8, 6))).toBe('id=8');
+    // A key refused once is refused again: only keys decoded are remembered.
+    const refused = withKeyText(first, '"id":7', '"id":7.5');
+    expect(outcome(refused, 'auto')).toHaveProperty('refused');
+    expect(outcome(refused, 'auto')).toHaveProperty('refused');
   });
 });
