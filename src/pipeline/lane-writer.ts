@@ -9,6 +9,7 @@ import {
   type FoldEvent,
   type LaneFold,
   type MemberFold,
+  type RememberedRows,
 } from '../projection/index.ts';
 import {
   laneMemberKeys,
@@ -42,6 +43,8 @@ export interface WriteContext {
   readonly readPast?: ReadonlyMap<string, string>;
   readonly records: ReadonlyMap<string, RawRecord>;
   readonly letters: DeadLetter[];
+  /** The batch's rows as its verdict remembered them, for folds over the same columns. */
+  readonly remembered?: RememberedRows;
 }
 
 /**
@@ -102,7 +105,7 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
       const { members } = lane;
       if (members.length === 0) return { applied: 0, duplicates: 0 };
       const state = await store.readLaneState(lane, rowKeys);
-      const fold = foldLane(members, events, state);
+      const fold = foldLane(members, events, state, context.remembered);
       // A row skipped as duplicate is not fenced by the apply script, so the verdict must come from
       // Redis: a row remembered in memory can be newer than Redis when a failover lost a write it
       // had acknowledged, and the batch that made the write is then delivered again.

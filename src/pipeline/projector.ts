@@ -18,7 +18,7 @@ import {
 import { ErrorCode, isReadoutError } from '../errors/index.ts';
 import type { SourceBatch } from '../ingest/index.ts';
 import type { Logger } from '../log/logger.ts';
-import type { CompiledModel, FoldEvent } from '../projection/index.ts';
+import { RememberedRows, type CompiledModel, type FoldEvent } from '../projection/index.ts';
 import {
   laneMemberKeys,
   readerName,
@@ -438,7 +438,7 @@ export function createProjector({
   /** One verdict per record for every model of its table; refused records are dead-lettered. */
   async function judgeStep(work: SegmentWork, { context, letters }: BatchWork): Promise<void> {
     await schemas.learn(work.segment.events);
-    const verdicts = judgeEvents(work.segment.events, current(), schemas.known);
+    const verdicts = judgeEvents(work.segment.events, current(), schemas.known, context.remembered);
     for (const { event, reasons } of verdicts.refused) {
       const record = context.records.get(event.record.offset);
       if (record) letters.push(deadLetter(record, ErrorCode.EventMalformed, reasons.join('; ')));
@@ -510,6 +510,7 @@ export function createProjector({
         },
         records: new Map(records.map((record) => [record.offset, record])),
         letters,
+        remembered: new RememberedRows(),
       };
       const batchWork: BatchWork = { part, context, recordedBy, letters };
       const ahead = records === batch.records ? decodedAhead.get(batch) : undefined;

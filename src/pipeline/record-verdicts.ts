@@ -1,5 +1,11 @@
 import type { Row, RowEvent } from '../decode/index.ts';
-import { rememberAll, RowRejected, type CompiledModel, type MemoryRow } from '../projection/index.ts';
+import {
+  rememberAll,
+  RowRejected,
+  type CompiledModel,
+  type MemoryRow,
+  type RememberedRows,
+} from '../projection/index.ts';
 
 /** A record refused by one or more models of its table: no model of the table applies it. */
 export interface RefusedEvent {
@@ -102,19 +108,22 @@ function typeChange(
  * column converted once); only when that refuses a value does each model remember it alone, so
  * the reasons name the models that refuse it.
  */
-function problemsOf(models: readonly CompiledModel[], row: Row): Array<[CompiledModel, string]> {
+function problemsOf(
+  models: readonly CompiledModel[],
+  row: Row,
+): { memory: MemoryRow | null; problems: string[] | null } {
   let memory: MemoryRow | null = null;
   try {
     memory = rememberAll(models, row, null);
   } catch (error) {
     if (!(error instanceof RowRejected)) throw error;
   }
-  const problems: Array<[CompiledModel, string]> = [];
+  let problems: string[] | null = null;
   for (const model of models) {
     const problem = memory === null ? model.problemWith(row) : model.problemWithMemory(memory);
-    if (problem !== null) problems.push([model, problem]);
+    if (problem !== null) (problems ??= []).push(`${model.name}: ${problem}`);
   }
-  return problems;
+  return { memory, problems };
 }
 
 /**
@@ -122,12 +131,14 @@ function problemsOf(models: readonly CompiledModel[], row: Row): Array<[Compiled
  * Each model judges the row's values (problemWith); one refusal refuses the record for all, so
  * no model is ever ahead of another by a record the others could not take. A model whose columns
  * disappeared from the source's schema, or changed type family, is not a verdict on the record:
- * that model stops (the same would happen to every later record) and the others go on. Pure.
+ * that model stops (the same would happen to every later record) and the others go on. Pure, but
+ * for `remembered`, which keeps the admitted rows as the judges remembered them (for the fold).
  */
 export function judgeEvents(
   events: readonly RowEvent[],
   models: readonly CompiledModel[],
   known: KnownTypes = () => undefined,
+  remembered?: RememberedRows,
 ): Verdicts {
   const admitted: RowEvent[] = [];
   const refused: RefusedEvent[] = [];
@@ -141,7 +152,7 @@ export function judgeEvents(
       continue;
     }
     let judges = judging.get(event.table) ?? models.filter((model) => model.table === event.table);
-    const stopping = new Set<CompiledModel>();
+    let stopping: Set<CompiledModel> | null = null;
     for (const model of judges) {
       const column = missingColumn(model, event);
       const reason =
@@ -149,14 +160,18 @@ export function judgeEvents(
           ? `column ${column} of ${model.table} is not in its change events (dropped, renamed, or misspelt in the definition?)`
           : changedType(model, event, known);
       if (reason === null) continue;
-      stopping.add(model);
+      (stopping ??= new Set()).add(model);
       schemaChanges.push({ model, event, reason });
     }
-    if (stopping.size > 0) judges = judges.filter((model) => !stopping.has(model));
+    const stopped = stopping;
+    if (stopped !== null) judges = judges.filter((model) => !stopped.has(model));
     judging.set(event.table, judges);
-    const reasons = problemsOf(judges, event.after).map(([model, problem]) => `${model.name}: ${problem}`);
-    if (reasons.length > 0) refused.push({ event, reasons });
-    else admitted.push(event);
+    const { memory, problems } = problemsOf(judges, event.after);
+    if (problems !== null) refused.push({ event, reasons: problems });
+    else {
+      admitted.push(event);
+      if (memory !== null) remembered?.keep(event, judges, event.after, memory);
+    }
   }
   return { admitted, refused, schemaChanges };
 }

@@ -2,7 +2,7 @@ import type { SourcePosition } from '../decode/index.ts';
 import type { CompiledModel, Contribution } from './compile-model.ts';
 import { DeltaSet } from './delta-set.ts';
 import type { FoldEvent } from './fold-batch.ts';
-import { rememberAll } from './lane-memory.ts';
+import { rememberAll, type RememberedRows } from './lane-memory.ts';
 import { RowRejected, type MemoryRow } from './memory-row.ts';
 import { isNewer, positionOf, type RowPosition } from './row-position.ts';
 
@@ -91,6 +91,7 @@ export function foldLane(
   members: readonly CompiledModel[],
   events: readonly FoldEvent[],
   state: LaneState,
+  remembered?: RememberedRows,
 ): LaneFold {
   const table = members[0]?.table;
   const running: Running[] = members.map((model) => ({
@@ -127,7 +128,10 @@ export function foldLane(
     newest.length = 0;
     const contributions = new Map<string, Contribution | null>();
     try {
-      next = event.kind === 'delete' ? null : rememberAll(members, event.after, previous);
+      next =
+        event.kind === 'delete'
+          ? null
+          : (remembered?.memoryOf(event, members) ?? rememberAll(members, event.after, previous));
       for (const member of running) {
         const { model, deltas } = member;
         const latest =

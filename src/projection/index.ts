@@ -13,7 +13,7 @@ export { foldLane } from './fold-lane.ts';
 export type { LaneFold, LaneRow, LaneRowWrite, LaneState, MemberFold } from './fold-lane.ts';
 export { extremeMember, extremeScore, sortableInteger, valueOfExtremeMember } from './extreme-member.ts';
 export type { FoldEvent, FoldResult, ModelState, RowWrite, StoredRow } from './fold-batch.ts';
-export { rememberAll } from './lane-memory.ts';
+export { RememberedRows, rememberAll } from './lane-memory.ts';
 export { RowRejected } from './memory-row.ts';
 export { snapshotSweep, splitAtSnapshotEnds, truncateDeletes } from './snapshot-sweep.ts';
 export {

@@ -1,4 +1,5 @@
 import type { Row } from '../decode/index.ts';
+import type { FoldEvent } from './fold-batch.ts';
 import type { CompiledModel } from './compile-model.ts';
 import { columnText, type MemoryRow } from './memory-row.ts';
 
@@ -39,4 +40,45 @@ export function rememberAll(
     memory[column] = text === undefined ? (previous?.[column] ?? null) : text;
   }
   return memory;
+}
+
+/** Is any of the row's columns the TOAST placeholder (its memory then depends on the previous one)? */
+function keepsUnchanged(row: Row): boolean {
+  for (const column in row) {
+    const value = row[column];
+    if (typeof value === 'object' && value !== null && 'kind' in value && value.kind === 'unavailable')
+      return true;
+  }
+  return false;
+}
+
+function samePlan(a: ColumnPlan, b: ColumnPlan): boolean {
+  return (
+    a === b ||
+    (a.length === b.length && a.every(([column, exact], i) => b[i]?.[0] === column && b[i]?.[1] === exact))
+  );
+}
+
+/**
+ * Rows already remembered by one set of models (the verdict's, before the fold), for a fold whose
+ * members remember the same columns the same way: it takes them instead of converting every
+ * column again. Only rows without a TOAST placeholder are kept (their memory does not depend on
+ * the previous one).
+ */
+export class RememberedRows {
+  private readonly rows = new Map<
+    FoldEvent,
+    { readonly by: readonly CompiledModel[]; readonly memory: MemoryRow }
+  >();
+
+  keep(event: FoldEvent, by: readonly CompiledModel[], row: Row, memory: MemoryRow): void {
+    if (!keepsUnchanged(row)) this.rows.set(event, { by, memory });
+  }
+
+  /** The row `event` brings as `models` remember it, if it was remembered that way already. */
+  memoryOf(event: FoldEvent, models: readonly CompiledModel[]): MemoryRow | undefined {
+    const kept = this.rows.get(event);
+    if (kept === undefined) return undefined;
+    return kept.by === models || samePlan(planOf(kept.by), planOf(models)) ? kept.memory : undefined;
+  }
 }

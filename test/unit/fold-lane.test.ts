@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readModelDefinition } from '../../src/definitions/index.ts';
+import { judgeEvents } from '../../src/pipeline/record-verdicts.ts';
 import {
+  RememberedRows,
   compileModel,
   foldBatch,
   foldLane,
@@ -79,17 +81,27 @@ function alone(model: CompiledModel, delivered: FoldEvent[], sizes: number[]): M
   return store;
 }
 
-function together(delivered: FoldEvent[], sizes: number[]): MemoryStore[] {
+/** `remember`: each batch judged first (judgeEvents), its fold taking the rows the verdict remembered. */
+function together(delivered: FoldEvent[], sizes: number[], remember = false): MemoryStore[] {
   const stores = members.map((model) => new MemoryStore(model));
   const [first] = stores as [MemoryStore];
   replay(
     delivered,
     sizes,
     (events) => {
-      const lane = foldLane(members, events, {
-        rows: new Map(first.rows),
-        maxCommitTimeMs: new Map(members.map((model, i) => [model.name, stores[i]?.maxCommitTimeMs ?? null])),
-      });
+      const remembered = remember ? new RememberedRows() : undefined;
+      if (remembered) judgeEvents(events, members, undefined, remembered);
+      const lane = foldLane(
+        members,
+        events,
+        {
+          rows: new Map(first.rows),
+          maxCommitTimeMs: new Map(
+            members.map((model, i) => [model.name, stores[i]?.maxCommitTimeMs ?? null]),
+          ),
+        },
+        remembered,
+      );
       members.forEach((model, i) => stores[i]?.apply(memberResult(lane, model)));
     },
     (end) => snapshotSweep(end, first.rows),
@@ -110,6 +122,41 @@ describe('foldLane', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('takes the rows its verdict remembered and comes out the same', () => {
+    fc.assert(
+      fc.property(delivery, ([changes, resends, replays, sizes]) => {
+        const history = buildHistory(changes, resends);
+        const delivered = deliver(history.events, replays);
+        const plain = together(delivered, sizes).map((store) => store.view());
+        expect(together(delivered, sizes, true).map((store) => store.view())).toEqual(plain);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('reads an unchanged TOAST value from the row, not from what its verdict remembered', () => {
+    const history = buildHistory([
+      { key: 1, status: 'paid', cents: 1050, customer: 'acme', createdHours: 1, gapMinutes: 1 },
+    ]);
+    const [created] = history.events as [FoldEvent];
+    if (created.kind === 'delete') throw new Error('expected a create');
+    const update = {
+      ...created,
+      kind: 'update',
+      before: null,
+      source: { ...created.source, lsn: created.source.lsn + 8n },
+      record: { ...created.record, offset: String(Number(created.record.offset) + 1) },
+      after: { ...created.after, status: 'shipped', amount: { kind: 'unavailable' } },
+    } as FoldEvent;
+    const remembered = new RememberedRows();
+    judgeEvents([update], members, undefined, remembered);
+    expect(remembered.memoryOf(update, members)).toBeUndefined();
+    const first = foldLane(members, [created], { rows: new Map(), maxCommitTimeMs: new Map() });
+    const rows = new Map([...first.rows].map(([key, write]) => [key, write.next]));
+    const lane = foldLane(members, [update], { rows, maxCommitTimeMs: new Map() }, remembered);
+    expect([...lane.rows.values()][0]?.next.memory?.amount).toBe('10.50');
   });
 
   it("remembers each row once, with every member's columns", () => {
