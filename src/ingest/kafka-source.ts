@@ -74,30 +74,8 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
   let assignment: Record<string, number[]> = {};
   let stopped = false;
   let paused = false;
-  // The batches being handled, one after the other (the newest may have been read ahead while the
-  // one before it was handled): pausing and stopping wait for them (handled and committed).
-  let inFlight: Promise<void> | undefined;
-  // Per partition ("topic/partition"), how often it was sought: a batch read ahead of a seek is
-  // not handled.
-  const seeks = new Map<string, number>();
-  // A handled batch's failure, for the next eachBatch call to throw to kafkajs.
-  let failure: Error | undefined;
-  // Called with each batch as it arrives, before the batches ahead of it are handled.
-  let readAhead: ((batch: SourceBatch) => void) | undefined;
-
-  /**
-   * Seeks without throwing: a consumer that is not running (it crashed, or left the group) starts
-   * again from the committed offsets, which is where the seek would have sent it anyway.
-   */
-  function seekTo(active: Consumer, topic: string, partition: number, offset: string): void {
-    const key = `${topic}/${partition}`;
-    seeks.set(key, (seeks.get(key) ?? 0) + 1);
-    try {
-      active.seek({ topic, partition, offset });
-    } catch (error) {
-      options.logger.debug({ err: error, topic, partition, offset }, 'no seek: the consumer is not running');
-    }
-  }
+  // The batch being handled, if any: pausing waits for it (handled and committed).
+  let inFlight: Promise<unknown> | undefined;
   let watcher: Promise<void> | undefined;
 
   async function existingTopics(): Promise<string[]> {
@@ -157,8 +135,6 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       maxBytes: 16 * 1024 * 1024,
     });
     consumer = active;
-    // A new consumer starts from the committed offsets: nothing of an earlier one is owed to it.
-    failure = undefined;
     active.on(active.events.GROUP_JOIN, ({ payload }) => {
       assignment = payload.memberAssignment;
     });
@@ -170,52 +146,23 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       eachBatchAutoResolve: false,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        // A batch read before this one failed: thrown here, kafkajs retries as if it had been
-        // thrown by that batch's own call (the consumer restarts from the committed offsets).
-        if (failure !== undefined) {
-          const error = failure;
-          failure = undefined;
-          throw error;
-        }
         if (paused || batch.isEmpty() || !payload.isRunning() || payload.isStale()) return;
-        const next = toSourceBatch(payload);
-        const partitionKey = `${batch.topic}/${batch.partition}`;
-        const seeksBefore = seeks.get(partitionKey) ?? 0;
-        // Pure work (decoding) starts now, while the batch before it waits for Redis.
-        readAhead?.(next);
-        const before = inFlight ?? Promise.resolve();
-        const work = before.then(async () => {
-          // A seek since this batch was read (a rewind, a failure): the partition is read again
-          // from there, and this batch with it.
-          if ((seeks.get(partitionKey) ?? 0) !== seeksBefore || stopped || !payload.isRunning()) return;
-          try {
-            const outcome = await handle(next);
-            if (outcome) {
-              seekTo(active, batch.topic, batch.partition, outcome.rewindTo);
-              return;
-            }
-            // Committed only now: Redis has acknowledged everything up to the batch's end.
-            const nextOffset = (BigInt(batch.lastOffset()) + 1n).toString();
-            await active.commitOffsets([
-              { topic: batch.topic, partition: batch.partition, offset: nextOffset },
-            ]);
-          } catch (error) {
-            // (A consumer replaced since, after a crash, starts from the committed offsets.)
-            if (consumer === active) failure ??= error instanceof Error ? error : new Error(String(error));
-            // Read from this batch again, so that a call comes to throw the failure.
-            seekTo(
-              active,
-              batch.topic,
-              batch.partition,
-              next.records[0]?.offset ?? batch.firstOffset() ?? '0',
-            );
+        const work = (async () => {
+          const outcome = await handle(toSourceBatch(payload));
+          if (outcome) {
+            // Nothing resolved or committed: the partition is read again from there.
+            active.seek({ topic: batch.topic, partition: batch.partition, offset: outcome.rewindTo });
+            return;
           }
-        });
+          const lastOffset = batch.lastOffset();
+          payload.resolveOffset(lastOffset);
+          // Committed only now: Redis has acknowledged everything up to lastOffset.
+          await active.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
+          ]);
+        })();
         inFlight = work;
-        // One batch ahead: the offset is resolved in kafkajs's memory only (with autoCommit off it
-        // commits nothing itself), so that it fetches the next batch while this one is handled.
-        payload.resolveOffset(batch.lastOffset());
-        await before;
+        await work;
         await payload.heartbeat();
       },
     });
@@ -237,7 +184,6 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       const leaving = consumer;
       consumer = undefined;
       assignment = {};
-      await inFlight;
       await leaving?.disconnect();
       consuming = topics;
       if (stopped || topics.length === 0) return;
@@ -271,8 +217,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
   }
 
   return {
-    async start(handle, ahead) {
-      readAhead = ahead;
+    async start(handle) {
       await admin.connect();
       let topics = await existingTopics();
       let warned = false;
@@ -330,7 +275,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
     },
     existingTopics,
     seek(topic, partition, offset) {
-      if (consumer) seekTo(consumer, topic, partition, offset);
+      consumer?.seek({ topic, partition, offset });
     },
     async pause() {
       paused = true;
@@ -341,7 +286,6 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       stopped = true;
       await watcher;
       await restarting;
-      await inFlight;
       await consumer?.disconnect();
       await admin.disconnect();
     },

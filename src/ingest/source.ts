@@ -27,16 +27,8 @@ export interface PartitionRange {
  * after the handler's promise resolves; if it rejects, the batch is delivered again.
  */
 export interface ChangeSource {
-  /**
-   * Delivers batches, one at a time: a handler that resolves with a Rewind makes the partition
-   * read again. The next batch may be fetched while one is handled; `readAhead` (pure work only,
-   * such as decoding) sees it as soon as it arrives. A batch read ahead of a rewind or a failure
-   * is not handled: the partition is read again from there.
-   */
-  start(
-    handle: (batch: SourceBatch) => Promise<void | Rewind>,
-    readAhead?: (batch: SourceBatch) => void,
-  ): Promise<void>;
+  /** Delivers batches; a handler that resolves with a Rewind makes the partition read again. */
+  start(handle: (batch: SourceBatch) => Promise<void | Rewind>): Promise<void>;
   /** Which of the source topics exist now (Debezium creates a table's topic with its first change). */
   existingTopics(): Promise<string[]>;
   /** The partitions assigned to this consumer now, with their retained ranges. */

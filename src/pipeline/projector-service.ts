@@ -339,7 +339,7 @@ export function createProjectorService(deps: ProjectorServiceDeps): ProjectorSer
       // Also while waiting for Debezium's topics: a fresh Redis is marked ready (and empty) then.
       checks = setInterval(periodicCheck, checkEveryMs);
       // Starting waits for Debezium to create a topic; a stop meanwhile still ends it cleanly.
-      await Promise.race([source.start(handle, (batch) => inForce.projector.prepare(batch)), stopping]);
+      await Promise.race([source.start(handle), stopping]);
       if (isStopping()) return;
       move('consuming');
       if (replaying.size > 0) move('recovering');

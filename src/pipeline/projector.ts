@@ -79,11 +79,7 @@ export interface BatchStats {
 export interface Projector {
   /** Folds and applies one partition batch to every model of its table; resolves once Redis acknowledged. */
   handleBatch(batch: SourceBatch): Promise<BatchStats>;
-  /**
-   * Decodes a batch before its turn (pure work, while the batch before it waits for Redis):
-   * handleBatch then takes the decoded events instead of decoding again.
-   */
-  prepare(batch: SourceBatch): void;
+
   /** Operator actions on held changes (null without a guard). */
   readonly actions: CleanupActions | null;
 }
@@ -483,9 +479,6 @@ export function createProjector({
     return { segments, letters, slowestDecodeMs: timing.slowestMs };
   }
 
-  // Batches decoded ahead of their turn (see prepare), until handled.
-  const decodedAhead = new WeakMap<SourceBatch, Decoded>();
-
   /**
    * Applies `records`, all of `batch` or some of them: the offsets recorded with the models are
    * the whole batch's (the partition is read past it once this resolves).
@@ -513,9 +506,7 @@ export function createProjector({
         remembered: new RememberedRows(),
       };
       const batchWork: BatchWork = { part, context, recordedBy, letters };
-      const ahead = records === batch.records ? decodedAhead.get(batch) : undefined;
-      decodedAhead.delete(batch);
-      const decoded = ahead ?? decodeBatch(part);
+      const decoded = decodeBatch(part);
       letters.push(...decoded.letters);
       slowestDecodeMs = decoded.slowestDecodeMs;
       for (const segment of decoded.segments) {
@@ -558,15 +549,6 @@ export function createProjector({
 
   return {
     actions,
-    prepare(batch) {
-      if (cleanup && batch.topic === cleanup.transactionTopic) return;
-      try {
-        decodedAhead.set(batch, decodeBatch(batch));
-      } catch {
-        // A failure that is not the record's (dead letters are kept): its turn decodes again and
-        // meets it there.
-      }
-    },
     handleBatch: withBoundedRetries({
       handle: handleRecords,
       setAside: async (record, code, reason) => keepDeadLetters([deadLetter(record, code, reason)]),
