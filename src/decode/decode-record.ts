@@ -137,10 +137,12 @@ function decodeTransactionOrder(block: RawJson | undefined, record: RecordPositi
 /**
  * Row keys already decoded on the fast path, per limits and key schema (the parsed schema, which
  * splitWrapped reuses while its bytes stay the same), by the key's payload text: every later
- * change of a row repeats its key. Bounded: emptied when full.
+ * change of a row repeats its key. Bounded in count (emptied when full) and in size: only keys of
+ * a few hundred characters are kept, so a table keyed by long text cannot fill the memory.
  */
 const decodedRowKeys = new WeakMap<DecodeLimits, WeakMap<object, Map<string, string>>>();
 const ROW_KEYS_KEPT = 100_000;
+const ROW_KEY_KEPT_CHARS = 256;
 
 function rowKeysFor(limits: DecodeLimits, schema: object): Map<string, string> {
   let bySchema = decodedRowKeys.get(limits);
@@ -160,7 +162,7 @@ function decodeRowKey(
   limits: DecodeLimits,
 ): string {
   if (key === null) throw poison(record, 'a row event without a key (tables need a primary key)');
-  const wrapped = parse === parseFast ? splitWrapped(key) : undefined;
+  const wrapped = parse === parseFast && key.length <= 4 * ROW_KEY_KEPT_CHARS ? splitWrapped(key) : undefined;
   const known = wrapped && isObject(wrapped.schema) ? rowKeysFor(limits, wrapped.schema) : undefined;
   const hit = wrapped && known?.get(wrapped.payloadText);
   if (hit !== undefined) return hit;
@@ -170,7 +172,7 @@ function decodeRowKey(
   const rowKey = Object.entries(row ?? {})
     .map(([column, value]) => `${column}=${keyPart(value)}`)
     .join(',');
-  if (wrapped) known?.set(wrapped.payloadText, rowKey);
+  if (wrapped && wrapped.payloadText.length <= ROW_KEY_KEPT_CHARS) known?.set(wrapped.payloadText, rowKey);
   return rowKey;
 }
 

@@ -79,7 +79,6 @@ export interface BatchStats {
 export interface Projector {
   /** Folds and applies one partition batch to every model of its table; resolves once Redis acknowledged. */
   handleBatch(batch: SourceBatch): Promise<BatchStats>;
-
   /** Operator actions on held changes (null without a guard). */
   readonly actions: CleanupActions | null;
 }
@@ -88,13 +87,6 @@ export interface Projector {
 interface Segment {
   readonly events: RowEvent[];
   readonly truncate: Truncate | null;
-}
-
-/** A batch's records decoded: its segments, the records that could not be, the slowest decode. */
-interface Decoded {
-  readonly segments: Segment[];
-  readonly letters: readonly DeadLetter[];
-  readonly slowestDecodeMs: number;
 }
 
 /** What every step of a batch shares: the records, where their dead letters go, who recorded the batch. */
@@ -472,24 +464,17 @@ export function createProjector({
     if (work.segment.truncate) add(work.written, await onTruncate(work.segment.truncate, letters, part));
   }
 
-  function decodeBatch(part: SourceBatch): Decoded {
-    const timing = decodeTiming(decodeLimits, logger);
-    const letters: DeadLetter[] = [];
-    const segments = timing.measure(() => decodeSegments(part, letters, timing));
-    return { segments, letters, slowestDecodeMs: timing.slowestMs };
-  }
-
   /**
    * Applies `records`, all of `batch` or some of them: the offsets recorded with the models are
    * the whole batch's (the partition is read past it once this resolves).
    */
   async function handleRecords(batch: SourceBatch, records: readonly RawRecord[]): Promise<BatchStats> {
     const part: SourceBatch = { ...batch, records: [...records] };
+    const timing = decodeTiming(decodeLimits, logger);
     const letters: DeadLetter[] = [];
     const total = { applied: 0, duplicates: 0 };
     const commitTimesMs: number[] = [];
     const recordedBy = new Set<string>();
-    let slowestDecodeMs = 0;
     if (cleanup && batch.topic === cleanup.transactionTopic) {
       Object.assign(total, await handleTransactions(part, letters));
     } else {
@@ -506,10 +491,7 @@ export function createProjector({
         remembered: new RememberedRows(),
       };
       const batchWork: BatchWork = { part, context, recordedBy, letters };
-      const decoded = decodeBatch(part);
-      letters.push(...decoded.letters);
-      slowestDecodeMs = decoded.slowestDecodeMs;
-      for (const segment of decoded.segments) {
+      for (const segment of timing.measure(() => decodeSegments(part, letters, timing))) {
         for (const event of segment.events) commitTimesMs.push(Number(event.source.commitTimeMs));
         const work: SegmentWork = {
           segment,
@@ -530,7 +512,7 @@ export function createProjector({
       deadLettered: letters.length,
       commitTimesMs,
       recordedBy,
-      slowestDecodeMs,
+      slowestDecodeMs: timing.slowestMs,
     };
   }
 
