@@ -170,9 +170,10 @@ describe('the projector service, in process on a real Redis', () => {
     await settled(running);
     expect((await running.totals(revenue)).rows).toBe(200n);
     for (const [key, dump] of saved) if (dump) await server.client.restore(key, 0, dump, 'REPLACE');
-    expect((await running.totals(revenue)).rows).toBe(100n);
-    expect((await running.totals(statuses)).rows).toBe(100n);
-    // The next batch finds the models behind it: the partition is read again from offset 100.
+    // The totals are not read here: the service's periodic check (every 100 ms) may already have
+    // found the models behind and be reading again, so what a reader sees now is a race. The loss
+    // log below proves the restore was seen.
+    // The next batch (or that check) finds the models behind: the partition is read again from offset 100.
     running.append(201, 210);
     await settled(running);
     expect(await running.totals(revenue)).toEqual({ rows: 210n, revenue: 210n * 1250n });
