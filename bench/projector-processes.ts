@@ -69,8 +69,11 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '1' },
     // Counts of read models of public.orders to measure the projector with ('' for the definitions as they are).
     models: { type: 'string', default: '' },
+    // A folder where every projector process writes a CPU profile (node --cpu-prof) when it exits.
+    profile: { type: 'string' },
   },
 });
+const profileDir = values.profile === undefined ? undefined : resolve(values.profile);
 const amountDigits = Number(values['amount-digits']);
 const rounds = Number(values.rounds);
 const beforeRoot = values.before === undefined ? undefined : resolve(values.before);
@@ -166,7 +169,10 @@ function startConsumer(
       : ['src/main.ts', 'projector'];
   // A checkout from before Readout ran from its own source without tsx takes tsx, from its own node_modules.
   const tsx = kind === 'before' && existsSync(resolve(beforeRoot ?? '.', 'node_modules/tsx'));
-  return spawn(process.execPath, [...(tsx ? ['--import', 'tsx'] : []), ...args], {
+  // --profile: each projector writes a CPU profile there when it exits (node --cpu-prof).
+  const profile =
+    kind === 'bare' || profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`];
+  return spawn(process.execPath, [...profile, ...(tsx ? ['--import', 'tsx'] : []), ...args], {
     ...(kind === 'before' ? { cwd: beforeRoot } : {}),
     stdio: ['ignore', childLog, childLog],
     env: {

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type Consumer, type EachBatchPayload } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type EachBatchPayload, type TopicPartitionOffset } from 'kafkajs';
 import type { Logger } from '../log/logger.ts';
 import type { ChangeSource, PartitionRange, Rewind, SourceBatch } from './source.ts';
 
@@ -76,7 +76,21 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
   let paused = false;
   // The batch being handled, if any: pausing waits for it (handled and committed).
   let inFlight: Promise<unknown> | undefined;
+  // The latest offset commit, not waited for by the batch (see eachBatch); never rejects.
+  let committing: Promise<void> = Promise.resolve();
   let watcher: Promise<void> | undefined;
+
+  /**
+   * Commits `offset` without the batch waiting for it. Commits go to the group coordinator over one
+   * connection, which Kafka serves in order: they land in the order sent, and before the LeaveGroup
+   * that stopping the consumer sends after the last batch.
+   */
+  function commit(active: Consumer, offset: TopicPartitionOffset): Promise<void> {
+    return active.commitOffsets([offset]).catch((error: unknown) => {
+      // The next batch's commit covers this one; until then a restart reads a batch again.
+      options.logger.warn({ err: error, ...offset }, 'committing an offset to Kafka failed');
+    });
+  }
 
   async function existingTopics(): Promise<string[]> {
     const existing = new Set(await admin.listTopics());
@@ -156,12 +170,18 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
           }
           const lastOffset = batch.lastOffset();
           payload.resolveOffset(lastOffset);
-          // Committed only now: Redis has acknowledged everything up to lastOffset.
-          await active.commitOffsets([
-            { topic: batch.topic, partition: batch.partition, offset: (BigInt(lastOffset) + 1n).toString() },
-          ]);
+          // Committed only now (Redis has acknowledged everything up to lastOffset), and not
+          // waited for: the next batch is fetched meanwhile. Redis's recorded offsets, not the
+          // group's, say what each model read (stream-positions.ts), so a commit that is late or
+          // lost (a rebalance, a crash) only has records delivered again, which are duplicates.
+          committing = commit(active, {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(lastOffset) + 1n).toString(),
+          });
         })();
-        inFlight = work;
+        // Pausing waits for the batch and its commit.
+        inFlight = work.then(() => committing);
         await work;
         await payload.heartbeat();
       },
@@ -185,6 +205,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       consumer = undefined;
       assignment = {};
       await leaving?.disconnect();
+      await committing;
       consuming = topics;
       if (stopped || topics.length === 0) return;
       try {
@@ -287,6 +308,7 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
       await watcher;
       await restarting;
       await consumer?.disconnect();
+      await committing;
       await admin.disconnect();
     },
   };

@@ -1,3 +1,4 @@
+import type { MeasureDefinition } from '../definitions/index.ts';
 import type { CompiledModel, Contribution } from './compile-model.ts';
 import { extremeMember, extremeScore } from './extreme-member.ts';
 
@@ -87,13 +88,16 @@ export class DeltaSet {
   /** Buckets written to, with their start (for retention). */
   readonly buckets = new Map<string, number>();
 
-  private readonly model: CompiledModel;
   private readonly slots: readonly CounterSlot[];
+  /** The measures kept per value rather than summed (min, max, distinct), often none. */
+  private readonly perValue: readonly MeasureDefinition[];
   private readonly tallies = new Map<string, Tally>();
 
   constructor(model: CompiledModel) {
-    this.model = model;
     this.slots = counterSlots(model);
+    this.perValue = model.definition.measures.filter(
+      (measure) => measure.type === 'min' || measure.type === 'max' || measure.type === 'distinct',
+    );
   }
 
   /** Every counter the batch changes (none that nets to zero), keyed by bucket and field. */
@@ -133,17 +137,19 @@ export class DeltaSet {
       this.tallies.set(key, tally);
     }
     const { deltas } = tally;
-    this.slots.forEach((slot, i) => {
+    const { slots } = this;
+    for (let i = 0; i < slots.length; i += 1) {
+      const slot = slots[i] as CounterSlot;
       if (slot.measure === null) {
         deltas[i] = (deltas[i] ?? 0n) + sign;
-        return;
+        continue;
       }
       const value = values[slot.measure] ?? null;
-      if (value === null) return;
-      deltas[i] = (deltas[i] ?? 0n) + (slot.one ? sign : sign * BigInt(value));
-    });
-    for (const measure of this.model.definition.measures) {
-      if (measure.type !== 'min' && measure.type !== 'max' && measure.type !== 'distinct') continue;
+      if (value === null) continue;
+      const amount = slot.one ? sign : typeof value === 'bigint' ? sign * value : sign * BigInt(value);
+      deltas[i] = (deltas[i] ?? 0n) + amount;
+    }
+    for (const measure of this.perValue) {
       const value = values[measure.name] ?? null;
       if (value === null) continue;
       if (measure.type === 'distinct') this.distinct(measure.name, bucket, group, String(value), sign);

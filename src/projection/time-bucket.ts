@@ -23,18 +23,29 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 
 const offsetCache = new Map<string, number>();
 const OFFSET_CACHE_LIMIT = 10_000;
+// The last offset found (see offsetAt).
+let lastOffset: { timeZone: string | null; minute: number; offset: number } = {
+  timeZone: null,
+  minute: 0,
+  offset: 0,
+};
 
 /**
  * The zone's offset from UTC at an instant, in ms (wall clock minus UTC). Zones change offset only
  * on whole minutes, so the answer is cached per zone and minute (Intl is slow per call).
  */
 function offsetAt(ms: number, timeZone: string): number {
-  const key = `${timeZone}|${Math.floor(ms / 60_000)}`;
-  const cached = offsetCache.get(key);
-  if (cached !== undefined) return cached;
-  const offset = computeOffset(ms, timeZone);
-  if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
-  offsetCache.set(key, offset);
+  const minute = Math.floor(ms / 60_000);
+  // Consecutive rows mostly fall in the same minute: the last answer first, without a key.
+  if (lastOffset.timeZone === timeZone && lastOffset.minute === minute) return lastOffset.offset;
+  const key = `${timeZone}|${minute}`;
+  let offset = offsetCache.get(key);
+  if (offset === undefined) {
+    offset = computeOffset(ms, timeZone);
+    if (offsetCache.size >= OFFSET_CACHE_LIMIT) offsetCache.clear();
+    offsetCache.set(key, offset);
+  }
+  lastOffset = { timeZone, minute, offset };
   return offset;
 }
 
@@ -77,17 +88,12 @@ export interface Bucket {
 }
 
 /**
- * The minute, hour or day (of the wall clock in `timeZone`) that contains the instant `ms`.
- * Days follow the zone's calendar, so a day around a DST change lasts 23 or 25 hours.
+ * The last bucket found per unit: the rows of a batch fall mostly in the same few buckets, and
+ * every model bucketing a table by the same column asks for the same row's one after another.
  */
-export function bucketOf(ms: number, unit: BucketUnit, timeZone: string): Bucket {
-  const offset = offsetAt(ms, timeZone);
-  const wall = ms + offset;
-  const startWall = wall - (((wall % UNIT_MS[unit]) + UNIT_MS[unit]) % UNIT_MS[unit]);
-  // The offset at the bucket's start can differ from the offset now (a DST change in between).
-  const startOffset = offsetAt(startWall - offset, timeZone);
-  return { startMs: startWall - startOffset, label: isoWithOffset(startWall, startOffset) };
-}
+const lastBuckets: Partial<
+  Record<BucketUnit, { timeZone: string; startWall: number; offset: number; bucket: Bucket }>
+> = {};
 
 /** Parses "90m", "48h", "35d" into milliseconds. */
 export function durationMs(text: string): number {
@@ -95,4 +101,24 @@ export function durationMs(text: string): number {
   if (!match) throw new Error(`not a duration: ${text}`);
   const unit = match[2] === 'm' ? 60_000 : match[2] === 'h' ? 3_600_000 : 86_400_000;
   return Number(match[1]) * unit;
+}
+
+/**
+ * The minute, hour or day (of the wall clock in `timeZone`) that contains the instant `ms`.
+ * Days follow the zone's calendar, so a day around a DST change lasts 23 or 25 hours.
+ */
+export function bucketOf(ms: number, unit: BucketUnit, timeZone: string): Bucket {
+  const offset = offsetAt(ms, timeZone);
+  const wall = ms + offset;
+  const startWall = wall - (((wall % UNIT_MS[unit]) + UNIT_MS[unit]) % UNIT_MS[unit]);
+  const last = lastBuckets[unit];
+  // The bucket depends only on where its wall clock starts and the offset there: the same start
+  // and offset as the last one of this unit and zone is the same bucket.
+  if (last?.timeZone === timeZone && last.startWall === startWall && last.offset === offset)
+    return last.bucket;
+  // The offset at the bucket's start can differ from the offset now (a DST change in between).
+  const startOffset = offsetAt(startWall - offset, timeZone);
+  const bucket = { startMs: startWall - startOffset, label: isoWithOffset(startWall, startOffset) };
+  lastBuckets[unit] = { timeZone, startWall, offset, bucket };
+  return bucket;
 }
