@@ -8,12 +8,14 @@ import {
   type CompiledModel,
   type FoldEvent,
   type LaneFold,
+  type LaneRow,
   type MemberFold,
   type RememberedRows,
 } from '../projection/index.ts';
 import {
   laneMemberKeys,
   readerName,
+  type ApplyLaneOutcome,
   type BatchOffset,
   type DeadLetter,
   type Lane,
@@ -180,6 +182,9 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
             { topic, partition },
           );
         }
+        case 'unfollowed':
+          // Only writes sent one after another (applyInChunks) follow another, and this one does not.
+          throw new Error(`${lane.id}: a write that follows none was answered unfollowed`);
         case 'conflict':
           logger.warn(
             { ...where, lane: lane.id, rowKey: outcome.rowKey },
@@ -195,6 +200,92 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
           }
       }
     }
+  }
+
+  /**
+   * Applies a lane's events of one batch in chunks, each chunk's script sent while the one before
+   * runs in Redis (its fold overlapping that wait), every chunk after the first marked as following
+   * the one before (BatchOffset.follows): Redis applies it only if that one was applied. Each chunk
+   * records the offset where the next one begins, so a recorded offset never passes a record not
+   * applied. A chunk is folded from the rows as the chunks before it leave them. Only the case
+   * where every chunk applies is handled here: from the first chunk that is not applied (or whose
+   * fold has duplicates to verify or records to set aside), the rest of the events go through
+   * applyLane one script at a time, which handles every answer.
+   */
+  async function applyInChunks(
+    whole: Lane,
+    events: readonly FoldEvent[],
+    context: WriteContext & { readonly offset: BatchOffset },
+  ): Promise<WriteTotals> {
+    const chunks = chunksOf(events, context.offset);
+    const lane = writing(whole);
+    const { members } = lane;
+    if (members.length === 0) return { applied: 0, duplicates: 0 };
+    // The rows as the chunks sent so far leave them.
+    const written = new Map<string, LaneRow>();
+    let maxCommitTimeMs: ReadonlyMap<string, bigint | null> | undefined;
+    // Each answer is settled as it comes (a failure is seen only once every chunk is answered, and
+    // must not be an unhandled rejection meanwhile).
+    const sent: Array<{ fold: LaneFold; outcome: Promise<PromiseSettledResult<ApplyLaneOutcome>> }> = [];
+    for (const chunk of chunks) {
+      const rowKeys = [...new Set(chunk.events.map((event) => event.rowKey))];
+      const stored = await store.readLaneState(
+        lane,
+        rowKeys.filter((rowKey) => !written.has(rowKey)),
+      );
+      const rows = new Map(stored.rows);
+      for (const rowKey of rowKeys) {
+        const row = written.get(rowKey);
+        if (row) rows.set(rowKey, row);
+      }
+      const fold = foldLane(
+        members,
+        chunk.events,
+        { rows, maxCommitTimeMs: maxCommitTimeMs ?? stored.maxCommitTimeMs },
+        context.remembered,
+      );
+      if (fold.skippedRows.size > 0 || fold.rejected.length > 0 || fold.rows.size === 0) break;
+      sent.push({
+        fold,
+        outcome: settle(
+          store.applyLane({
+            rows: lane.rows,
+            members: members.map((model) => ({
+              model,
+              keys: laneMemberKeys(lane, model),
+              fold: memberFold(fold, model),
+            })),
+            fold,
+            offset: sent.length === 0 ? chunk.offset : { ...chunk.offset, follows: true },
+          }),
+        ),
+      });
+      for (const [rowKey, { next }] of fold.rows) written.set(rowKey, next);
+      maxCommitTimeMs = new Map([...fold.members].map(([name, member]) => [name, member.maxCommitTimeMs]));
+    }
+    const outcomes = await Promise.all(sent.map(({ outcome }) => outcome));
+    const total = { applied: 0, duplicates: 0 };
+    let done = 0;
+    for (const [i, settled] of outcomes.entries()) {
+      if (settled.status === 'rejected') throw settled.reason;
+      if (settled.value.kind !== 'applied') break;
+      const fold = sent[i]?.fold;
+      total.applied += (fold?.applied ?? 0) * members.length;
+      total.duplicates += (fold?.duplicates ?? 0) * members.length;
+      done += 1;
+    }
+    const rest = chunks.slice(done);
+    const [next] = rest;
+    if (next === undefined) return total;
+    const after = await applyLane(
+      whole,
+      rest.flatMap((chunk) => chunk.events),
+      {
+        ...context,
+        offset: { ...context.offset, first: next.offset.first },
+      },
+    );
+    return { applied: total.applied + after.applied, duplicates: total.duplicates + after.duplicates };
   }
 
   /**
@@ -243,7 +334,11 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
     async write(lane, events, context) {
       const total = { applied: 0, duplicates: 0 };
       for (const segment of splitAtSnapshotEnds(events)) {
-        const result = await applyLane(lane, segment.events, context);
+        const { offset } = context;
+        const result =
+          offset !== null && context.readPast === undefined && segment.events.length >= 2 * CHUNK_EVENTS
+            ? await applyInChunks(lane, segment.events, { ...context, offset })
+            : await applyLane(lane, segment.events, context);
         total.applied += result.applied;
         total.duplicates += result.duplicates;
         if (!segment.end) continue;
@@ -267,6 +362,45 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
       return total;
     },
   };
+}
+
+function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
+  return promise.then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+}
+
+/** Events per chunk when a lane's batch is applied in chunks (applyInChunks). */
+const CHUNK_EVENTS = 512;
+
+interface Chunk {
+  readonly events: readonly FoldEvent[];
+  /** From where the chunk before it ends (the batch's first offset for the first) to where the next begins. */
+  readonly offset: BatchOffset;
+}
+
+/** Cuts a lane's events (in record order) into chunks of about CHUNK_EVENTS, never inside a record. */
+function chunksOf(events: readonly FoldEvent[], offset: BatchOffset): Chunk[] {
+  const cuts: FoldEvent[][] = [];
+  let current: FoldEvent[] = [];
+  for (const event of events) {
+    const last = current.at(-1);
+    if (current.length >= CHUNK_EVENTS && last && last.record.offset !== event.record.offset) {
+      cuts.push(current);
+      current = [];
+    }
+    current.push(event);
+  }
+  if (current.length > 0) cuts.push(current);
+  let first = offset.first;
+  return cuts.map((chunkEvents, i) => {
+    const lastOffset = chunkEvents.at(-1)?.record.offset ?? first;
+    const next = i === cuts.length - 1 ? offset.next : (BigInt(lastOffset) + 1n).toString();
+    const chunk = { events: chunkEvents, offset: { ...offset, first, next } };
+    first = next;
+    return chunk;
+  });
 }
 
 /** One member's share of a lane fold. */

@@ -1,11 +1,12 @@
 /**
- * store: read models in Redis. Guarantee: one Lua script per batch and model applies row
- * positions and memories, aggregate deltas, the source position, the Kafka offset and a new
- * version, and announces the version, atomically; it refuses the whole batch if any row moved
+ * store: read models in Redis. Guarantee: one Lua script per batch (or chunk of one) and table
+ * applies row positions and memories, every model's aggregate deltas, source positions, Kafka
+ * offsets and new versions, and announces the versions, atomically; it refuses the whole batch if any row moved
  * since it was read. Reads see one model at one instant (a read script).
  */
 export { createRedisStore, deadLetterId } from './redis-store.ts';
 export type {
+  ApplyLaneOutcome,
   ApplyOutcome,
   BatchOffset,
   BatchWrite,

@@ -601,5 +601,8 @@ function asModelOutcome(outcome: ApplyLaneOutcome): ApplyOutcome {
     case 'conflict':
     case 'refused':
       return outcome;
+    case 'unfollowed':
+      // Only a write that follows another of its batch can be answered so, and this one does not.
+      throw new Error(`apply-lane.lua answered unfollowed to a write that follows none (${outcome.model})`);
   }
 }

@@ -11,7 +11,14 @@ import {
   type ReadModelStore,
 } from '../../src/store/index.ts';
 import { everyMeasureModel, hourAndBandModel } from '../support/demo-models.ts';
-import { buildHistory, deliver, delivery } from '../support/order-history.ts';
+import {
+  buildHistory,
+  customers,
+  deliver,
+  delivery,
+  statuses,
+  type Change,
+} from '../support/order-history.ts';
 import { useRedisServer } from '../support/redis-server.ts';
 
 /**
@@ -128,6 +135,89 @@ describe('a lane on a real Redis', () => {
     expect(ran('evalsha') + ran('eval')).toBe(1);
     for (const model of members) expect((await store.readVersion(model)) > 0n).toBe(true);
     await store.quit();
+  });
+
+  it('applies a large batch in chunks as one script would, never recording an offset past a chunk Redis did not apply', async () => {
+    run += 1;
+    // 3000 changes of 1500 rows, one record each: the first half creates (and deletes) rows no chunk
+    // before touched, the second changes them again.
+    const changes: Change[] = Array.from({ length: 3000 }, (_, i) =>
+      i % 7 === 6
+        ? { key: i % 1500, deleted: true, gapMinutes: 1 }
+        : {
+            key: i % 1500,
+            status: statuses[i % statuses.length] ?? 'paid',
+            cents: 1 + ((i * 7919) % 100_000),
+            customer: customers[i % customers.length] ?? 'acme',
+            createdHours: i % 30,
+            gapMinutes: 1,
+          },
+    );
+    const { events } = buildHistory(changes);
+    const end = String(events.length);
+    const offsets = (prefix: string) => modelKeys(prefix, members[0] as CompiledModel).offsets;
+    const reference = createRedisStore({ ...server.redis.options, keyPrefix: `whole${run}` });
+    // Changes applied after their batch (no offset) are never cut into chunks: one script.
+    await createLaneWriter({ store: reference, logger: silent }).write(laneOf(`whole${run}`), events, {
+      ...context('0', end),
+      offset: null,
+    });
+
+    // A chunk's script never reaches Redis (the connection dropped): the chunks sent after it find
+    // it not applied and write nothing, and the offset stays where the chunk before it ended.
+    const redis = withRowCache(createRedisStore({ ...server.redis.options, keyPrefix: `chunks${run}` }), 100);
+    let calls = 0;
+    let dropped = 0;
+    const dropping: ReadModelStore = {
+      ...redis,
+      applyLane: (request) =>
+        (calls += 1) === dropped ? Promise.reject(new Error('connection lost')) : redis.applyLane(request),
+    };
+    const chunked = `chunks${run}`;
+    const writeDropping = async (call: number) => {
+      calls = 0;
+      dropped = call;
+      await expect(
+        createLaneWriter({ store: dropping, logger: silent }).write(
+          laneOf(chunked),
+          events,
+          context('0', end),
+        ),
+      ).rejects.toThrow('connection lost');
+    };
+    // The first chunk lost: nothing recorded, nothing remembered (no offset stood before it).
+    await writeDropping(1);
+    expect(calls).toBeGreaterThanOrEqual(4);
+    expect(await server.client.hget(offsets(chunked), 'readout.public.orders/0')).toBeNull();
+    expect(await server.client.hlen(laneOf(chunked).rows)).toBe(0);
+    // The second chunk lost: the first one's records only.
+    await writeDropping(2);
+    expect(calls).toBeGreaterThanOrEqual(4);
+    const stood = Number(await server.client.hget(offsets(chunked), 'readout.public.orders/0'));
+    expect(stood).toBeGreaterThan(0);
+    expect(stood).toBeLessThan(events.length);
+    // Every row Redis remembers comes from a record before where the offset stands.
+    const positions = await server.client.hgetall(laneOf(chunked).rows);
+    const lastRecordOf = new Map(
+      events.filter((event) => Number(event.record.offset) < stood).map((e) => [e.rowKey, e]),
+    );
+    expect(Object.keys(positions).sort()).toEqual([...lastRecordOf.keys()].sort());
+
+    // The batch delivered again (as after the failure) completes it, exactly.
+    await createLaneWriter({ store: redis, logger: silent }).write(
+      laneOf(chunked),
+      events,
+      context('0', end),
+    );
+    expect(await server.client.hget(offsets(chunked), 'readout.public.orders/0')).toBe(end);
+    for (const model of members) {
+      const [a, b] = await Promise.all([redis.readSnapshot(model), reference.readSnapshot(model)]);
+      expect(a.buckets).toEqual(b.buckets);
+    }
+    expect(await server.client.hgetall(laneOf(chunked).rows)).toEqual(
+      await server.client.hgetall(laneOf(`whole${run}`).rows),
+    );
+    await Promise.all([redis.quit(), reference.quit()]);
   });
 
   it('deletes what a model kept in the layout before tables tagged its keys, and nothing else', async () => {

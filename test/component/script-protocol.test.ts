@@ -190,7 +190,7 @@ function orderEvent(id: number, offset: number): RowEvent {
 }
 
 describe('apply-lane.lua', () => {
-  it('answers applied, conflict, moved, behind, unread, refused and stopped', async () => {
+  it('answers applied, conflict, moved, behind, unfollowed, unread, refused and stopped', async () => {
     const seen = kindsSeen();
     const p = prefix();
     const [revenue, orders] = laneModels as [CompiledModel, CompiledModel];
@@ -202,7 +202,7 @@ describe('apply-lane.lua', () => {
       id: number,
       options: {
         generation?: number;
-        offset?: ReturnType<typeof offset> | null;
+        offset?: (ReturnType<typeof offset> & { follows?: boolean }) | null;
         readPast?: Map<string, string>;
       } = {},
     ): Promise<ApplyLaneOutcome> => {
@@ -241,6 +241,18 @@ describe('apply-lane.lua', () => {
       model: revenue.name,
       stood: '1',
     });
+    // A write following another of its batch that was not applied: nothing of it is either.
+    expect(await apply(2, { offset: { ...offset('5', '6'), follows: true } })).toEqual({
+      kind: 'unfollowed',
+      model: revenue.name,
+    });
+    expect(
+      await apply(2, { offset: { topic: 't', partition: 9, first: '0', next: '1', follows: true } }),
+    ).toEqual({
+      kind: 'unfollowed',
+      model: revenue.name,
+    });
+    expect(await server.client.hlen(rows)).toBe(1);
     expect(await apply(2, { offset: null, readPast: new Map([['t/0', '3']]) })).toEqual({
       kind: 'unread',
       model: revenue.name,

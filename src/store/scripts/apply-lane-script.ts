@@ -22,6 +22,12 @@ export interface BatchOffset {
   /** The batch's first offset: the model must stand there or beyond, or it lost writes. */
   readonly first: string;
   readonly next: string;
+  /**
+   * This write follows an earlier one of the same batch, sent before that one was answered: it is
+   * applied only if that one was (the member recorded an offset at `first` or beyond), or answered
+   * `unfollowed` with nothing written.
+   */
+  readonly follows?: boolean;
 }
 
 /** One member of a lane, with what the batch does to its aggregates. */
@@ -60,6 +66,7 @@ export const APPLY_LANE_REPLY_KINDS = [
   'unread',
   'refused',
   'stopped',
+  'unfollowed',
 ] as const;
 
 /** What the apply script answers (see its header); anything else is a protocol error. */
@@ -71,6 +78,8 @@ export type ApplyLaneOutcome =
   | { readonly kind: 'moved'; readonly model: string; readonly current: number }
   /** A member stands before the batch's first offset: Redis lost writes since they were made. */
   | { readonly kind: 'behind'; readonly model: string; readonly stood: string }
+  /** A write that follows another of its batch (BatchOffset.follows) found that one not applied. */
+  | { readonly kind: 'unfollowed'; readonly model: string }
   /** A change applied after its batch that a member has not read yet (see BatchWrite.readPast). */
   | {
       readonly kind: 'unread';
@@ -188,6 +197,7 @@ export function encodeApplyLane({ rows, members, fold, offset, readPast = new Ma
             partition: `${offset.topic}/${offset.partition}`,
             first: offset.first,
             next: offset.next,
+            ...(offset.follows === true ? { follows: true } : {}),
           },
         }),
     ...(readPast.size === 0 ? {} : { readPast: [...readPast] }),
@@ -219,6 +229,8 @@ export function decodeApplyLane(reply: unknown, members: readonly string[]): App
     }
     case 'conflict':
       return { kind: 'conflict', rowKey: at(1) };
+    case 'unfollowed':
+      return { kind: 'unfollowed', model: at(1) };
     case 'refused':
       return { kind: 'refused', reason: at(1) };
     case 'stopped':

@@ -11,8 +11,8 @@
 -- doubles and would round int64 values.
 --
 -- The request: { members = { member, ... }, source = { lsn, txId, commitTimeMs }, applied,
--- duplicates, offset = { partition = 'topic/partition', first, next } (absent for changes applied
--- after their batch), readPast = { { 'topic/partition', offset }, ... } (optional) }, and a member:
+-- duplicates, offset = { partition = 'topic/partition', first, next, follows (optional: true when an
+-- earlier write of the batch must have been applied) } (absent for changes applied after their batch), readPast = { { 'topic/partition', offset }, ... } (optional) }, and a member:
 -- { model, generation, meta, offsets, buckets, generations (KEYS indexes), channel, bucketKeys
 -- (what the key listing a bucket's keys starts with: keys.ts bucketKeys, the label follows),
 -- counters = { { key index, { { field, delta, ranking key index or 0, ranked group }, ... } }, ... },
@@ -27,6 +27,7 @@
 -- front when it is out of memory, rather than at its first write.)
 -- Replies: { 'applied', version of each member in order } | { 'moved', model, current generation }
 --        | { 'behind', model, stored offset } | { 'unread', model, 'topic/partition', stored offset or '' }
+--        | { 'unfollowed', model }
 --        | { 'conflict', row key } | { 'refused', reason } | { 'stopped', model, why (JSON) }.
 local request = cjson.decode(ARGV[1])
 local ROWS = KEYS[1]
@@ -90,6 +91,11 @@ for _, m in ipairs(members) do
   -- tells.)
   if request.offset then
     local stood = redis.call('HGET', OFFSETS, request.offset.partition)
+    -- A write that follows another of the same batch (sent before that one's answer came) needs
+    -- it applied: the offset it recorded. Without it, this one is not applied either.
+    if request.offset.follows and (not stood or greater(request.offset.first, stood)) then
+      return { 'unfollowed', m.model }
+    end
     if stood and greater(request.offset.first, stood) then return { 'behind', m.model, stood } end
   end
   -- Read fence: changes applied after their batch (deletes released by their transaction's END or
