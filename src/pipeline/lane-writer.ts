@@ -372,7 +372,7 @@ function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
 }
 
 /** Events per chunk when a lane's batch is applied in chunks (applyInChunks). */
-const CHUNK_EVENTS = 512;
+const CHUNK_EVENTS = 256;
 
 interface Chunk {
   readonly events: readonly FoldEvent[];
