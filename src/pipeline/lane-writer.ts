@@ -22,6 +22,7 @@ import {
   type LetterConcern,
   type ReadModelStore,
 } from '../store/index.ts';
+import { chunksOf, CHUNK_EVENTS, settle } from './lane-chunks.ts';
 import { lostWritesError } from './position-decision.ts';
 
 /** "topic/partition" → [topic, partition] (a topic name may hold slashes; the partition may not). */
@@ -362,45 +363,6 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
       return total;
     },
   };
-}
-
-function settle<T>(promise: Promise<T>): Promise<PromiseSettledResult<T>> {
-  return promise.then(
-    (value) => ({ status: 'fulfilled', value }),
-    (reason: unknown) => ({ status: 'rejected', reason }),
-  );
-}
-
-/** Events per chunk when a lane's batch is applied in chunks (applyInChunks). */
-const CHUNK_EVENTS = 256;
-
-interface Chunk {
-  readonly events: readonly FoldEvent[];
-  /** From where the chunk before it ends (the batch's first offset for the first) to where the next begins. */
-  readonly offset: BatchOffset;
-}
-
-/** Cuts a lane's events (in record order) into chunks of about CHUNK_EVENTS, never inside a record. */
-function chunksOf(events: readonly FoldEvent[], offset: BatchOffset): Chunk[] {
-  const cuts: FoldEvent[][] = [];
-  let current: FoldEvent[] = [];
-  for (const event of events) {
-    const last = current.at(-1);
-    if (current.length >= CHUNK_EVENTS && last && last.record.offset !== event.record.offset) {
-      cuts.push(current);
-      current = [];
-    }
-    current.push(event);
-  }
-  if (current.length > 0) cuts.push(current);
-  let first = offset.first;
-  return cuts.map((chunkEvents, i) => {
-    const lastOffset = chunkEvents.at(-1)?.record.offset ?? first;
-    const next = i === cuts.length - 1 ? offset.next : (BigInt(lastOffset) + 1n).toString();
-    const chunk = { events: chunkEvents, offset: { ...offset, first, next } };
-    first = next;
-    return chunk;
-  });
 }
 
 /** One member's share of a lane fold. */
