@@ -91,6 +91,17 @@ export type BackfillState =
 /** Statuses after which the table's rows are all in the topic (EMPTY: it had none). */
 export const BACKFILL_SUCCEEDED = ['SUCCEEDED', 'EMPTY'] as const;
 
+/**
+ * Statuses of a backfill that ended early for a passing reason, worth asking for again:
+ * UNKNOWN_SCHEMA is Debezium's task reading the signal before it knew the newly listed table's
+ * schema (seen right after the connector resumed with the table added; dbz#1638).
+ */
+export const BACKFILL_RETRIED = ['UNKNOWN_SCHEMA'] as const;
+
+export function worthRetrying(state: BackfillState): boolean {
+  return state.phase === 'done' && (BACKFILL_RETRIED as readonly string[]).includes(state.status);
+}
+
 export function succeeded(state: BackfillState): boolean {
   return state.phase === 'done' && (BACKFILL_SUCCEEDED as readonly string[]).includes(state.status);
 }

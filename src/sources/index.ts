@@ -29,6 +29,7 @@ export {
   parseNotification,
   pendingSignalsSql,
   succeeded,
+  worthRetrying,
   tableOfSignal,
   type BackfillState,
   type Notification,

@@ -6,6 +6,7 @@ import {
   describeBackfill,
   doneSignalSql,
   nextBackfillState,
+  worthRetrying,
   pendingSignalsSql,
   succeeded,
   tableOfSignal,
@@ -208,6 +209,21 @@ export async function runSourcesCheck(
       );
     }
     if (input.wait) backfills = await readBackfills(deps, input.names.signal, true, input.waitMs);
+    // One that ended early for a passing reason (the task did not know the table yet): asked for
+    // again, a few times, while the connector runs with the table listed.
+    for (let attempt = 1; input.wait && attempt <= BACKFILL_ATTEMPTS; attempt += 1) {
+      const early = backfills.filter((b) => worthRetrying(b.state));
+      if (early.length === 0) break;
+      await sleep(RETRY_AFTER_MS * attempt);
+      for (const entry of early) {
+        await db.query(doneSignalSql(input.names.signal), [entry.id]);
+        await requestBackfill(db, input.names.signal, tableName(entry.table), deps.now());
+        applied.push(
+          `requested the backfill of ${entry.table} again (the last one ended ${describeBackfill(entry.id, entry.state)})`,
+        );
+      }
+      backfills = await readBackfills(deps, input.names.signal, true, input.waitMs);
+    }
     // Seen through: forgotten, so that the next run has nothing to wait for.
     for (const entry of backfills.filter((b) => succeeded(b.state)))
       await db.query(doneSignalSql(input.names.signal), [entry.id]);
@@ -222,6 +238,12 @@ export async function runSourcesCheck(
   const ok = checks.every((check) => check.ok || onItsWay(check));
   return { checks, applied, connector: { ...plan, name, state: status?.state ?? null }, backfills, ok };
 }
+
+/** How often a backfill that ended early is asked for again, and the pause before (times the attempt). */
+const BACKFILL_ATTEMPTS = 3;
+const RETRY_AFTER_MS = 2000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function describeTables(plan: ConnectorPlan): string {
   return [...plan.added.map((table) => `+${table}`), ...plan.removed.map((table) => `-${table}`)].join(' ');

@@ -12,6 +12,7 @@ import {
   parseNotification,
   planConnector,
   succeeded,
+  worthRetrying,
   tableName,
   tableOfSignal,
   type SourceFacts,
@@ -241,6 +242,15 @@ describe('backfill signals and notifications', () => {
     const done = backfillStates([id], [started, progress, completed]).get(id);
     expect(done).toEqual({ phase: 'done', status: 'SUCCEEDED', rows: 20 });
     expect(done && succeeded(done)).toBe(true);
+    expect(done && worthRetrying(done)).toBe(false);
+    // Debezium's answer when its task read the signal before it knew the table: asked for again.
+    const unknown = {
+      ...completed,
+      data: { ...completed.data, status: 'UNKNOWN_SCHEMA', total_rows_scanned: '0' },
+    };
+    const early = backfillStates([id], [started, unknown]).get(id);
+    expect(early).toEqual({ phase: 'done', status: 'UNKNOWN_SCHEMA', rows: 0 });
+    expect(early && [succeeded(early), worthRetrying(early)]).toEqual([false, true]);
     expect(backfillStates(['other'], [completed]).get('other')).toEqual({ phase: 'waiting' });
     expect(parseNotification('not json')).toBeNull();
   });
