@@ -180,8 +180,13 @@ export function createKafkaSource(options: KafkaSourceOptions): ChangeSource {
             offset: (BigInt(lastOffset) + 1n).toString(),
           });
         })();
-        // Pausing waits for the batch and its commit.
-        inFlight = work.then(() => committing);
+        // Pausing waits for the batch and its commit. A batch that failed is thrown to kafkajs
+        // below (which tries it again); this promise must not reject as well, unhandled: Node
+        // would end the process (seen in the scale test when a Redis failover failed a batch).
+        inFlight = work.then(
+          () => committing,
+          () => undefined,
+        );
         await work;
         await payload.heartbeat();
       },
