@@ -16,6 +16,7 @@ import {
   laneMemberKeys,
   readerName,
   type ApplyLaneOutcome,
+  type ApplyLaneRequest,
   type BatchOffset,
   type DeadLetter,
   type Lane,
@@ -130,17 +131,7 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
         for (const model of members) await store.countDuplicates(model, fold.duplicates);
         return totals(0);
       }
-      const outcome = await store.applyLane({
-        rows: lane.rows,
-        members: members.map((model) => ({
-          model,
-          keys: laneMemberKeys(lane, model),
-          fold: memberFold(fold, model),
-        })),
-        fold,
-        offset: context.offset,
-        ...(context.readPast ? { readPast: context.readPast } : {}),
-      });
+      const outcome = await store.applyLane(laneRequest(lane, fold, context.offset, context.readPast));
       if (outcome.kind === 'applied') {
         context.letters.push(...rejected);
         return totals(fold.applied);
@@ -249,16 +240,9 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
       sent.push({
         fold,
         outcome: settle(
-          store.applyLane({
-            rows: lane.rows,
-            members: members.map((model) => ({
-              model,
-              keys: laneMemberKeys(lane, model),
-              fold: memberFold(fold, model),
-            })),
-            fold,
-            offset: sent.length === 0 ? chunk.offset : { ...chunk.offset, follows: true },
-          }),
+          store.applyLane(
+            laneRequest(lane, fold, sent.length === 0 ? chunk.offset : { ...chunk.offset, follows: true }),
+          ),
         ),
       });
       for (const [rowKey, { next }] of fold.rows) written.set(rowKey, next);
@@ -334,10 +318,16 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
   return {
     async write(lane, events, context) {
       const total = { applied: 0, duplicates: 0 };
-      for (const segment of splitAtSnapshotEnds(events)) {
+      const segments = splitAtSnapshotEnds(events);
+      for (const segment of segments) {
         const { offset } = context;
+        // In chunks only when the segment is the whole batch: every segment records the batch's
+        // end, so after the first one the offset fence could no longer tell a chunk not applied.
         const result =
-          offset !== null && context.readPast === undefined && segment.events.length >= 2 * CHUNK_EVENTS
+          offset !== null &&
+          context.readPast === undefined &&
+          segments.length === 1 &&
+          segment.events.length >= 2 * CHUNK_EVENTS
             ? await applyInChunks(lane, segment.events, { ...context, offset })
             : await applyLane(lane, segment.events, context);
         total.applied += result.applied;
@@ -362,6 +352,26 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
       }
       return total;
     },
+  };
+}
+
+/** What the apply script takes for a lane's fold: every member's keys and share of it. */
+function laneRequest(
+  lane: Lane,
+  fold: LaneFold,
+  offset: BatchOffset | null,
+  readPast?: ReadonlyMap<string, string>,
+): ApplyLaneRequest {
+  return {
+    rows: lane.rows,
+    members: lane.members.map((model) => ({
+      model,
+      keys: laneMemberKeys(lane, model),
+      fold: memberFold(fold, model),
+    })),
+    fold,
+    offset,
+    ...(readPast ? { readPast } : {}),
   };
 }
 

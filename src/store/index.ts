@@ -7,6 +7,7 @@
 export { createRedisStore, deadLetterId } from './redis-store.ts';
 export type {
   ApplyLaneOutcome,
+  ApplyLaneRequest,
   ApplyOutcome,
   BatchOffset,
   BatchWrite,
