@@ -93,6 +93,26 @@ function sequenceLsn(sequence: RawJson | undefined): bigint | null {
 
 const maxLsn = 2n ** 64n - 1n;
 
+// Qualified table names already made, by schema then table: every event of a table names it, and
+// the fold compares it per event and model (one string compares by identity; a new concatenation
+// by its characters, after flattening).
+const qualifiedNames = new Map<string, Map<string, string>>();
+const QUALIFIED_NAMES_KEPT = 10_000;
+
+function qualifiedName(schema: string, table: string): string {
+  let tables = qualifiedNames.get(schema);
+  if (tables === undefined) {
+    if (qualifiedNames.size >= QUALIFIED_NAMES_KEPT) qualifiedNames.clear();
+    qualifiedNames.set(schema, (tables = new Map<string, string>()));
+  }
+  let name = tables.get(table);
+  if (name === undefined) {
+    if (tables.size >= QUALIFIED_NAMES_KEPT) tables.clear();
+    tables.set(table, (name = `${schema}.${table}`));
+  }
+  return name;
+}
+
 function decodeSource(
   source: RawJson | undefined,
   record: RecordPosition,
@@ -120,7 +140,7 @@ function decodeSource(
     commitTimeMs,
     snapshot,
     origin: text(source.origin),
-    table: `${text(source.schema) ?? 'public'}.${table}`,
+    table: qualifiedName(text(source.schema) ?? 'public', table),
   };
 }
 

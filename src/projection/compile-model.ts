@@ -18,12 +18,13 @@ export type MeasureValue = bigint | string | null;
 /**
  * What one row (state model) or one change (flow model) adds to a read model: the time bucket
  * (null when the model has none), the group (the other dimensions' values, as a JSON array) and a
- * value per measure.
+ * value per measure, in the definition's order of measures (indexed, not named: the fold reads
+ * them for every model of every change).
  */
 export interface Contribution {
   readonly bucket: { readonly label: string; readonly startMs: number } | null;
   readonly group: string;
-  readonly values: Readonly<Record<string, MeasureValue>>;
+  readonly values: readonly MeasureValue[];
 }
 
 export type ChangeKind = 'create' | 'update' | 'delete' | 'read';
@@ -251,8 +252,8 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
       bucket = bucketOf(instant, spec.unit, spec.timeZone);
     }
     const group = groupOf(row);
-    const values: Record<string, MeasureValue> = {};
-    for (const measure of definition.measures) values[measure.name] = measureValue(measure, row);
+    const values: MeasureValue[] = [];
+    for (const measure of definition.measures) values.push(measureValue(measure, row));
     return { bucket, group, values };
   }
 

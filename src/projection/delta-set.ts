@@ -39,8 +39,8 @@ export function counterField(measure: string, group: string): string {
 
 /** One counter of a model's groups: where its value comes from, and its field's name. */
 interface CounterSlot {
-  /** The measure's name in a contribution's values (null: the implicit row counter). */
-  readonly measure: string | null;
+  /** The measure's index in a contribution's values (-1: the implicit row counter). */
+  readonly measure: number;
   /** Adds 1 per row (counts, an average's n) rather than the measure's value. */
   readonly one: boolean;
   /** The field's name before "|group". */
@@ -53,6 +53,16 @@ interface Tally {
   readonly bucket: string | null;
   readonly group: string;
   readonly deltas: bigint[];
+  /** Per measure kept per value (DeltaSet.perValue's order): its changed members or values. */
+  readonly perValue: Array<Map<string, ExtremeDelta | DistinctDelta> | undefined>;
+}
+
+/** One sorted set's (or distinct hash's) changes: a measure's, in one group and bucket. */
+export interface PerValueChanges<T> {
+  readonly measure: string;
+  readonly bucket: string | null;
+  readonly group: string;
+  readonly changes: Iterable<T>;
 }
 
 const slotsByModel = new WeakMap<CompiledModel, readonly CounterSlot[]>();
@@ -61,17 +71,16 @@ const slotsByModel = new WeakMap<CompiledModel, readonly CounterSlot[]>();
 function counterSlots(model: CompiledModel): readonly CounterSlot[] {
   let slots = slotsByModel.get(model);
   if (slots !== undefined) return slots;
-  const list: CounterSlot[] = [{ measure: null, one: true, name: ROWS_FIELD, ranked: false }];
-  for (const measure of model.definition.measures) {
+  const list: CounterSlot[] = [{ measure: -1, one: true, name: ROWS_FIELD, ranked: false }];
+  model.definition.measures.forEach((measure, index) => {
     const ranked = model.top?.measure === measure.name;
-    if (measure.type === 'count') list.push({ measure: measure.name, one: true, name: measure.name, ranked });
-    else if (measure.type === 'sum')
-      list.push({ measure: measure.name, one: false, name: measure.name, ranked });
+    if (measure.type === 'count') list.push({ measure: index, one: true, name: measure.name, ranked });
+    else if (measure.type === 'sum') list.push({ measure: index, one: false, name: measure.name, ranked });
     else if (measure.type === 'avg') {
-      list.push({ measure: measure.name, one: false, name: `${measure.name}.sum`, ranked: false });
-      list.push({ measure: measure.name, one: true, name: `${measure.name}.n`, ranked: false });
+      list.push({ measure: index, one: false, name: `${measure.name}.sum`, ranked: false });
+      list.push({ measure: index, one: true, name: `${measure.name}.n`, ranked: false });
     }
-  }
+  });
   slotsByModel.set(model, (slots = list));
   return slots;
 }
@@ -83,21 +92,21 @@ function counterSlots(model: CompiledModel): readonly CounterSlot[] {
  * (a batch touches few groups, many times each); their fields are named once, when read.
  */
 export class DeltaSet {
-  readonly extremes = new Map<string, ExtremeDelta>();
-  readonly distincts = new Map<string, DistinctDelta>();
   /** Buckets written to, with their start (for retention). */
   readonly buckets = new Map<string, number>();
 
   private readonly slots: readonly CounterSlot[];
-  /** The measures kept per value rather than summed (min, max, distinct), often none. */
-  private readonly perValue: readonly MeasureDefinition[];
+  /** The measures kept per value rather than summed (min, max, distinct), often none, with their index. */
+  private readonly perValue: ReadonlyArray<{ readonly measure: MeasureDefinition; readonly index: number }>;
   private readonly tallies = new Map<string, Tally>();
 
   constructor(model: CompiledModel) {
     this.slots = counterSlots(model);
-    this.perValue = model.definition.measures.filter(
-      (measure) => measure.type === 'min' || measure.type === 'max' || measure.type === 'distinct',
-    );
+    this.perValue = model.definition.measures
+      .map((measure, index) => ({ measure, index }))
+      .filter(
+        ({ measure }) => measure.type === 'min' || measure.type === 'max' || measure.type === 'distinct',
+      );
   }
 
   /** Every counter the batch changes (none that nets to zero), keyed by bucket and field. */
@@ -119,9 +128,63 @@ export class DeltaSet {
     return counters;
   }
 
+  /** The min/max members the batch adds or removes, per sorted set. */
+  *extremeChanges(): Generator<PerValueChanges<ExtremeDelta>> {
+    for (const tally of this.tallies.values()) {
+      for (let i = 0; i < this.perValue.length; i += 1) {
+        const { measure } = this.perValue[i] as { measure: MeasureDefinition };
+        const changes = tally.perValue[i];
+        if (measure.type === 'distinct' || changes === undefined || changes.size === 0) continue;
+        yield {
+          measure: measure.name,
+          bucket: tally.bucket,
+          group: tally.group,
+          changes: changes.values() as Iterable<ExtremeDelta>,
+        };
+      }
+    }
+  }
+
+  /** The distinct values whose count the batch changes (none that nets to zero), per measure and group. */
+  *distinctChanges(): Generator<PerValueChanges<DistinctDelta>> {
+    for (const tally of this.tallies.values()) {
+      for (let i = 0; i < this.perValue.length; i += 1) {
+        const { measure } = this.perValue[i] as { measure: MeasureDefinition };
+        const changes = tally.perValue[i];
+        if (measure.type !== 'distinct' || changes === undefined || changes.size === 0) continue;
+        yield {
+          measure: measure.name,
+          bucket: tally.bucket,
+          group: tally.group,
+          changes: changes.values() as Iterable<DistinctDelta>,
+        };
+      }
+    }
+  }
+
+  /** Every min/max member change, keyed by measure, bucket, group and member. */
+  get extremes(): ReadonlyMap<string, ExtremeDelta> {
+    const all = new Map<string, ExtremeDelta>();
+    for (const { changes } of this.extremeChanges())
+      for (const e of changes)
+        all.set(`${e.measure}\u0000${e.bucket ?? ''}\u0000${e.group}\u0000${e.member}`, e);
+    return all;
+  }
+
+  /** Every distinct value's count change, keyed by measure, bucket, group and value. */
+  get distincts(): ReadonlyMap<string, DistinctDelta> {
+    const all = new Map<string, DistinctDelta>();
+    for (const { changes } of this.distinctChanges())
+      for (const d of changes)
+        all.set(`${d.measure}\u0000${d.bucket ?? ''}\u0000${d.group}\u0000${d.value}`, d);
+    return all;
+  }
+
   get isEmpty(): boolean {
-    if (this.extremes.size > 0 || this.distincts.size > 0) return false;
-    for (const { deltas } of this.tallies.values()) if (deltas.some((delta) => delta !== 0n)) return false;
+    for (const { deltas, perValue } of this.tallies.values()) {
+      if (deltas.some((delta) => delta !== 0n)) return false;
+      if (perValue.some((changes) => changes !== undefined && changes.size > 0)) return false;
+    }
     return true;
   }
 
@@ -133,14 +196,19 @@ export class DeltaSet {
     const key = bucket === null ? group : `${bucket}\u0000${group}`;
     let tally = this.tallies.get(key);
     if (tally === undefined) {
-      tally = { bucket, group, deltas: this.slots.map(() => 0n) };
+      tally = {
+        bucket,
+        group,
+        deltas: this.slots.map(() => 0n),
+        perValue: this.perValue.map(() => undefined),
+      };
       this.tallies.set(key, tally);
     }
     const { deltas } = tally;
     const { slots } = this;
     for (let i = 0; i < slots.length; i += 1) {
       const slot = slots[i] as CounterSlot;
-      if (slot.measure === null) {
+      if (slot.measure < 0) {
         deltas[i] = (deltas[i] ?? 0n) + sign;
         continue;
       }
@@ -149,43 +217,59 @@ export class DeltaSet {
       const amount = slot.one ? sign : typeof value === 'bigint' ? sign * value : sign * BigInt(value);
       deltas[i] = (deltas[i] ?? 0n) + amount;
     }
-    for (const measure of this.perValue) {
-      const value = values[measure.name] ?? null;
+    const { perValue } = this;
+    for (let i = 0; i < perValue.length; i += 1) {
+      const { measure, index } = perValue[i] as { measure: MeasureDefinition; index: number };
+      const value = values[index] ?? null;
       if (value === null) continue;
-      if (measure.type === 'distinct') this.distinct(measure.name, bucket, group, String(value), sign);
-      else this.extreme(measure.name, bucket, group, BigInt(value), rowKey, sign > 0n);
+      let changes = tally.perValue[i];
+      if (changes === undefined) tally.perValue[i] = changes = new Map();
+      if (measure.type === 'distinct')
+        distinct(changes as Map<string, DistinctDelta>, measure.name, bucket, group, String(value), sign);
+      else
+        extreme(
+          changes as Map<string, ExtremeDelta>,
+          measure.name,
+          bucket,
+          group,
+          BigInt(value),
+          rowKey,
+          sign > 0n,
+        );
     }
   }
+}
 
-  private extreme(
-    measure: string,
-    bucket: string | null,
-    group: string,
-    value: bigint,
-    rowKey: string,
-    present: boolean,
-  ): void {
-    const member = extremeMember(value, rowKey);
-    const key = `${measure}\u0000${bucket ?? ''}\u0000${group}\u0000${member}`;
-    const existing = this.extremes.get(key);
-    if (existing) existing.present = present;
-    else this.extremes.set(key, { measure, bucket, group, member, score: extremeScore(value), present });
-  }
+/** A row's value enters (present) or leaves a min/max sorted set; the last word in a batch wins. */
+function extreme(
+  changes: Map<string, ExtremeDelta>,
+  measure: string,
+  bucket: string | null,
+  group: string,
+  value: bigint,
+  rowKey: string,
+  present: boolean,
+): void {
+  const member = extremeMember(value, rowKey);
+  const existing = changes.get(member);
+  if (existing) existing.present = present;
+  else changes.set(member, { measure, bucket, group, member, score: extremeScore(value), present });
+}
 
-  private distinct(
-    measure: string,
-    bucket: string | null,
-    group: string,
-    value: string,
-    delta: bigint,
-  ): void {
-    const key = `${measure}\u0000${bucket ?? ''}\u0000${group}\u0000${value}`;
-    const existing = this.distincts.get(key);
-    if (existing) {
-      existing.delta += delta;
-      if (existing.delta === 0n) this.distincts.delete(key);
-    } else {
-      this.distincts.set(key, { measure, bucket, group, value, delta });
-    }
+/** A value's count in a distinct measure changes by `delta`; a change that nets to zero is none. */
+function distinct(
+  changes: Map<string, DistinctDelta>,
+  measure: string,
+  bucket: string | null,
+  group: string,
+  value: string,
+  delta: bigint,
+): void {
+  const existing = changes.get(value);
+  if (existing) {
+    existing.delta += delta;
+    if (existing.delta === 0n) changes.delete(value);
+  } else {
+    changes.set(value, { measure, bucket, group, value, delta });
   }
 }

@@ -62,8 +62,10 @@ export interface LaneFold {
 function sameContribution(a: Contribution | null, b: Contribution | null): boolean {
   if (a === null || b === null) return a === b;
   if (a.group !== b.group || a.bucket?.label !== b.bucket?.label) return false;
-  const keys = Object.keys(a.values);
-  return keys.length === Object.keys(b.values).length && keys.every((key) => a.values[key] === b.values[key]);
+  const { values } = a;
+  if (values.length !== b.values.length) return false;
+  for (let i = 0; i < values.length; i += 1) if (values[i] !== b.values[i]) return false;
+  return true;
 }
 
 /** Buckets older than the retention are gone: contributions to them are neither added nor removed. */
@@ -107,7 +109,15 @@ export function foldLane(
   let lastSource: SourcePosition | null = null;
   // One event's aggregate changes and members' newest commit times, kept only if every member
   // could take the event (reused from event to event).
-  const adds: Array<{ deltas: DeltaSet; contribution: Contribution; sign: 1n | -1n }> = [];
+  // (as three parallel lists: no object per change and model)
+  const addTo: DeltaSet[] = [];
+  const addWhat: Contribution[] = [];
+  const addSign: Array<1n | -1n> = [];
+  const add = (deltas: DeltaSet, contribution: Contribution, sign: 1n | -1n) => {
+    addTo.push(deltas);
+    addWhat.push(contribution);
+    addSign.push(sign);
+  };
   const newest: bigint[] = [];
 
   for (const event of events) {
@@ -124,7 +134,9 @@ export function foldLane(
     const previous = current?.memory ?? null;
     let next: MemoryRow | null;
     // Everything is computed before anything is kept: a rejection leaves every member untouched.
-    adds.length = 0;
+    addTo.length = 0;
+    addWhat.length = 0;
+    addSign.length = 0;
     newest.length = 0;
     const contributions = new Map<string, Contribution | null>();
     try {
@@ -151,12 +163,12 @@ export function foldLane(
           const after = next === null ? null : model.contributionOf(next);
           contributions.set(model.name, after);
           if (!sameContribution(before, after)) {
-            if (retained(before, retainFrom)) adds.push({ deltas, contribution: before, sign: -1n });
-            if (retained(after, retainFrom)) adds.push({ deltas, contribution: after, sign: 1n });
+            if (retained(before, retainFrom)) add(deltas, before, -1n);
+            if (retained(after, retainFrom)) add(deltas, after, 1n);
           }
         } else {
           const flow = model.flowOf({ kind: event.kind, previous, next, commitTimeMs });
-          if (retained(flow, retainFrom)) adds.push({ deltas, contribution: flow, sign: 1n });
+          if (retained(flow, retainFrom)) add(deltas, flow, 1n);
         }
       }
     } catch (error) {
@@ -164,7 +176,8 @@ export function foldLane(
       rejected.push({ event, reason: error.message });
       continue;
     }
-    for (const { deltas, contribution, sign } of adds) deltas.add(contribution, sign, event.rowKey);
+    for (let i = 0; i < addTo.length; i += 1)
+      (addTo[i] as DeltaSet).add(addWhat[i] as Contribution, addSign[i] as 1n | -1n, event.rowKey);
     running.forEach((member, i) => (member.maxCommitTimeMs = newest[i] ?? member.maxCommitTimeMs));
     const expected = pending ? pending.expected : (current?.position ?? null);
     rows.set(event.rowKey, {

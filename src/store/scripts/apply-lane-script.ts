@@ -121,20 +121,24 @@ function encodeMember(
     changes.push([c.field, c.delta.toString(), rankIndex, c.rankGroup ?? '']);
   }
   // Grouped per sorted set, so the script makes one ZREM and one ZADD per set, not one per row.
-  const extremesByKey = new Map<number, { removed: string[]; added: string[] }>();
-  for (const e of deltas.extremes.values()) {
-    const index = ref(keys.extremes(e.measure, e.bucket, e.group));
-    touch(e.bucket, index);
-    let changes = extremesByKey.get(index);
-    if (!changes) extremesByKey.set(index, (changes = { removed: [], added: [] }));
-    if (e.present) changes.added.push(e.score, e.member);
-    else changes.removed.push(e.member);
+  const extremes: Array<[number, string[], string[]]> = [];
+  for (const { measure, bucket, group, changes } of deltas.extremeChanges()) {
+    const index = ref(keys.extremes(measure, bucket, group));
+    touch(bucket, index);
+    const removed: string[] = [];
+    const added: string[] = [];
+    for (const e of changes) {
+      if (e.present) added.push(e.score, e.member);
+      else removed.push(e.member);
+    }
+    extremes.push([index, removed, added]);
   }
-  const distincts = [...deltas.distincts.values()].map((d) => {
-    const index = ref(keys.distinct(d.measure, d.bucket, d.group));
-    touch(d.bucket, index);
-    return [index, d.value, d.delta.toString()];
-  });
+  const distincts: Array<[number, string, string]> = [];
+  for (const { measure, bucket, group, changes } of deltas.distinctChanges()) {
+    const index = ref(keys.distinct(measure, bucket, group));
+    touch(bucket, index);
+    for (const d of changes) distincts.push([index, d.value, d.delta.toString()]);
+  }
   const written = [...deltas.buckets].map(([label, startMs]) => [
     label,
     startMs,
@@ -151,7 +155,7 @@ function encodeMember(
     channel: keys.channel,
     bucketKeys: keys.bucketKeys(''),
     counters: [...countersByKey],
-    extremes: [...extremesByKey].map(([index, { removed, added }]) => [index, removed, added]),
+    extremes,
     distincts,
     written,
     ...(fold.retainFromMs === null ? {} : { retainFrom: String(fold.retainFromMs) }),
