@@ -252,8 +252,8 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
       bucket = bucketOf(instant, spec.unit, spec.timeZone);
     }
     const group = groupOf(row);
-    const values: MeasureValue[] = [];
-    for (const measure of definition.measures) values.push(measureValue(measure, row));
+    // (map: an array of exactly the measures' length; pushing onto [] reserves room for 16)
+    const values = definition.measures.map((measure) => measureValue(measure, row));
     return { bucket, group, values };
   }
 

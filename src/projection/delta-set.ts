@@ -48,11 +48,17 @@ interface CounterSlot {
   readonly ranked: boolean;
 }
 
-/** A group's counters (one per slot) in one bucket, as the batch changes them. */
+/**
+ * A group's counters (one per slot) in one bucket, as the batch changes them: each the sum of its
+ * `small` part, a double, and its `big` part. Addends of at most 2^47 go to the double, which stays
+ * exact: it is moved into the bigint before it passes 2^52, so it never passes 2^53. A fold adds
+ * thousands of contributions per batch, and a bigint sum allocates at every addition.
+ */
 interface Tally {
   readonly bucket: string | null;
   readonly group: string;
-  readonly deltas: bigint[];
+  readonly small: number[];
+  readonly big: bigint[];
   /** Per measure kept per value (DeltaSet.perValue's order): its changed members or values. */
   readonly perValue: Array<Map<string, ExtremeDelta | DistinctDelta> | undefined>;
 }
@@ -63,6 +69,25 @@ export interface PerValueChanges<T> {
   readonly bucket: string | null;
   readonly group: string;
   readonly changes: Iterable<T>;
+}
+
+const SMALL_ADDEND = 2n ** 47n;
+const SMALL_SUM = 2 ** 52;
+
+/** Adds an integer of at most 2^47 to a slot of the tally, exactly. */
+function addSmall(tally: Tally, slot: number, amount: number): void {
+  const sum = (tally.small[slot] ?? 0) + amount;
+  if (sum > SMALL_SUM || sum < -SMALL_SUM) {
+    tally.big[slot] = (tally.big[slot] ?? 0n) + BigInt(sum);
+    tally.small[slot] = 0;
+  } else {
+    tally.small[slot] = sum;
+  }
+}
+
+/** A slot's net change in the batch. */
+function deltaOf(tally: Tally, slot: number): bigint {
+  return (tally.big[slot] ?? 0n) + BigInt(tally.small[slot] ?? 0);
 }
 
 const slotsByModel = new WeakMap<CompiledModel, readonly CounterSlot[]>();
@@ -98,7 +123,9 @@ export class DeltaSet {
   private readonly slots: readonly CounterSlot[];
   /** The measures kept per value rather than summed (min, max, distinct), often none, with their index. */
   private readonly perValue: ReadonlyArray<{ readonly measure: MeasureDefinition; readonly index: number }>;
-  private readonly tallies = new Map<string, Tally>();
+  /** Every group's tally, in the order first touched, and the same by bucket and group. */
+  private readonly tallies: Tally[] = [];
+  private readonly tallyOf = new Map<string | null, Map<string, Tally>>();
 
   constructor(model: CompiledModel) {
     this.slots = counterSlots(model);
@@ -112,9 +139,10 @@ export class DeltaSet {
   /** Every counter the batch changes (none that nets to zero), keyed by bucket and field. */
   get counters(): ReadonlyMap<string, CounterDelta> {
     const counters = new Map<string, CounterDelta>();
-    for (const { bucket, group, deltas } of this.tallies.values()) {
+    for (const tally of this.tallies) {
+      const { bucket, group } = tally;
       this.slots.forEach((slot, i) => {
-        const delta = deltas[i] ?? 0n;
+        const delta = deltaOf(tally, i);
         if (delta === 0n) return;
         const field = counterField(slot.name, group);
         counters.set(`${bucket ?? ''}\u0000${field}`, {
@@ -130,7 +158,7 @@ export class DeltaSet {
 
   /** The min/max members the batch adds or removes, per sorted set. */
   *extremeChanges(): Generator<PerValueChanges<ExtremeDelta>> {
-    for (const tally of this.tallies.values()) {
+    for (const tally of this.tallies) {
       for (let i = 0; i < this.perValue.length; i += 1) {
         const { measure } = this.perValue[i] as { measure: MeasureDefinition };
         const changes = tally.perValue[i];
@@ -147,7 +175,7 @@ export class DeltaSet {
 
   /** The distinct values whose count the batch changes (none that nets to zero), per measure and group. */
   *distinctChanges(): Generator<PerValueChanges<DistinctDelta>> {
-    for (const tally of this.tallies.values()) {
+    for (const tally of this.tallies) {
       for (let i = 0; i < this.perValue.length; i += 1) {
         const { measure } = this.perValue[i] as { measure: MeasureDefinition };
         const changes = tally.perValue[i];
@@ -181,8 +209,9 @@ export class DeltaSet {
   }
 
   get isEmpty(): boolean {
-    for (const { deltas, perValue } of this.tallies.values()) {
-      if (deltas.some((delta) => delta !== 0n)) return false;
+    for (const tally of this.tallies) {
+      if (this.slots.some((_, i) => deltaOf(tally, i) !== 0n)) return false;
+      const { perValue } = tally;
       if (perValue.some((changes) => changes !== undefined && changes.size > 0)) return false;
     }
     return true;
@@ -193,29 +222,34 @@ export class DeltaSet {
     if (contribution.bucket && sign > 0n)
       this.buckets.set(contribution.bucket.label, contribution.bucket.startMs);
     const { group, values } = contribution;
-    const key = bucket === null ? group : `${bucket}\u0000${group}`;
-    let tally = this.tallies.get(key);
+    let ofBucket = this.tallyOf.get(bucket);
+    if (ofBucket === undefined) this.tallyOf.set(bucket, (ofBucket = new Map<string, Tally>()));
+    let tally = ofBucket.get(group);
     if (tally === undefined) {
       tally = {
         bucket,
         group,
-        deltas: this.slots.map(() => 0n),
+        small: this.slots.map(() => 0),
+        big: this.slots.map(() => 0n),
         perValue: this.perValue.map(() => undefined),
       };
-      this.tallies.set(key, tally);
+      ofBucket.set(group, tally);
+      this.tallies.push(tally);
     }
-    const { deltas } = tally;
     const { slots } = this;
+    const one = sign > 0n ? 1 : -1;
     for (let i = 0; i < slots.length; i += 1) {
       const slot = slots[i] as CounterSlot;
       if (slot.measure < 0) {
-        deltas[i] = (deltas[i] ?? 0n) + sign;
+        addSmall(tally, i, one);
         continue;
       }
       const value = values[slot.measure] ?? null;
       if (value === null) continue;
-      const amount = slot.one ? sign : typeof value === 'bigint' ? sign * value : sign * BigInt(value);
-      deltas[i] = (deltas[i] ?? 0n) + amount;
+      if (slot.one) addSmall(tally, i, one);
+      else if (typeof value === 'bigint' && value <= SMALL_ADDEND && value >= -SMALL_ADDEND)
+        addSmall(tally, i, one * Number(value));
+      else tally.big[i] = (tally.big[i] ?? 0n) + sign * BigInt(value);
     }
     const { perValue } = this;
     for (let i = 0; i < perValue.length; i += 1) {

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DeltaSet, type MemoryRow } from '../../src/projection/index.ts';
+import { DeltaSet, type Contribution, type MemoryRow } from '../../src/projection/index.ts';
 import { everyMeasureModel } from '../support/demo-models.ts';
 
 /** A batch's net effect on one model: counters summed, min/max members and distinct values per set. */
@@ -65,5 +66,54 @@ describe('DeltaSet', () => {
     expect([...deltas.extremeChanges()].flatMap(({ changes }) => [...changes].map((e) => e.present))).toEqual(
       [false, false],
     );
+  });
+
+  it('sums exactly across the double and the bigint, whatever the addends and their order', () => {
+    // Around 2^47 (the largest addend summed as a double), 2^52 (where the double is spilled) and
+    // far past 2^64, both signs.
+    const edge = (power: bigint) => fc.bigInt({ min: -3n, max: 3n }).map((offset) => 2n ** power + offset);
+    const units = fc.oneof(
+      fc.bigInt({ min: -1000n, max: 1000n }),
+      edge(47n),
+      edge(47n).map((value) => -value),
+      edge(52n),
+      fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(units, fc.boolean()), { maxLength: 300 }), (changes) => {
+        const deltas = new DeltaSet(model);
+        let revenue = 0n;
+        let rows = 0n;
+        for (const [value, adding] of changes) {
+          const sign = adding ? 1n : -1n;
+          const added: Contribution = {
+            bucket: null,
+            group: '["paid"]',
+            values: [1n, value, value, value, value, 'ann'],
+          };
+          deltas.add(added, sign, 'id=1');
+          revenue += sign * value;
+          rows += sign;
+        }
+        const counter = (field: string) =>
+          [...deltas.counters.values()].find((c) => c.field === `${field}|["paid"]`)?.delta ?? 0n;
+        expect(counter('revenue')).toBe(revenue);
+        expect(counter('average.sum')).toBe(revenue);
+        expect(counter('_rows')).toBe(rows);
+        expect(counter('orders')).toBe(rows);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('spills a running sum past 2^53 into the bigint without losing a unit', () => {
+    const deltas = new DeltaSet(model);
+    const big = 2n ** 47n; // the largest addend summed as a double
+    for (let i = 0; i < 200; i += 1)
+      deltas.add({ bucket: null, group: '["paid"]', values: [1n, big, big, big, big, 'ann'] }, 1n, 'id=1');
+    deltas.add({ bucket: null, group: '["paid"]', values: [1n, 1n, 1n, 1n, 1n, 'ann'] }, 1n, 'id=2');
+    const revenue = [...deltas.counters.values()].find((c) => c.field === 'revenue|["paid"]');
+    expect(revenue?.delta).toBe(200n * big + 1n);
+    expect(200n * big + 1n > 2n ** 53n).toBe(true);
   });
 });
