@@ -124,7 +124,10 @@ export function bandLabels(edges: readonly string[]): string[] {
   ];
 }
 
-/** A band dimension's edges, parsed once: the label of a value is found by exact comparison. */
+/**
+ * A band dimension's edges, parsed once: the label of a value is found by exact comparison, with
+ * the edges scaled once per scale of the values met (no bigint made per comparison).
+ */
 function bandLabeller(edges: readonly string[]): (value: string | null) => string | null {
   const parsed = edges.map((edge) => {
     const decimal = decimalFromString(edge);
@@ -133,19 +136,38 @@ function bandLabeller(edges: readonly string[]): (value: string | null) => strin
   });
   const labels = bandLabels(edges);
   const top = labels.at(-1) ?? null;
+  const edgeScale = Math.max(0, ...parsed.map((edge) => edge.scale));
+  // The edges' unscaled integers at a scale (that of the values, when at least the edges' own).
+  const edgesAt = new Map<number, bigint[]>();
+  const scaledEdges = (scale: number): bigint[] => {
+    let scaled = edgesAt.get(scale);
+    if (scaled === undefined)
+      edgesAt.set(scale, (scaled = parsed.map((edge) => unscaledAt(edge, scale) ?? 0n)));
+    return scaled;
+  };
+  let last: { text: string; label: string | null } | null = null;
   return (value) => {
     if (value === null) return null;
+    if (last !== null && last.text === value) return last.label;
     const decimal = decimalFromString(value);
     if (!decimal) throw new RowRejected(`${value} is not a decimal number`);
-    for (let i = 0; i < parsed.length; i += 1) {
-      const edge = parsed[i];
-      if (!edge) continue;
-      const scale = Math.max(edge.scale, decimal.scale);
-      if ((unscaledAt(decimal, scale) ?? 0n) < (unscaledAt(edge, scale) ?? 0n)) return labels[i] ?? null;
+    const scale = Math.max(edgeScale, decimal.scale);
+    const units = unscaledAt(decimal, scale) ?? 0n;
+    const scaled = scaledEdges(scale);
+    let label = top;
+    for (let i = 0; i < scaled.length; i += 1) {
+      if (units < (scaled[i] ?? 0n)) {
+        label = labels[i] ?? null;
+        break;
+      }
     }
-    return top;
+    last = { text: value, label };
+    return label;
   };
 }
+
+/** Group keys kept per model of one dimension (see groupOf). */
+const GROUP_KEYS_KEPT = 10_000;
 
 const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -234,11 +256,21 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
 
   /** The group's key: the other dimensions' values as a JSON array (one allocation for one dimension). */
   const [onlyGroupValue] = groupValue;
+  // One dimension: the key of each value met, kept (bounded) so the same group is one string.
+  const groupKeys = new Map<string | null, string>();
+  const oneGroup = (value: string | null): string => {
+    let key = groupKeys.get(value);
+    if (key === undefined) {
+      if (groupKeys.size >= GROUP_KEYS_KEPT) groupKeys.clear();
+      groupKeys.set(value, (key = `[${JSON.stringify(value)}]`));
+    }
+    return key;
+  };
   const groupOf =
     groupValue.length === 0
       ? () => '[]'
       : groupValue.length === 1 && onlyGroupValue
-        ? (row: MemoryRow) => `[${JSON.stringify(onlyGroupValue(row))}]`
+        ? (row: MemoryRow) => oneGroup(onlyGroupValue(row))
         : (row: MemoryRow) => JSON.stringify(groupValue.map((value) => value(row)));
 
   function contribution(row: MemoryRow, commitTimeMs: bigint): Contribution | null {

@@ -274,6 +274,8 @@ export class DeltaSet {
   }
 }
 
+let lastMember: { value: bigint; rowKey: string; member: string; score: string } | null = null;
+
 /** A row's value enters (present) or leaves a min/max sorted set; the last word in a batch wins. */
 function extreme(
   changes: Map<string, ExtremeDelta>,
@@ -284,10 +286,13 @@ function extreme(
   rowKey: string,
   present: boolean,
 ): void {
-  const member = extremeMember(value, rowKey);
+  // A model's min and max of one column (and its other models') make the same member of a row.
+  if (lastMember === null || lastMember.value !== value || lastMember.rowKey !== rowKey)
+    lastMember = { value, rowKey, member: extremeMember(value, rowKey), score: extremeScore(value) };
+  const { member, score } = lastMember;
   const existing = changes.get(member);
   if (existing) existing.present = present;
-  else changes.set(member, { measure, bucket, group, member, score: extremeScore(value), present });
+  else changes.set(member, { measure, bucket, group, member, score, present });
 }
 
 /** A value's count in a distinct measure changes by `delta`; a change that nets to zero is none. */

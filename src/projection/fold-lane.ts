@@ -17,10 +17,28 @@ export interface LaneRow {
   /** The row's remembered columns (every member's), null once the row is deleted. */
   readonly memory: MemoryRow | null;
   /**
-   * State models: what `memory` contributes to each member, by model name, when already computed
-   * (kept with a row cached in memory, so its next change does not compute it again).
+   * State models: what `memory` contributes to each member, when already computed (kept with a row
+   * cached in memory, so its next change does not compute it again).
    */
-  readonly contributions?: ReadonlyMap<string, Contribution | null>;
+  readonly contributions?: LaneContributions;
+}
+
+/** Contributions by member: `values[i]` is the model named `names[i]`'s (undefined: a flow model's). */
+export interface LaneContributions {
+  /** The lane's member names when it was folded (one array for all the rows of a fold). */
+  readonly names: readonly string[];
+  readonly values: ReadonlyArray<Contribution | null | undefined>;
+}
+
+/** The contribution remembered for member `index` named `name`, if any (members may have changed since). */
+function knownContribution(
+  known: LaneContributions | undefined,
+  index: number,
+  name: string,
+): Contribution | null | undefined {
+  if (known === undefined) return undefined;
+  const at = known.names[index] === name ? index : known.names.indexOf(name);
+  return at < 0 ? undefined : known.values[at];
 }
 
 export interface LaneState {
@@ -119,6 +137,8 @@ export function foldLane(
     addSign.push(sign);
   };
   const newest: bigint[] = [];
+  const names = members.map((model) => model.name);
+  const anyState = members.some((model) => model.kind === 'state');
 
   for (const event of events) {
     if (event.table !== table) continue;
@@ -138,13 +158,15 @@ export function foldLane(
     addWhat.length = 0;
     addSign.length = 0;
     newest.length = 0;
-    const contributions = new Map<string, Contribution | null>();
+    // (an array per change, not a Map: the fold makes one per applied change)
+    const contributions = anyState ? new Array<Contribution | null | undefined>(members.length) : [];
     try {
       next =
         event.kind === 'delete'
           ? null
           : (remembered?.memoryOf(event, members) ?? rememberAll(members, event.after, previous));
-      for (const member of running) {
+      for (let m = 0; m < running.length; m += 1) {
+        const member = running[m] as Running;
         const { model, deltas } = member;
         const latest =
           member.maxCommitTimeMs === null || commitTimeMs > member.maxCommitTimeMs
@@ -155,13 +177,13 @@ export function foldLane(
         // Under "keep", an archival delete forgets the row but leaves what it contributed.
         const kept = event.kind === 'delete' && event.archival === true && model.archive === 'keep';
         if (kept) {
-          if (model.kind === 'state') contributions.set(model.name, null);
+          if (model.kind === 'state') contributions[m] = null;
         } else if (model.kind === 'state') {
-          const known = current?.contributions?.get(model.name);
+          const known = knownContribution(current?.contributions, m, model.name);
           const before =
             previous === null ? null : known !== undefined ? known : model.contributionOf(previous);
           const after = next === null ? null : model.contributionOf(next);
-          contributions.set(model.name, after);
+          contributions[m] = after;
           if (!sameContribution(before, after)) {
             if (retained(before, retainFrom)) add(deltas, before, -1n);
             if (retained(after, retainFrom)) add(deltas, after, 1n);
@@ -178,11 +200,16 @@ export function foldLane(
     }
     for (let i = 0; i < addTo.length; i += 1)
       (addTo[i] as DeltaSet).add(addWhat[i] as Contribution, addSign[i] as 1n | -1n, event.rowKey);
-    running.forEach((member, i) => (member.maxCommitTimeMs = newest[i] ?? member.maxCommitTimeMs));
+    for (let m = 0; m < running.length; m += 1) {
+      const member = running[m] as Running;
+      member.maxCommitTimeMs = newest[m] ?? member.maxCommitTimeMs;
+    }
     const expected = pending ? pending.expected : (current?.position ?? null);
     rows.set(event.rowKey, {
       expected,
-      next: contributions.size > 0 ? { position, memory: next, contributions } : { position, memory: next },
+      next: anyState
+        ? { position, memory: next, contributions: { names, values: contributions } }
+        : { position, memory: next },
     });
     applied += 1;
     // A backfill's read is not a change at a source position: its LSN is only where the stream
