@@ -117,7 +117,7 @@ function decodeSource(
   source: RawJson | undefined,
   record: RecordPosition,
   op: string | null,
-): SourcePosition & { table: string } {
+): { table: string; position: SourcePosition } {
   if (!isObject(source)) throw poison(record, 'the envelope has no source block');
   // source.snapshot is a string in Debezium 2+, a boolean in older versions.
   const snapshot = typeof source.snapshot === 'boolean' ? String(source.snapshot) : text(source.snapshot);
@@ -135,12 +135,8 @@ function decodeSource(
   if (commitTimeMs === null) throw poison(record, 'source.ts_ms is missing or not an integer');
   if (table === null) throw poison(record, 'source.table is missing');
   return {
-    lsn,
-    txId: integer(source.txId),
-    commitTimeMs,
-    snapshot,
-    origin: text(source.origin),
     table: qualifiedName(text(source.schema) ?? 'public', table),
+    position: { lsn, txId: integer(source.txId), commitTimeMs, snapshot, origin: text(source.origin) },
   };
 }
 
@@ -228,7 +224,7 @@ function decodeEnvelope(
   limits: DecodeLimits,
 ): ChangeEvent {
   const op = text(envelope.op);
-  const { table, ...source } = decodeSource(envelope.source, record, op);
+  const { table, position: source } = decodeSource(envelope.source, record, op);
   const order = decodeTransactionOrder(envelope.transaction, record);
   const transaction = order === null ? {} : { transaction: order };
   if (op === 't') return { kind: 'truncate', record, table, source, ...transaction };
@@ -252,23 +248,46 @@ function decodeEnvelope(
   const afterSchema = rowSchema(schema, 'after');
   const before = decodeRow(envelope.before ?? null, beforeSchema, 'before', limits);
   const after = decodeRow(envelope.after ?? null, afterSchema, 'after', limits);
-  const base = {
-    record,
-    table,
-    rowKey: decodeRowKey(raw.key, parse, record, limits),
-    source,
-    ...transaction,
-    columnTypes: columnTypesOf(afterSchema ?? beforeSchema),
-  };
+  const rowKey = decodeRowKey(raw.key, parse, record, limits);
+  const columnTypes = columnTypesOf(afterSchema ?? beforeSchema);
+  // Each kind built in one literal (a shared part spread into each would be made twice).
   switch (op) {
     case 'c':
-      return { kind: 'create', ...base, after: requireRow(after, record, 'after') } satisfies RowEvent;
+      return {
+        kind: 'create',
+        record,
+        table,
+        rowKey,
+        source,
+        ...transaction,
+        columnTypes,
+        after: requireRow(after, record, 'after'),
+      } satisfies RowEvent;
     case 'u':
-      return { kind: 'update', ...base, before, after: requireRow(after, record, 'after') };
+      return {
+        kind: 'update',
+        record,
+        table,
+        rowKey,
+        source,
+        ...transaction,
+        columnTypes,
+        before,
+        after: requireRow(after, record, 'after'),
+      };
     case 'd':
-      return { kind: 'delete', ...base, before };
+      return { kind: 'delete', record, table, rowKey, source, ...transaction, columnTypes, before };
     case 'r':
-      return { kind: 'read', ...base, after: requireRow(after, record, 'after') };
+      return {
+        kind: 'read',
+        record,
+        table,
+        rowKey,
+        source,
+        ...transaction,
+        columnTypes,
+        after: requireRow(after, record, 'after'),
+      };
   }
 }
 

@@ -245,7 +245,7 @@ export function createLaneWriter({ store, logger }: { store: ReadModelStore; log
           ),
         ),
       });
-      for (const [rowKey, { next }] of fold.rows) written.set(rowKey, next);
+      fold.rows.forEach(({ next }, rowKey) => written.set(rowKey, next));
       maxCommitTimeMs = new Map([...fold.members].map(([name, member]) => [name, member.maxCommitTimeMs]));
     }
     const outcomes = await Promise.all(sent.map(({ outcome }) => outcome));

@@ -65,7 +65,7 @@ export function withRowCache(store: ReadModelStore, maxRowsPerLane: number): Rea
       if (missing.length === 0 && knowsCommits)
         return { rows, maxCommitTimeMs: new Map(cache.maxCommitTimeMs) };
       const stored = await store.readLaneState(lane, missing);
-      for (const [rowKey, row] of stored.rows) rows.set(rowKey, row);
+      stored.rows.forEach((row, rowKey) => rows.set(rowKey, row));
       return { rows, maxCommitTimeMs: stored.maxCommitTimeMs };
     },
 
@@ -87,10 +87,11 @@ export function withRowCache(store: ReadModelStore, maxRowsPerLane: number): Rea
         caches.delete(request.rows);
         return outcome;
       }
-      for (const [rowKey, { next }] of request.fold.rows) {
+      // (forEach: iterating a Map's entries makes an array per row)
+      request.fold.rows.forEach(({ next }, rowKey) => {
         cache.rows.delete(rowKey); // re-inserted last: the most recently written
         cache.rows.set(rowKey, next);
-      }
+      });
       for (const rowKey of cache.rows.keys()) {
         if (cache.rows.size <= maxRowsPerLane) break;
         cache.rows.delete(rowKey);

@@ -207,9 +207,10 @@ export function encodeApplyLane({ rows, members, fold, offset, readPast = new Ma
     ...(readPast.size === 0 ? {} : { readPast: [...readPast] }),
   };
   const args = [JSON.stringify(request)];
-  for (const [rowKey, { expected, next }] of fold.rows) {
+  // (forEach: iterating a Map's entries makes an array per row)
+  fold.rows.forEach(({ expected, next }, rowKey) => {
     args.push(rowKey, expected === null ? '' : encodePosition(expected), encodeStoredRow(next));
-  }
+  });
   return { keys: keyList, args };
 }
 
