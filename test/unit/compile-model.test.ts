@@ -53,17 +53,16 @@ describe('compiled models', () => {
 describe('remembered contributions', () => {
   const a = everyMeasureModel('a');
   const b = everyMeasureModel('b', { dimensions: [{ column: 'customer' }] });
-  const event = (kind: 'create' | 'update', lsn: bigint, after: Record<string, string>): FoldEvent =>
-    ({
-      kind,
-      record: { topic: 't', partition: 0, offset: String(lsn) },
-      table: 'public.orders',
-      rowKey: 'id=1',
-      source: { lsn, txId: lsn, commitTimeMs: 1_000n + lsn, snapshot: null, origin: null },
-      columnTypes: null,
-      before: null,
-      after,
-    }) as FoldEvent;
+  const event = (kind: 'create' | 'update', lsn: bigint, after: Record<string, string>): FoldEvent => ({
+    kind,
+    record: { topic: 't', partition: 0, offset: String(lsn) },
+    table: 'public.orders',
+    rowKey: 'id=1',
+    source: { lsn, txId: lsn, commitTimeMs: 1_000n + lsn, snapshot: null, origin: null },
+    columnTypes: null,
+    before: null,
+    after,
+  });
   const created = event('create', 10n, { status: 'paid', amount: '10.00', customer: 'ann' });
   const updated = event('update', 20n, { status: 'paid', amount: '25.00', customer: 'bob' });
 
