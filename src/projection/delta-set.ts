@@ -48,17 +48,11 @@ interface CounterSlot {
   readonly ranked: boolean;
 }
 
-/**
- * A group's counters (one per slot) in one bucket, as the batch changes them: each the sum of its
- * `small` part, a double, and its `big` part. Addends of at most 2^47 go to the double, which stays
- * exact: it is moved into the bigint before it passes 2^52, so it never passes 2^53. A fold adds
- * thousands of contributions per batch, and a bigint sum allocates at every addition.
- */
+/** A group's counters (one per slot) in one bucket, as the batch changes them. */
 interface Tally {
   readonly bucket: string | null;
   readonly group: string;
-  readonly small: number[];
-  readonly big: bigint[];
+  readonly deltas: bigint[];
   /** Per measure kept per value (DeltaSet.perValue's order): its changed members or values. */
   readonly perValue: Array<Map<string, ExtremeDelta | DistinctDelta> | undefined>;
 }
@@ -69,25 +63,6 @@ export interface PerValueChanges<T> {
   readonly bucket: string | null;
   readonly group: string;
   readonly changes: Iterable<T>;
-}
-
-const SMALL_ADDEND = 2n ** 47n;
-const SMALL_SUM = 2 ** 52;
-
-/** Adds an integer of at most 2^47 to a slot of the tally, exactly. */
-function addSmall(tally: Tally, slot: number, amount: number): void {
-  const sum = (tally.small[slot] ?? 0) + amount;
-  if (sum > SMALL_SUM || sum < -SMALL_SUM) {
-    tally.big[slot] = (tally.big[slot] ?? 0n) + BigInt(sum);
-    tally.small[slot] = 0;
-  } else {
-    tally.small[slot] = sum;
-  }
-}
-
-/** A slot's net change in the batch. */
-function deltaOf(tally: Tally, slot: number): bigint {
-  return (tally.big[slot] ?? 0n) + BigInt(tally.small[slot] ?? 0);
 }
 
 const slotsByModel = new WeakMap<CompiledModel, readonly CounterSlot[]>();
@@ -142,7 +117,7 @@ export class DeltaSet {
     for (const tally of this.tallies) {
       const { bucket, group } = tally;
       this.slots.forEach((slot, i) => {
-        const delta = deltaOf(tally, i);
+        const delta = tally.deltas[i] ?? 0n;
         if (delta === 0n) return;
         const field = counterField(slot.name, group);
         counters.set(`${bucket ?? ''}\u0000${field}`, {
@@ -210,7 +185,7 @@ export class DeltaSet {
 
   get isEmpty(): boolean {
     for (const tally of this.tallies) {
-      if (this.slots.some((_, i) => deltaOf(tally, i) !== 0n)) return false;
+      if (tally.deltas.some((delta) => delta !== 0n)) return false;
       const { perValue } = tally;
       if (perValue.some((changes) => changes !== undefined && changes.size > 0)) return false;
     }
@@ -229,27 +204,24 @@ export class DeltaSet {
       tally = {
         bucket,
         group,
-        small: this.slots.map(() => 0),
-        big: this.slots.map(() => 0n),
+        deltas: this.slots.map(() => 0n),
         perValue: this.perValue.map(() => undefined),
       };
       ofBucket.set(group, tally);
       this.tallies.push(tally);
     }
+    const { deltas } = tally;
     const { slots } = this;
-    const one = sign > 0n ? 1 : -1;
     for (let i = 0; i < slots.length; i += 1) {
       const slot = slots[i] as CounterSlot;
       if (slot.measure < 0) {
-        addSmall(tally, i, one);
+        deltas[i] = (deltas[i] ?? 0n) + sign;
         continue;
       }
       const value = values[slot.measure] ?? null;
       if (value === null) continue;
-      if (slot.one) addSmall(tally, i, one);
-      else if (typeof value === 'bigint' && value <= SMALL_ADDEND && value >= -SMALL_ADDEND)
-        addSmall(tally, i, one * Number(value));
-      else tally.big[i] = (tally.big[i] ?? 0n) + sign * BigInt(value);
+      const amount = slot.one ? sign : typeof value === 'bigint' ? sign * value : sign * BigInt(value);
+      deltas[i] = (deltas[i] ?? 0n) + amount;
     }
     const { perValue } = this;
     for (let i = 0; i < perValue.length; i += 1) {

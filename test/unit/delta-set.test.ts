@@ -68,15 +68,14 @@ describe('DeltaSet', () => {
     );
   });
 
-  it('sums exactly across the double and the bigint, whatever the addends and their order', () => {
-    // Around 2^47 (the largest addend summed as a double), 2^52 (where the double is spilled) and
-    // far past 2^64, both signs.
+  it('sums exactly, whatever the addends and their order', () => {
+    // Small, around 2^53 (where a double stops holding every integer) and far past 2^64, both signs.
     const edge = (power: bigint) => fc.bigInt({ min: -3n, max: 3n }).map((offset) => 2n ** power + offset);
     const units = fc.oneof(
       fc.bigInt({ min: -1000n, max: 1000n }),
-      edge(47n),
-      edge(47n).map((value) => -value),
-      edge(52n),
+      edge(53n),
+      edge(53n).map((value) => -value),
+      edge(63n),
       fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }),
     );
     fc.assert(
@@ -104,16 +103,5 @@ describe('DeltaSet', () => {
       }),
       { numRuns: 300 },
     );
-  });
-
-  it('spills a running sum past 2^53 into the bigint without losing a unit', () => {
-    const deltas = new DeltaSet(model);
-    const big = 2n ** 47n; // the largest addend summed as a double
-    for (let i = 0; i < 200; i += 1)
-      deltas.add({ bucket: null, group: '["paid"]', values: [1n, big, big, big, big, 'ann'] }, 1n, 'id=1');
-    deltas.add({ bucket: null, group: '["paid"]', values: [1n, 1n, 1n, 1n, 1n, 'ann'] }, 1n, 'id=2');
-    const revenue = [...deltas.counters.values()].find((c) => c.field === 'revenue|["paid"]');
-    expect(revenue?.delta).toBe(200n * big + 1n);
-    expect(200n * big + 1n > 2n ** 53n).toBe(true);
   });
 });
