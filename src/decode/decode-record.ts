@@ -248,46 +248,23 @@ function decodeEnvelope(
   const afterSchema = rowSchema(schema, 'after');
   const before = decodeRow(envelope.before ?? null, beforeSchema, 'before', limits);
   const after = decodeRow(envelope.after ?? null, afterSchema, 'after', limits);
-  const rowKey = decodeRowKey(raw.key, parse, record, limits);
-  const columnTypes = columnTypesOf(afterSchema ?? beforeSchema);
-  // Each kind built in one literal (a shared part spread into each would be made twice).
+  const base = {
+    record,
+    table,
+    rowKey: decodeRowKey(raw.key, parse, record, limits),
+    source,
+    ...transaction,
+    columnTypes: columnTypesOf(afterSchema ?? beforeSchema),
+  };
   switch (op) {
     case 'c':
-      return {
-        kind: 'create',
-        record,
-        table,
-        rowKey,
-        source,
-        ...transaction,
-        columnTypes,
-        after: requireRow(after, record, 'after'),
-      } satisfies RowEvent;
+      return { kind: 'create', ...base, after: requireRow(after, record, 'after') } satisfies RowEvent;
     case 'u':
-      return {
-        kind: 'update',
-        record,
-        table,
-        rowKey,
-        source,
-        ...transaction,
-        columnTypes,
-        before,
-        after: requireRow(after, record, 'after'),
-      };
+      return { kind: 'update', ...base, before, after: requireRow(after, record, 'after') };
     case 'd':
-      return { kind: 'delete', record, table, rowKey, source, ...transaction, columnTypes, before };
+      return { kind: 'delete', ...base, before };
     case 'r':
-      return {
-        kind: 'read',
-        record,
-        table,
-        rowKey,
-        source,
-        ...transaction,
-        columnTypes,
-        after: requireRow(after, record, 'after'),
-      };
+      return { kind: 'read', ...base, after: requireRow(after, record, 'after') };
   }
 }
 

@@ -166,8 +166,9 @@ function bandLabeller(edges: readonly string[]): (value: string | null) => strin
   };
 }
 
-/** Group keys kept per model of one dimension (see groupOf). */
+/** Group keys kept per model of one dimension, and the longest value kept (see groupOf). */
 const GROUP_KEYS_KEPT = 10_000;
+const GROUP_KEY_KEPT_CHARS = 256;
 
 const zoned = /T.*(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -256,13 +257,16 @@ export function compileModel(definition: ReadModelDefinition, source?: SourceDef
 
   /** The group's key: the other dimensions' values as a JSON array (one allocation for one dimension). */
   const [onlyGroupValue] = groupValue;
-  // One dimension: the key of each value met, kept (bounded) so the same group is one string.
+  // One dimension: the key of each value met, kept (bounded in count, and only for short values:
+  // a column of megabyte texts must not fill the memory) so the same group is one string.
   const groupKeys = new Map<string | null, string>();
   const oneGroup = (value: string | null): string => {
     let key = groupKeys.get(value);
     if (key === undefined) {
+      key = `[${JSON.stringify(value)}]`;
+      if (value !== null && value.length > GROUP_KEY_KEPT_CHARS) return key;
       if (groupKeys.size >= GROUP_KEYS_KEPT) groupKeys.clear();
-      groupKeys.set(value, (key = `[${JSON.stringify(value)}]`));
+      groupKeys.set(value, key);
     }
     return key;
   };

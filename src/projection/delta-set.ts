@@ -132,55 +132,35 @@ export class DeltaSet {
   }
 
   /** The min/max members the batch adds or removes, per sorted set. */
-  *extremeChanges(): Generator<PerValueChanges<ExtremeDelta>> {
-    for (const tally of this.tallies) {
-      for (let i = 0; i < this.perValue.length; i += 1) {
-        const { measure } = this.perValue[i] as { measure: MeasureDefinition };
-        const changes = tally.perValue[i];
-        if (measure.type === 'distinct' || changes === undefined || changes.size === 0) continue;
-        yield {
-          measure: measure.name,
-          bucket: tally.bucket,
-          group: tally.group,
-          changes: changes.values() as Iterable<ExtremeDelta>,
-        };
-      }
-    }
+  extremeChanges(): Iterable<PerValueChanges<ExtremeDelta>> {
+    return this.perValueChanges(false) as Iterable<PerValueChanges<ExtremeDelta>>;
   }
 
   /** The distinct values whose count the batch changes (none that nets to zero), per measure and group. */
-  *distinctChanges(): Generator<PerValueChanges<DistinctDelta>> {
-    for (const tally of this.tallies) {
-      for (let i = 0; i < this.perValue.length; i += 1) {
-        const { measure } = this.perValue[i] as { measure: MeasureDefinition };
-        const changes = tally.perValue[i];
-        if (measure.type !== 'distinct' || changes === undefined || changes.size === 0) continue;
-        yield {
-          measure: measure.name,
-          bucket: tally.bucket,
-          group: tally.group,
-          changes: changes.values() as Iterable<DistinctDelta>,
-        };
-      }
-    }
+  distinctChanges(): Iterable<PerValueChanges<DistinctDelta>> {
+    return this.perValueChanges(true) as Iterable<PerValueChanges<DistinctDelta>>;
   }
 
   /** Every min/max member change, keyed by measure, bucket, group and member. */
   get extremes(): ReadonlyMap<string, ExtremeDelta> {
-    const all = new Map<string, ExtremeDelta>();
-    for (const { changes } of this.extremeChanges())
-      for (const e of changes)
-        all.set(`${e.measure}\u0000${e.bucket ?? ''}\u0000${e.group}\u0000${e.member}`, e);
-    return all;
+    return flatten(this.extremeChanges(), (e) => e.member);
   }
 
   /** Every distinct value's count change, keyed by measure, bucket, group and value. */
   get distincts(): ReadonlyMap<string, DistinctDelta> {
-    const all = new Map<string, DistinctDelta>();
-    for (const { changes } of this.distinctChanges())
-      for (const d of changes)
-        all.set(`${d.measure}\u0000${d.bucket ?? ''}\u0000${d.group}\u0000${d.value}`, d);
-    return all;
+    return flatten(this.distinctChanges(), (d) => d.value);
+  }
+
+  private *perValueChanges(distinct: boolean): Generator<PerValueChanges<ExtremeDelta | DistinctDelta>> {
+    for (const tally of this.tallies) {
+      for (let i = 0; i < this.perValue.length; i += 1) {
+        const { measure } = this.perValue[i] as { measure: MeasureDefinition };
+        const changes = tally.perValue[i];
+        if ((measure.type === 'distinct') !== distinct || changes === undefined || changes.size === 0)
+          continue;
+        yield { measure: measure.name, bucket: tally.bucket, group: tally.group, changes: changes.values() };
+      }
+    }
   }
 
   get isEmpty(): boolean {
@@ -247,6 +227,18 @@ export class DeltaSet {
 }
 
 let lastMember: { value: bigint; rowKey: string; member: string; score: string } | null = null;
+
+/** Per-value changes in one map, keyed by measure, bucket, group and `last` (the member or value). */
+function flatten<T extends { measure: string; bucket: string | null; group: string }>(
+  sets: Iterable<PerValueChanges<T>>,
+  last: (change: T) => string,
+): ReadonlyMap<string, T> {
+  const all = new Map<string, T>();
+  for (const { changes } of sets)
+    for (const c of changes)
+      all.set(`${c.measure}\u0000${c.bucket ?? ''}\u0000${c.group}\u0000${last(c)}`, c);
+  return all;
+}
 
 /** A row's value enters (present) or leaves a min/max sorted set; the last word in a batch wins. */
 function extreme(

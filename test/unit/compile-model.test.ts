@@ -47,6 +47,10 @@ describe('compiled models', () => {
     expect(group(null)).toBe('[null]');
     expect(group('null')).toBe('["null"]');
     expect(group('"')).toBe('["\\""]');
+    // A value too long to keep gets its key every time, the same.
+    const long = 'x'.repeat(1_000_000);
+    expect(group(long)).toBe(`["${long}"]`);
+    expect(group(long)).toBe(`["${long}"]`);
   });
 });
 
